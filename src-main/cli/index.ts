@@ -1,0 +1,272 @@
+/**
+ * `pretext`: the command-line door to the same core the window and `pretext serve` use.
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { networkInterfaces } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import type { DatasetSummary, ImportReport, ItemRow } from '../contract';
+import { createCore, type Core } from '../core/app';
+import { packageRoot, resolveDbPath } from '../core/paths';
+import { VERSION } from '../core/version';
+import { startServer } from '../server/serve';
+import { formatDataset } from './format';
+import { ProgressBar } from './progress';
+
+const here = dirname(fileURLToPath(import.meta.url));
+
+const USAGE = `Pretext ${VERSION}: self-supervised embeddings of your own folders.
+
+Usage:
+  pretext start [--db <file>]                  open the app on the bundled demo data (Electron, else serve)
+  pretext import <folder> [--db <file>] [--json] [--text-column <name>] [--name <name>]
+  pretext datasets [--db <file>] [--json]
+  pretext serve [--port N] [--host H] [--db <file>]
+  pretext --version
+
+The database defaults to pretext.db in your data folder; --db or PRETEXT_DB choose another.`;
+
+class UsageError extends Error {}
+
+const common = {
+  db: { type: 'string' },
+  json: { type: 'boolean', default: false },
+  help: { type: 'boolean', short: 'h', default: false },
+} as const satisfies ParseArgsConfig['options'];
+
+function parse<T extends NonNullable<ParseArgsConfig['options']>>(args: string[], options: T) {
+  try {
+    return parseArgs({ args, options: { ...common, ...options }, allowPositionals: true, strict: true });
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+}
+
+function openCore(dbFlag: string | undefined, shell: 'cli' | 'serve' = 'cli'): Core {
+  return createCore({ dbPath: resolveDbPath(dbFlag), shell, workerDir: here });
+}
+
+async function importWithProgress(core: Core, path: string, extra: { name?: string; textColumn?: string }): Promise<ImportReport> {
+  const bar = new ProgressBar();
+  const off = core.events.on('import.progress', (p) => {
+    const label =
+      p.phase === 'counting'
+        ? 'counting files…'
+        : `${p.filesDone}/${p.filesTotal} files, ${p.skipped} skipped${p.current ? `  ${p.current}` : ''}`;
+    bar.update(p.filesDone, p.filesTotal, label, p.phase !== 'importing');
+  });
+  const onSigint = (): void => {
+    void core.handlers['datasets.cancelImport']({ root: path });
+  };
+  process.once('SIGINT', onSigint);
+  try {
+    return await core.handlers['datasets.import']({ path, ...extra });
+  } finally {
+    process.off('SIGINT', onSigint);
+    off();
+    bar.clear();
+  }
+}
+
+async function allSkipped(core: Core, datasetId: number): Promise<ItemRow[]> {
+  const out: ItemRow[] = [];
+  for (let offset = 0; ; offset += 500) {
+    const page = await core.handlers['datasets.items']({ datasetId, status: 'skipped', offset, limit: 500 });
+    out.push(...page.items);
+    if (out.length >= page.total || page.items.length === 0) return out;
+  }
+}
+
+function datasetJson(d: DatasetSummary) {
+  return {
+    id: d.id,
+    name: d.name,
+    root: d.root,
+    status: d.status,
+    total: d.total,
+    counts: d.counts,
+    labels: Object.fromEntries(d.labels.map((l) => [l.label ?? '', l.count])),
+    skipped: d.skipped,
+    error: d.error,
+  };
+}
+
+async function cmdImport(args: string[]): Promise<void> {
+  const { values, positionals } = parse(args, { 'text-column': { type: 'string' }, name: { type: 'string' } });
+  const folder = positionals[0];
+  if (!folder) throw new UsageError('pretext import needs a folder');
+  const core = openCore(values.db);
+  try {
+    const report = await importWithProgress(core, folder, {
+      ...(values.name ? { name: values.name } : {}),
+      ...(values['text-column'] ? { textColumn: values['text-column'] } : {}),
+    });
+    const skipped = await allSkipped(core, report.datasetId);
+    if (values.json) {
+      const { dataset, ...rest } = report;
+      const out = {
+        ...rest,
+        dataset: datasetJson(dataset),
+        skippedFiles: skipped.map((i) => ({ path: i.path, ...(i.row !== null ? { row: i.row } : {}), reason: i.error })),
+      };
+      process.stdout.write(JSON.stringify(out, null, 2) + '\n');
+      return;
+    }
+    console.log(formatDataset(report.dataset));
+    console.log(
+      `   this import: ${report.added} added, ${report.updated} updated, ${report.removed} removed, ` +
+        `${report.unchanged} unchanged in ${report.seconds.toFixed(1)} s`,
+    );
+    if (skipped.length > 0) {
+      console.log(`\nSkipped (${skipped.length}):`);
+      for (const i of skipped.slice(0, 50)) console.log(`  ${i.path}${i.row !== null ? `:${i.row}` : ''}  ${i.error}`);
+      if (skipped.length > 50) console.log(`  … and ${skipped.length - 50} more (see --json)`);
+    }
+  } finally {
+    await core.close();
+  }
+}
+
+async function cmdDatasets(args: string[]): Promise<void> {
+  const { values } = parse(args, {});
+  const core = openCore(values.db);
+  try {
+    const list = await core.handlers['datasets.list']();
+    if (values.json) process.stdout.write(JSON.stringify(list.map(datasetJson), null, 2) + '\n');
+    else if (list.length === 0) console.log('No datasets yet. Add one with: pretext import <folder>');
+    else console.log(list.map(formatDataset).join('\n\n'));
+  } finally {
+    await core.close();
+  }
+}
+
+function rendererDir(): string {
+  const dir = join(packageRoot(here), 'out', 'renderer');
+  if (!existsSync(join(dir, 'index.html'))) throw new Error(`The renderer is not built (${dir} is missing): run npm run build`);
+  return dir;
+}
+
+function displayUrl(url: string, host: string): string {
+  if (host !== '0.0.0.0' && host !== '::') return url;
+  const address = Object.values(networkInterfaces())
+    .flat()
+    .find((a) => a && a.family === 'IPv4' && !a.internal)?.address;
+  return address ? url.replace(`//${host === '::' ? '[::]' : host}:`, `//${address}:`) : url;
+}
+
+async function serveUntilStopped(core: Core, port: number, host: string, note?: string): Promise<void> {
+  const server = await startServer({ core, rendererDir: rendererDir(), port, host });
+  if (note) console.log(note);
+  console.log(`Pretext is serving ${core.db.name}`);
+  console.log(`Open: ${displayUrl(server.url, host)}`);
+  if (host !== '127.0.0.1' && host !== 'localhost' && host !== '::1') {
+    console.log('Listening beyond this machine: anyone with the URL (token included) can use it.');
+  }
+  await new Promise<void>((resolve) => {
+    const stop = (): void => resolve();
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+  await server.close();
+  await core.close();
+}
+
+function parsePort(value: string | undefined): number {
+  const port = Number(value ?? '0');
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be 0..65535, got ${value}`);
+  return port;
+}
+
+async function cmdServe(args: string[]): Promise<void> {
+  const { values } = parse(args, { port: { type: 'string' }, host: { type: 'string' } });
+  const core = openCore(values.db, 'serve');
+  await serveUntilStopped(core, parsePort(values.port), values.host ?? '127.0.0.1');
+}
+
+/** Finds Electron's binary without letting its on-demand download spill onto our terminal. */
+function findElectron(): { path: string } | { reason: string } {
+  const probe = spawnSync(process.execPath, ['-e', "process.stdout.write(require('electron'))"], {
+    cwd: packageRoot(here),
+    encoding: 'utf8',
+    timeout: 120_000,
+  });
+  const path = probe.stdout.trim();
+  if (probe.status === 0 && path && existsSync(path)) return { path };
+  const lastLine = (probe.stderr || probe.error?.message || 'unknown error').trim().split('\n').filter(Boolean).at(-1);
+  return { reason: `Electron's binary is not available (${lastLine})` };
+}
+
+async function cmdStart(args: string[]): Promise<void> {
+  const { values } = parse(args, { port: { type: 'string' }, host: { type: 'string' } });
+  const dbPath = resolveDbPath(values.db);
+  const core = openCore(dbPath);
+  const demoRoot = join(packageRoot(here), 'resources', 'demo');
+  const demos = readdirSync(demoRoot)
+    .filter((name) => !name.startsWith('.') && statSync(join(demoRoot, name)).isDirectory())
+    .sort();
+  for (const name of demos) {
+    const report = await importWithProgress(core, join(demoRoot, name), { name: `demo: ${name}` });
+    console.log(`Demo dataset "${report.dataset.name}": ${report.dataset.total} items`);
+  }
+  const electron = findElectron();
+  if ('path' in electron) {
+    await core.close();
+    const main = join(packageRoot(here), 'out', 'main', 'index.js');
+    const child = spawn(electron.path, [main], {
+      stdio: 'inherit',
+      env: { ...process.env, PRETEXT_DB: dbPath, PRETEXT_NODE: process.execPath },
+    });
+    await new Promise<void>((resolve) => child.on('exit', () => resolve()));
+    return;
+  }
+  await serveUntilStopped(
+    core,
+    parsePort(values.port),
+    values.host ?? '127.0.0.1',
+    `${electron.reason}.\nFalling back to \`pretext serve\`: open the URL below in a browser.`,
+  );
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  try {
+    switch (command) {
+      case '--version':
+      case '-v':
+      case 'version':
+        console.log(`pretext ${VERSION}`);
+        return 0;
+      case undefined:
+      case 'help':
+      case '--help':
+      case '-h':
+        console.log(USAGE);
+        return 0;
+      case 'import':
+        await cmdImport(rest);
+        return 0;
+      case 'datasets':
+        await cmdDatasets(rest);
+        return 0;
+      case 'serve':
+        await cmdServe(rest);
+        return 0;
+      case 'start':
+        await cmdStart(rest);
+        return 0;
+      default:
+        throw new UsageError(`Unknown command: ${command}`);
+    }
+  } catch (error) {
+    if (error instanceof UsageError) {
+      console.error(`pretext: ${error.message}\n\n${USAGE}`);
+      return 2;
+    }
+    console.error(`pretext: ${(error as Error).message}`);
+    return 1;
+  }
+}
+
+process.exitCode = await main(process.argv.slice(2));

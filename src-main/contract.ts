@@ -1,0 +1,287 @@
+/**
+ * The one typed API between Pretext's core and every user interface.
+ *
+ * Each call and each event is declared once, in `calls` and `events` below. The Electron preload,
+ * the ipcMain handlers, the `pretext serve` WebSocket transport and the renderer client are all
+ * generated from these two tables, so adding a call means one line here and one handler in the core.
+ *
+ * This file is imported by the renderer (types only) and by the preload (values): keep it free of
+ * Node and Electron imports.
+ */
+
+/** Phantom marker carrying a call's request and response types; the runtime value is empty. */
+export interface CallSpec<Req, Res> {
+  readonly request?: Req;
+  readonly response?: Res;
+}
+/** Phantom marker carrying an event's payload type. */
+export interface EventSpec<Payload> {
+  readonly payload?: Payload;
+}
+const call = <Req, Res>(): CallSpec<Req, Res> => ({});
+const event = <Payload>(): EventSpec<Payload> => ({});
+
+export type Modality = 'image' | 'text' | 'audio';
+export const MODALITIES: readonly Modality[] = ['image', 'text', 'audio'];
+
+export type ShellKind = 'electron' | 'browser';
+
+export interface AppInfo {
+  name: string;
+  version: string;
+  /** Absolute path of the SQLite database the core is using. */
+  databasePath: string;
+  /** Which door the core was opened through. */
+  shell: 'electron' | 'serve' | 'cli';
+  node: string;
+  platform: string;
+}
+
+export type DatasetStatus = 'importing' | 'ready' | 'failed';
+
+export interface DatasetSummary {
+  id: number;
+  name: string;
+  /** Absolute path of the folder on the core's disk. */
+  root: string;
+  status: DatasetStatus;
+  createdAt: string;
+  updatedAt: string;
+  /** Items that imported well, by modality. */
+  counts: Record<Modality, number>;
+  /** Items that imported well, total. */
+  total: number;
+  /** Files or rows that were recorded but not imported, with a reason each. */
+  skipped: number;
+  /** Labels from class sub-folders (or a label column), with counts of good items. */
+  labels: LabelCount[];
+  /** Error of the last import, when it failed as a whole (e.g. the folder vanished). */
+  error: string | null;
+}
+
+export interface LabelCount {
+  label: string | null;
+  count: number;
+}
+
+export type ItemStatus = 'ok' | 'skipped';
+
+export interface ItemMeta {
+  /** image */
+  width?: number;
+  height?: number;
+  channels?: number;
+  /** audio */
+  durationSec?: number;
+  sampleRate?: number;
+  audioChannels?: number;
+  /** text */
+  chars?: number;
+  /** The first few hundred characters, for previews. */
+  snippet?: string;
+  /** Which detector decided the type, e.g. "png" from magic bytes. */
+  format?: string;
+  /** Set when content and extension disagree but the content was understood. */
+  note?: string;
+}
+
+export interface ItemRow {
+  id: number;
+  datasetId: number;
+  /** Path relative to the dataset root, with forward slashes. */
+  path: string;
+  /** Row number (1-based, header excluded) for csv/tsv/jsonl items; null for whole files. */
+  row: number | null;
+  modality: Modality | null;
+  label: string | null;
+  size: number;
+  status: ItemStatus;
+  /** Why the file or row was skipped. */
+  error: string | null;
+  meta: ItemMeta;
+}
+
+export interface ItemsQuery {
+  datasetId: number;
+  status?: ItemStatus;
+  modality?: Modality;
+  /** Filter by label; `null` selects unlabelled items. Omit for all. */
+  label?: string | null;
+  offset?: number;
+  /** At most 500. */
+  limit?: number;
+}
+
+export interface ItemsPage {
+  items: ItemRow[];
+  total: number;
+}
+
+export interface ImportOptions {
+  /** Absolute path of a folder on the core's disk. */
+  path: string;
+  /** Display name; defaults to the folder's name. */
+  name?: string;
+  /** For csv/tsv/jsonl: the column holding the text; detected when omitted. */
+  textColumn?: string;
+}
+
+export interface ImportReport {
+  datasetId: number;
+  /** New items added by this import. */
+  added: number;
+  /** Items whose file changed and were read again. */
+  updated: number;
+  /** Items whose file disappeared and were removed. */
+  removed: number;
+  /** Items whose file was unchanged. */
+  unchanged: number;
+  /** Files or rows skipped, with reasons (in the dataset's item list). */
+  skipped: number;
+  /** Hidden files, symlink loops and other entries passed over silently. */
+  ignored: number;
+  seconds: number;
+  dataset: DatasetSummary;
+}
+
+export type ImportPhase = 'counting' | 'importing' | 'finishing' | 'done' | 'failed';
+
+export interface ImportProgress {
+  datasetId: number;
+  root: string;
+  phase: ImportPhase;
+  /** Files looked at so far. */
+  filesDone: number;
+  /** Files found by the counting pass (0 while counting). */
+  filesTotal: number;
+  /** Items (files or rows) recorded so far, good and skipped. */
+  itemsDone: number;
+  skipped: number;
+  /** The file being read, relative to the root. */
+  current: string | null;
+  message: string | null;
+}
+
+export type PathKind = 'directory' | 'file' | 'missing' | 'unreadable';
+
+export interface PathCheck {
+  path: string;
+  /** Absolute, normalised path. */
+  resolved: string;
+  kind: PathKind;
+  ok: boolean;
+  /** Human explanation when not ok, or a short summary when ok. */
+  message: string;
+}
+
+/** A thumbnail or the media of an item, as served to previews. */
+export type MediaKind = 'thumb' | 'audio' | 'text';
+
+export const calls = {
+  'app.info': call<void, AppInfo>(),
+  'datasets.list': call<void, DatasetSummary[]>(),
+  'datasets.get': call<{ datasetId: number }, DatasetSummary>(),
+  'datasets.items': call<ItemsQuery, ItemsPage>(),
+  'datasets.import': call<ImportOptions, ImportReport>(),
+  'datasets.cancelImport': call<{ root: string }, { cancelled: boolean }>(),
+  'datasets.remove': call<{ datasetId: number }, { removed: boolean }>(),
+  'fs.checkPath': call<{ path: string }, PathCheck>(),
+} as const;
+
+export const events = {
+  'import.progress': event<ImportProgress>(),
+} as const;
+
+export type Calls = typeof calls;
+export type Events = typeof events;
+export type CallName = keyof Calls;
+export type EventName = keyof Events;
+export type RequestOf<K extends CallName> = NonNullable<Calls[K]['request']>;
+export type ResponseOf<K extends CallName> = NonNullable<Calls[K]['response']>;
+export type PayloadOf<K extends EventName> = NonNullable<Events[K]['payload']>;
+
+export const callNames = Object.keys(calls) as CallName[];
+export const eventNames = Object.keys(events) as EventName[];
+
+export function isCallName(name: unknown): name is CallName {
+  return typeof name === 'string' && Object.prototype.hasOwnProperty.call(calls, name);
+}
+export function isEventName(name: unknown): name is EventName {
+  return typeof name === 'string' && Object.prototype.hasOwnProperty.call(events, name);
+}
+
+/** The client every renderer component talks to: one async function per call. */
+export type ApiClient = {
+  [K in CallName]: (request: RequestOf<K>) => Promise<ResponseOf<K>>;
+};
+
+/** What the core implements: the same functions, given the caller's context. */
+export type ApiHandlers = {
+  [K in CallName]: (request: RequestOf<K>) => Promise<ResponseOf<K>>;
+};
+
+export type Unsubscribe = () => void;
+
+/** Event subscription, the same in every shell. */
+export interface EventSource {
+  on<K extends EventName>(name: K, listener: (payload: PayloadOf<K>) => void): Unsubscribe;
+}
+
+/**
+ * Shell-only capabilities. The Electron preload provides a native folder picker and file-to-path
+ * resolution for drag-and-drop; a browser talking to `pretext serve` has neither, so the renderer
+ * offers a path field instead.
+ */
+export interface ShellCapabilities {
+  kind: ShellKind;
+  pickFolder?: () => Promise<string | null>;
+  pathForFile?: (file: File) => string;
+}
+
+/** The object the Electron preload exposes on `window.pretext`. */
+export interface PreloadBridge {
+  calls: ApiClient;
+  on: EventSource['on'];
+  pickFolder: () => Promise<string | null>;
+  pathForFile: (file: File) => string;
+}
+
+/** IPC channel names, shared by the preload and the ipcMain handlers. */
+export const ipcChannel = {
+  call: (name: CallName): string => `pretext:call:${name}`,
+  event: 'pretext:event',
+  pickFolder: 'pretext:shell:pickFolder',
+} as const;
+
+/** Scheme and URL shapes for item media (thumbnails, audio, text), shared by both shells. */
+export const MEDIA_SCHEME = 'pretext-media';
+export function mediaPath(itemId: number, kind: MediaKind): string {
+  return `/media/${kind}/${itemId}`;
+}
+export function parseMediaPath(pathname: string): { itemId: number; kind: MediaKind } | null {
+  const m = /^\/media\/(thumb|audio|text)\/(\d+)$/.exec(pathname);
+  if (!m) return null;
+  return { kind: m[1] as MediaKind, itemId: Number(m[2]) };
+}
+
+/** Wire format of the serve transport (one JSON object per WebSocket message). */
+export type WireRequest = { type: 'call'; id: number; name: CallName; request: unknown };
+export type WireMessage =
+  | { type: 'result'; id: number; response: unknown }
+  | { type: 'error'; id: number; error: WireError }
+  | { type: 'event'; name: EventName; payload: unknown };
+export interface WireError {
+  message: string;
+  code: string;
+}
+
+/** An error with a code the UI can act on; thrown by the core, carried across every transport. */
+export class ApiError extends Error {
+  constructor(
+    readonly code: 'not_found' | 'bad_request' | 'conflict' | 'internal' | 'unauthorized',
+    message: string,
+  ) {
+    super(message);
+    this.name = 'ApiError';
+  }
+}

@@ -1,0 +1,21 @@
+import type { CallName, EventName, MediaKind, WireError } from '../contract';
+
+/**
+ * Messages between the Electron main process and the core host, a plain Node process that owns the
+ * database, imports and (later) training. Keeping the core out of Electron's process means native
+ * modules (better-sqlite3, sharp, tfjs-node) run on the Node they were built for, and a crash or an
+ * out-of-memory in the core leaves the window alive.
+ */
+export type HostRequest =
+  | { type: 'call'; id: number; name: CallName; request: unknown }
+  | { type: 'media'; id: number; itemId: number; kind: MediaKind };
+
+export type HostMessage =
+  | { type: 'ready' }
+  | { type: 'result'; id: number; value: unknown }
+  | { type: 'media'; id: number; mime: string; body: Uint8Array }
+  | { type: 'error'; id: number; error: WireError }
+  | { type: 'event'; name: EventName; payload: unknown };
+
+/** What crosses the ipcMain boundary for a call: errors travel as values so their code survives. */
+export type IpcResult = { ok: true; value: unknown } | { ok: false; error: WireError };

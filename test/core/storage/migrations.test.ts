@@ -1,0 +1,104 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { afterEach, describe, expect, it } from 'vitest';
+import { migrate, NewerDatabaseError, openDatabase, schemaVersion } from '../../../src-main/core/storage/db';
+import { migrations } from '../../../src-main/core/storage/migrations';
+
+const dirs: string[] = [];
+const tempDb = (): string => {
+  const dir = mkdtempSync(join(tmpdir(), 'pretext-db-'));
+  dirs.push(dir);
+  return join(dir, 'test.db');
+};
+afterEach(() => {
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+describe('openDatabase', () => {
+  it('creates a new database at the latest schema version with WAL and foreign keys on', () => {
+    const path = tempDb();
+    const db = openDatabase(path);
+    expect(schemaVersion(db)).toBe(migrations.at(-1)!.version);
+    expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
+    expect(db.pragma('foreign_keys', { simple: true })).toBe(1);
+    db.close();
+  });
+
+  it('is idempotent: reopening applies nothing', () => {
+    const path = tempDb();
+    openDatabase(path).close();
+    const db = openDatabase(path);
+    expect(migrate(db)).toEqual([]);
+    db.close();
+  });
+
+  it('refuses a database written by a newer version, naming both versions', () => {
+    const path = tempDb();
+    const raw = new Database(path);
+    raw.pragma('user_version = 9999');
+    raw.close();
+    expect(() => openDatabase(path)).toThrow(NewerDatabaseError);
+    expect(() => openDatabase(path)).toThrow(/schema 9999; this version knows up to 10/);
+  });
+
+  it('applies pending migrations in one transaction: a failing step leaves the old version', () => {
+    const db = new Database(':memory:');
+    const broken = [
+      { version: 1, name: 'ok', up: 'CREATE TABLE a (x INTEGER) STRICT;' },
+      { version: 2, name: 'bad', up: 'CREATE TABLE b (x NOPE_TYPE) STRICT;' },
+    ];
+    expect(() => migrate(db, broken)).toThrow();
+    expect(schemaVersion(db)).toBe(0);
+    expect(db.prepare(`SELECT name FROM sqlite_master WHERE name = 'a'`).get()).toBeUndefined();
+  });
+
+  it('rejects migrations listed out of order', () => {
+    const db = new Database(':memory:');
+    const bad = [
+      { version: 2, name: 'b', up: 'SELECT 1;' },
+      { version: 1, name: 'a', up: 'SELECT 1;' },
+    ];
+    expect(() => migrate(db, bad)).toThrow(/out of order/);
+  });
+});
+
+describe('migration 0010: datasets and items', () => {
+  it('makes STRICT tables that reject wrong types and bad statuses', () => {
+    const db = openDatabase(':memory:');
+    const strict = db.prepare(`SELECT name, strict FROM pragma_table_list WHERE name IN ('datasets', 'items')`).all();
+    expect(strict).toEqual(
+      expect.arrayContaining([
+        { name: 'datasets', strict: 1 },
+        { name: 'items', strict: 1 },
+      ]),
+    );
+    const now = new Date().toISOString();
+    db.prepare(`INSERT INTO datasets (name, root, status, created_at, updated_at) VALUES ('d', '/x', 'ready', ?, ?)`).run(now, now);
+    expect(() =>
+      db.prepare(`INSERT INTO datasets (name, root, status, created_at, updated_at) VALUES ('e', '/y', 'weird', ?, ?)`).run(now, now),
+    ).toThrow(/CHECK constraint/);
+    expect(() =>
+      db
+        .prepare(`INSERT INTO items (dataset_id, path, size, mtime_ms, status, generation) VALUES (1, 'a.png', 'big', 0, 'ok', 1)`)
+        .run(),
+    ).toThrow(/cannot store TEXT value in INTEGER column/);
+    db.close();
+  });
+
+  it('deletes items with their dataset and keeps (dataset, path, row) unique', () => {
+    const db = openDatabase(':memory:');
+    const now = new Date().toISOString();
+    db.prepare(`INSERT INTO datasets (id, name, root, status, created_at, updated_at) VALUES (1, 'd', '/x', 'ready', ?, ?)`).run(now, now);
+    const insert = db.prepare(
+      `INSERT INTO items (dataset_id, path, row, size, mtime_ms, status, generation) VALUES (1, 'a.csv', ?, 1, 0, 'ok', 1)`,
+    );
+    insert.run(1);
+    insert.run(2);
+    expect(() => insert.run(1)).toThrow(/UNIQUE/);
+    db.prepare(`DELETE FROM datasets WHERE id = 1`).run();
+    expect(db.prepare(`SELECT COUNT(*) AS n FROM items`).get()).toEqual({ n: 0 });
+    db.close();
+  });
+});
