@@ -87,7 +87,7 @@ function datasetJson(d: DatasetSummary) {
     status: d.status,
     total: d.total,
     counts: d.counts,
-    labels: Object.fromEntries(d.labels.map((l) => [l.label ?? '', l.count])),
+    labels: d.labels,
     skipped: d.skipped,
     error: d.error,
   };

@@ -111,6 +111,7 @@ export async function importFolder(db: Db, options: ImportOptions, hooks: Import
 
     const inFlight = new Set<Promise<void>>();
     for await (const entry of walkFolder(root, { signal: hooks.signal })) {
+      hooks.signal?.throwIfAborted();
       if (entry.type === 'ignored') {
         counters.ignored++;
         continue;
