@@ -196,9 +196,9 @@ export type Calls = typeof calls;
 export type Events = typeof events;
 export type CallName = keyof Calls;
 export type EventName = keyof Events;
-export type RequestOf<K extends CallName> = NonNullable<Calls[K]['request']>;
-export type ResponseOf<K extends CallName> = NonNullable<Calls[K]['response']>;
-export type PayloadOf<K extends EventName> = NonNullable<Events[K]['payload']>;
+export type RequestOf<K extends CallName> = Calls[K] extends CallSpec<infer Req, unknown> ? Req : never;
+export type ResponseOf<K extends CallName> = Calls[K] extends CallSpec<unknown, infer Res> ? Res : never;
+export type PayloadOf<K extends EventName> = Events[K] extends EventSpec<infer P> ? P : never;
 
 export const callNames = Object.keys(calls) as CallName[];
 export const eventNames = Object.keys(events) as EventName[];

@@ -1,7 +1,7 @@
 /**
  * `pretext`: the command-line door to the same core the window and `pretext serve` use.
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { networkInterfaces } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -12,6 +12,7 @@ import { createCore, type Core } from '../core/app';
 import { packageRoot, resolveDbPath } from '../core/paths';
 import { VERSION } from '../core/version';
 import { startServer } from '../server/serve';
+import { findElectronBinary } from './electron-binary';
 import { formatDataset } from './format';
 import { ProgressBar } from './progress';
 
@@ -185,19 +186,6 @@ async function cmdServe(args: string[]): Promise<void> {
   await serveUntilStopped(core, parsePort(values.port), values.host ?? '127.0.0.1');
 }
 
-/** Finds Electron's binary without letting its on-demand download spill onto our terminal. */
-function findElectron(): { path: string } | { reason: string } {
-  const probe = spawnSync(process.execPath, ['-e', "process.stdout.write(require('electron'))"], {
-    cwd: packageRoot(here),
-    encoding: 'utf8',
-    timeout: 120_000,
-  });
-  const path = probe.stdout.trim();
-  if (probe.status === 0 && path && existsSync(path)) return { path };
-  const lastLine = (probe.stderr || probe.error?.message || 'unknown error').trim().split('\n').filter(Boolean).at(-1);
-  return { reason: `Electron's binary is not available (${lastLine})` };
-}
-
 async function cmdStart(args: string[]): Promise<void> {
   const { values } = parse(args, { port: { type: 'string' }, host: { type: 'string' } });
   const dbPath = resolveDbPath(values.db);
@@ -210,7 +198,7 @@ async function cmdStart(args: string[]): Promise<void> {
     const report = await importWithProgress(core, join(demoRoot, name), { name: `demo: ${name}` });
     console.log(`Demo dataset "${report.dataset.name}": ${report.dataset.total} items`);
   }
-  const electron = findElectron();
+  const electron = findElectronBinary(packageRoot(here));
   if ('path' in electron) {
     await core.close();
     const main = join(packageRoot(here), 'out', 'main', 'index.js');

@@ -1,28 +1,19 @@
 import { _electron as electron, expect, test } from '@playwright/test';
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { findElectronBinary } from '../../src-main/cli/electron-binary';
 import { DatasetsPage } from './support/datasets-page';
 import { fixture, repoRoot } from './support/serve';
-import { MIXED_COUNTS } from './support/fixture-counts';
+import { BAD_COUNTS, MIXED_COUNTS } from './support/fixture-counts';
 
-/** Electron's binary is fetched on first use; where it cannot be (offline CI), this spec says why and skips. */
-function electronBinary(): { path: string } | { reason: string } {
-  const probe = spawnSync(process.execPath, ['-e', "process.stdout.write(require('electron'))"], { cwd: repoRoot, encoding: 'utf8' });
-  const path = probe.stdout.trim();
-  if (probe.status === 0 && path && existsSync(path)) return { path };
-  const why = (probe.stderr || 'unknown error').trim().split('\n').filter(Boolean).at(-1);
-  return { reason: `Electron's binary is not available on this machine (${why})` };
-}
-
-const binary = electronBinary();
+const binary = findElectronBinary(repoRoot);
 if ('reason' in binary) console.log(`[electron.spec] skipped: ${binary.reason}`);
 
 test.describe('Electron window', () => {
   test.skip('reason' in binary, 'reason' in binary ? binary.reason : '');
 
-  test('imports a folder and shows counts, previews and skipped files', async () => {
+  test('imports folders and shows counts, previews and skipped files with reasons', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'pretext-electron-'));
     const app = await electron.launch({
       executablePath: (binary as { path: string }).path,
@@ -38,7 +29,10 @@ test.describe('Electron window', () => {
       const page = new DatasetsPage(win);
       await page.importByPath(fixture('mixed'));
       await page.expectCounts(MIXED_COUNTS);
-      await expect(page.cards('image').first().locator('img')).toHaveJSProperty('complete', true);
+      await expect.poll(() => page.cards('image').first().locator('img').evaluate((img: HTMLImageElement) => img.naturalWidth)).toBeGreaterThan(0);
+      await page.importByPath(fixture('bad'));
+      await page.expectCounts(BAD_COUNTS);
+      await expect(await page.openSkipped()).toHaveCount(BAD_COUNTS.skipped);
     } finally {
       await app.close();
       rmSync(dir, { recursive: true, force: true });
