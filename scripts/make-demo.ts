@@ -5,7 +5,7 @@
  *   tones/     short WAV clips: low hums, high whistles and rising chirps
  * Deterministic: the same seed gives the same files.
  *
- * Run: npx esbuild scripts/make-demo.ts --bundle --platform=node --format=esm --packages=external --outfile=/tmp/make-demo.mjs && node /tmp/make-demo.mjs
+ * Run: npx tsx scripts/make-demo.ts
  */
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';

@@ -1,12 +1,7 @@
 /**
  * Regenerates the committed test fixtures under test/fixtures/{mixed,bad,bmp}.
  *
- * Run from the repository root (Node 20 cannot run TypeScript itself, so bundle it first; the
- * output goes under node_modules so that `sharp` resolves from there):
- *
- *   npx rolldown scripts/make-fixtures.ts --platform node --format esm \
- *     --external sharp --file node_modules/.cache/make-fixtures.mjs \
- *     && node node_modules/.cache/make-fixtures.mjs
+ * Run from the repository root: npx tsx scripts/make-fixtures.ts
  *
  * Needs sox, espeak-ng and ImageMagick's convert (Debian: apt-get install sox espeak-ng
  * imagemagick). Images are drawn with sharp from SVG; WAV, BMP and MP3 bytes are written by this
