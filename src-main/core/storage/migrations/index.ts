@@ -1,7 +1,8 @@
 import type { Migration } from './types';
 import { migration0010Datasets } from './0010-datasets';
+import { migration0020Runs } from './0020-runs';
 
 /** Every migration, in order. Add new ones at the end with a higher version. */
-export const migrations: readonly Migration[] = [migration0010Datasets];
+export const migrations: readonly Migration[] = [migration0010Datasets, migration0020Runs];
 
 export type { Migration } from './types';

@@ -1,0 +1,249 @@
+import type { Db } from '../db';
+
+export type RunStatus = 'queued' | 'running' | 'completed' | 'failed' | 'cancelled' | 'interrupted';
+
+export interface RunRecord {
+  id: number;
+  datasetId: number;
+  datasetName: string;
+  method: string;
+  config: Record<string, unknown>;
+  seed: number;
+  backend: string | null;
+  versions: Record<string, string>;
+  status: RunStatus;
+  error: string | null;
+  epochsDone: number;
+  stepsDone: number;
+  trainSeconds: number;
+  embeddingDim: number | null;
+  createdAt: string;
+  startedAt: string | null;
+  finishedAt: string | null;
+  vectors: number;
+}
+
+export interface MetricRow {
+  step: number;
+  epoch: number;
+  loss: number;
+  lr: number;
+  imagesPerSec: number;
+  elapsedSec: number;
+}
+
+export interface CheckpointRow {
+  id: number;
+  runId: number;
+  epoch: number;
+  step: number;
+  /** Relative to the database's folder. */
+  path: string;
+  bytes: number;
+  createdAt: string;
+}
+
+interface RunDbRow {
+  id: number;
+  dataset_id: number;
+  dataset_name: string;
+  method: string;
+  config: string;
+  seed: number;
+  backend: string | null;
+  versions: string;
+  status: RunStatus;
+  error: string | null;
+  epochs_done: number;
+  steps_done: number;
+  train_seconds: number;
+  embedding_dim: number | null;
+  created_at: string;
+  started_at: string | null;
+  finished_at: string | null;
+  vectors: number;
+}
+
+const toRun = (r: RunDbRow): RunRecord => ({
+  id: r.id,
+  datasetId: r.dataset_id,
+  datasetName: r.dataset_name,
+  method: r.method,
+  config: JSON.parse(r.config) as Record<string, unknown>,
+  seed: r.seed,
+  backend: r.backend,
+  versions: JSON.parse(r.versions) as Record<string, string>,
+  status: r.status,
+  error: r.error,
+  epochsDone: r.epochs_done,
+  stepsDone: r.steps_done,
+  trainSeconds: r.train_seconds,
+  embeddingDim: r.embedding_dim,
+  createdAt: r.created_at,
+  startedAt: r.started_at,
+  finishedAt: r.finished_at,
+  vectors: r.vectors,
+});
+
+const now = (): string => new Date().toISOString();
+const RUN_SELECT = `SELECT r.*, d.name AS dataset_name,
+  (SELECT COUNT(*) FROM vectors v WHERE v.run_id = r.id) AS vectors
+  FROM runs r JOIN datasets d ON d.id = r.dataset_id`;
+
+/** All SQL about runs, their metrics, checkpoints and vectors. */
+export class RunsRepository {
+  private readonly stmts;
+  private readonly insertMetrics: (rows: readonly MetricRow[], runId: number) => void;
+  private readonly insertVectors: (runId: number, rows: readonly { itemId: number; vector: Float32Array }[]) => void;
+
+  constructor(private readonly db: Db) {
+    this.stmts = {
+      insert: db.prepare(
+        `INSERT INTO runs (dataset_id, method, config, seed, status, created_at)
+         VALUES (@datasetId, @method, @config, @seed, 'queued', @now)`,
+      ),
+      byId: db.prepare(`${RUN_SELECT} WHERE r.id = ?`),
+      all: db.prepare(`${RUN_SELECT} ORDER BY r.id DESC`),
+      byDataset: db.prepare(`${RUN_SELECT} WHERE r.dataset_id = ? ORDER BY r.id DESC`),
+      start: db.prepare(
+        `UPDATE runs SET status = 'running', error = NULL, backend = @backend, versions = @versions,
+           started_at = COALESCE(started_at, @now), finished_at = NULL WHERE id = @id`,
+      ),
+      progress: db.prepare(`UPDATE runs SET epochs_done = ?, steps_done = ?, train_seconds = ? WHERE id = ?`),
+      finish: db.prepare(`UPDATE runs SET status = ?, error = ?, finished_at = ? WHERE id = ?`),
+      setDim: db.prepare(`UPDATE runs SET embedding_dim = ? WHERE id = ?`),
+      markInterrupted: db.prepare(
+        `UPDATE runs SET status = 'interrupted', error = 'Pretext stopped while this run was training; resume it to continue'
+         WHERE status IN ('running', 'queued')`,
+      ),
+      metric: db.prepare(
+        `INSERT OR REPLACE INTO metrics (run_id, step, epoch, loss, lr, images_per_sec, elapsed_sec)
+         VALUES (?, ?, ?, ?, ?, ?, ?)`,
+      ),
+      metrics: db.prepare(
+        `SELECT step, epoch, loss, lr, images_per_sec AS imagesPerSec, elapsed_sec AS elapsedSec
+         FROM metrics WHERE run_id = ? AND step > ? ORDER BY step`,
+      ),
+      dropMetricsAfter: db.prepare(`DELETE FROM metrics WHERE run_id = ? AND step > ?`),
+      addCheckpoint: db.prepare(
+        `INSERT OR REPLACE INTO checkpoints (run_id, epoch, step, path, bytes, created_at) VALUES (?, ?, ?, ?, ?, ?)`,
+      ),
+      latestCheckpoint: db.prepare(
+        `SELECT id, run_id AS runId, epoch, step, path, bytes, created_at AS createdAt
+         FROM checkpoints WHERE run_id = ? ORDER BY epoch DESC LIMIT 1`,
+      ),
+      checkpoints: db.prepare(
+        `SELECT id, run_id AS runId, epoch, step, path, bytes, created_at AS createdAt
+         FROM checkpoints WHERE run_id = ? ORDER BY epoch`,
+      ),
+      dropCheckpointsAfter: db.prepare(`DELETE FROM checkpoints WHERE run_id = ? AND epoch > ?`),
+      vector: db.prepare(`INSERT OR REPLACE INTO vectors (run_id, item_id, dim, vector) VALUES (?, ?, ?, ?)`),
+      clearVectors: db.prepare(`DELETE FROM vectors WHERE run_id = ?`),
+      vectorsWithItems: db.prepare(
+        `SELECT i.id AS itemId, i.path, i.row, i.label, v.dim, v.vector
+         FROM vectors v JOIN items i ON i.id = v.item_id WHERE v.run_id = ? ORDER BY i.path, i.row`,
+      ),
+      remove: db.prepare(`DELETE FROM runs WHERE id = ?`),
+    };
+    this.insertMetrics = db.transaction((rows: readonly MetricRow[], runId: number) => {
+      for (const m of rows) this.stmts.metric.run(runId, m.step, m.epoch, m.loss, m.lr, m.imagesPerSec, m.elapsedSec);
+    });
+    this.insertVectors = db.transaction((runId: number, rows: readonly { itemId: number; vector: Float32Array }[]) => {
+      for (const r of rows) {
+        this.stmts.vector.run(runId, r.itemId, r.vector.length, Buffer.from(r.vector.buffer, r.vector.byteOffset, r.vector.byteLength));
+      }
+    });
+  }
+
+  create(input: { datasetId: number; method: string; config: object; seed: number }): RunRecord {
+    const info = this.stmts.insert.run({ ...input, config: JSON.stringify(input.config), now: now() });
+    return this.get(Number(info.lastInsertRowid))!;
+  }
+
+  get(id: number): RunRecord | undefined {
+    const r = this.stmts.byId.get(id) as RunDbRow | undefined;
+    return r && toRun(r);
+  }
+
+  list(datasetId?: number): RunRecord[] {
+    const rows = (datasetId === undefined ? this.stmts.all.all() : this.stmts.byDataset.all(datasetId)) as RunDbRow[];
+    return rows.map(toRun);
+  }
+
+  markStarted(id: number, backend: string, versions: Record<string, string>): void {
+    this.stmts.start.run({ id, backend, versions: JSON.stringify(versions), now: now() });
+  }
+
+  updateProgress(id: number, epochsDone: number, stepsDone: number, trainSeconds: number): void {
+    this.stmts.progress.run(epochsDone, stepsDone, trainSeconds, id);
+  }
+
+  finish(id: number, status: Exclude<RunStatus, 'queued' | 'running'>, error: string | null = null): void {
+    this.stmts.finish.run(status, error, now(), id);
+  }
+
+  setEmbeddingDim(id: number, dim: number): void {
+    this.stmts.setDim.run(dim, id);
+  }
+
+  /** At start-up: runs left 'running' by a process that died are marked so the user can resume them. */
+  markInterrupted(): number {
+    return this.stmts.markInterrupted.run().changes;
+  }
+
+  addMetrics(runId: number, rows: readonly MetricRow[]): void {
+    if (rows.length > 0) this.insertMetrics(rows, runId);
+  }
+
+  metrics(runId: number, afterStep = 0): MetricRow[] {
+    return this.stmts.metrics.all(runId, afterStep) as MetricRow[];
+  }
+
+  /** On resume: steps after the checkpoint are trained again, so their old metrics go. */
+  rewindTo(runId: number, epoch: number, step: number): void {
+    this.db.transaction(() => {
+      this.stmts.dropMetricsAfter.run(runId, step);
+      this.stmts.dropCheckpointsAfter.run(runId, epoch);
+    })();
+  }
+
+  addCheckpoint(runId: number, epoch: number, step: number, path: string, bytes: number): void {
+    this.stmts.addCheckpoint.run(runId, epoch, step, path, bytes, now());
+  }
+
+  latestCheckpoint(runId: number): CheckpointRow | undefined {
+    return this.stmts.latestCheckpoint.get(runId) as CheckpointRow | undefined;
+  }
+
+  checkpoints(runId: number): CheckpointRow[] {
+    return this.stmts.checkpoints.all(runId) as CheckpointRow[];
+  }
+
+  clearVectors(runId: number): void {
+    this.stmts.clearVectors.run(runId);
+  }
+
+  addVectors(runId: number, rows: readonly { itemId: number; vector: Float32Array }[]): void {
+    if (rows.length > 0) this.insertVectors(runId, rows);
+  }
+
+  /** Streams a run's vectors with their items, one row at a time (for exports of any size). */
+  *iterateVectors(runId: number): Generator<{ itemId: number; path: string; row: number; label: string | null; vector: Float32Array }> {
+    for (const r of this.stmts.vectorsWithItems.iterate(runId) as Iterable<{
+      itemId: number;
+      path: string;
+      row: number;
+      label: string | null;
+      dim: number;
+      vector: Buffer;
+    }>) {
+      const copy = new Float32Array(r.dim);
+      new Uint8Array(copy.buffer).set(r.vector.subarray(0, r.dim * 4));
+      yield { itemId: r.itemId, path: r.path, row: r.row, label: r.label, vector: copy };
+    }
+  }
+
+  remove(id: number): boolean {
+    return this.stmts.remove.run(id).changes > 0;
+  }
+}

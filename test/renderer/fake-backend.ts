@@ -1,0 +1,82 @@
+/** A scriptable stand-in for the renderer's Backend, for state tests. */
+import type { CallName, ImportProgress, RequestOf, ResponseOf } from '../../src-main/contract';
+import type { Backend } from '../../src-renderer/src/lib/client';
+
+type Handlers = { [K in CallName]?: (request: RequestOf<K>) => Promise<ResponseOf<K>> | ResponseOf<K> };
+
+export interface FakeBackend {
+  backend: Backend;
+  /** Every call made, in order. */
+  log: { name: CallName; request: unknown }[];
+  callsTo(name: CallName): unknown[];
+  emitProgress(progress: ImportProgress): void;
+  setConnection(state: Backend['connection']['state']): void;
+  handlers: Handlers;
+}
+
+export function fakeBackend(handlers: Handlers = {}): FakeBackend {
+  const log: FakeBackend['log'] = [];
+  const progressListeners = new Set<(p: ImportProgress) => void>();
+  const connectionListeners = new Set<() => void>();
+  let connection: Backend['connection']['state'] = 'open';
+  const calls = new Proxy({} as Backend['calls'], {
+    get: (_target, name: string) => async (request: unknown) => {
+      log.push({ name: name as CallName, request });
+      const handler = fake.handlers[name as CallName] as ((r: unknown) => unknown) | undefined;
+      if (!handler) throw new Error(`no fake handler for ${name}`);
+      return handler(request);
+    },
+  });
+  const backend: Backend = {
+    calls,
+    events: {
+      on: ((name: string, listener: (p: ImportProgress) => void) => {
+        if (name !== 'import.progress') throw new Error(`unexpected event ${name}`);
+        progressListeners.add(listener);
+        return () => progressListeners.delete(listener);
+      }) as Backend['events']['on'],
+    },
+    shell: { kind: 'browser' },
+    mediaUrl: (itemId, kind) => `/media/${kind}/${itemId}`,
+    connection: {
+      get state() {
+        return connection;
+      },
+      onChange(listener) {
+        connectionListeners.add(listener);
+        return () => connectionListeners.delete(listener);
+      },
+    },
+  };
+  const fake: FakeBackend = {
+    backend,
+    log,
+    handlers,
+    callsTo: (name) => log.filter((c) => c.name === name).map((c) => c.request),
+    emitProgress: (progress) => {
+      for (const l of progressListeners) l(progress);
+    },
+    setConnection: (state) => {
+      connection = state;
+      for (const l of connectionListeners) l();
+    },
+  };
+  return fake;
+}
+
+/** A promise resolved or rejected from outside, to hold a call open. */
+export function deferred<T>(): { promise: Promise<T>; resolve: (value: T) => void; reject: (error: unknown) => void } {
+  let resolve!: (value: T) => void;
+  let reject!: (error: unknown) => void;
+  const promise = new Promise<T>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  return { promise, resolve, reject };
+}
+
+/** Lets pending promise callbacks run. */
+export async function settle(): Promise<void> {
+  for (let i = 0; i < 10; i++) await Promise.resolve();
+  await new Promise((r) => setTimeout(r, 0));
+}
