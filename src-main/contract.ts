@@ -278,7 +278,7 @@ export interface WireError {
 /** An error with a code the UI can act on; thrown by the core, carried across every transport. */
 export class ApiError extends Error {
   constructor(
-    readonly code: 'not_found' | 'bad_request' | 'conflict' | 'internal' | 'unauthorized',
+    readonly code: 'not_found' | 'bad_request' | 'conflict' | 'cancelled' | 'internal' | 'unauthorized',
     message: string,
   ) {
     super(message);

@@ -10,7 +10,7 @@ export type DecodedText = { ok: true; text: string } | { ok: false; reason: stri
 export interface TextMeta {
   /** Length in Unicode code points (an emoji counts once). */
   chars: number;
-  /** The start of the text with runs of whitespace collapsed to one space, for previews. */
+  /** The start of the text for previews: each run of whitespace becomes one line break (if it held one) or one space. */
   snippet: string;
 }
 
@@ -169,22 +169,23 @@ export function textMeta(text: string): TextMeta {
 
   let snippet = '';
   let kept = 0;
-  let pendingSpace = false;
+  // Whitespace runs collapse to one character: a line break if the run held one, else a space.
+  let pending: '' | ' ' | '\n' = '';
   let truncated = false;
   for (let i = 0; i < text.length; i++) {
     const code = text.codePointAt(i)!;
     const width = code > 0xffff ? 2 : 1;
     if (isSnippetSpace(code)) {
-      pendingSpace = kept > 0;
+      if (kept > 0) pending = code === 0x0a || pending === '\n' ? '\n' : ' ';
     } else {
       if (kept >= SNIPPET_CHARS) {
         truncated = true;
         break;
       }
-      if (pendingSpace) {
-        snippet += ' ';
+      if (pending !== '') {
+        snippet += pending;
         kept++;
-        pendingSpace = false;
+        pending = '';
         if (kept >= SNIPPET_CHARS) {
           truncated = true;
           break;

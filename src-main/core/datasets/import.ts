@@ -164,9 +164,11 @@ export async function importFolder(db: Db, options: ImportOptions, hooks: Import
     return report;
   } catch (error) {
     flush();
-    const message = hooks.signal?.aborted ? 'Import cancelled; the files read so far were kept.' : errorMessage(error);
+    const cancelled = hooks.signal?.aborted ?? false;
+    const message = cancelled ? 'Import cancelled; the files read so far were kept.' : errorMessage(error);
     datasets.setStatus(datasetId, 'failed', message);
     progress('failed', true, message);
+    if (cancelled) throw new ApiError('cancelled', message);
     throw error instanceof ApiError ? error : new ApiError('internal', message);
   }
 }

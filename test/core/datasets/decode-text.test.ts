@@ -132,8 +132,9 @@ describe('textMeta', () => {
     expect(textMeta('').chars).toBe(0);
   });
 
-  it('collapses whitespace and control characters in the snippet', () => {
-    expect(textMeta('  # Title\n\n\tSome   text\r\nhere.\u0007 ').snippet).toBe('# Title Some text here.');
+  it('collapses whitespace and control characters in the snippet, keeping one line break per run that had one', () => {
+    expect(textMeta('  # Title\n\n\tSome   text\r\nhere.\u0007 ').snippet).toBe('# Title\nSome text\nhere.');
+    expect(textMeta('a \t b').snippet).toBe('a b');
   });
 
   it('keeps a short text whole, without an ellipsis', () => {

@@ -171,7 +171,7 @@ describe('importFolder', () => {
         if (p.phase === 'importing' && ++seen === 1) controller.abort();
       },
     });
-    await expect(run).rejects.toThrow(/cancelled/i);
+    await expect(run).rejects.toMatchObject({ code: 'cancelled', message: expect.stringMatching(/cancelled/i) });
     const dataset = db.prepare(`SELECT status, error FROM datasets`).get() as { status: string; error: string };
     expect(dataset).toEqual({ status: 'failed', error: expect.stringMatching(/cancelled/) });
     // Re-importing afterwards completes and finds every file.
