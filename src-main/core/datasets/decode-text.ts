@@ -176,7 +176,8 @@ export function textMeta(text: string): TextMeta {
     const code = text.codePointAt(i)!;
     const width = code > 0xffff ? 2 : 1;
     if (isSnippetSpace(code)) {
-      if (kept > 0) pending = code === 0x0a || pending === '\n' ? '\n' : ' ';
+      if (kept > 0 && code === 0x0a) pending = '\n';
+      else if (kept > 0 && pending === '') pending = ' ';
     } else {
       if (kept >= SNIPPET_CHARS) {
         truncated = true;
