@@ -40,7 +40,7 @@ describe('openDatabase', () => {
     raw.pragma('user_version = 9999');
     raw.close();
     expect(() => openDatabase(path)).toThrow(NewerDatabaseError);
-    expect(() => openDatabase(path)).toThrow(/schema 9999; this version knows up to 10/);
+    expect(() => openDatabase(path)).toThrow(/schema 9999; this version knows up to 20/);
   });
 
   it('applies pending migrations in one transaction: a failing step leaves the old version', () => {
@@ -100,5 +100,29 @@ describe('migration 0010: datasets and items', () => {
     db.prepare(`DELETE FROM datasets WHERE id = 1`).run();
     expect(db.prepare(`SELECT COUNT(*) AS n FROM items`).get()).toEqual({ n: 0 });
     db.close();
+  });
+});
+
+describe('migration 0020: runs, metrics, checkpoints, vectors', () => {
+  it('upgrades a version-10 database that already holds data, keeping it', () => {
+    const db = new Database(':memory:');
+    migrate(db, migrations.filter((m) => m.version <= 10));
+    const now = new Date().toISOString();
+    db.prepare(`INSERT INTO datasets (id, name, root, status, created_at, updated_at) VALUES (1, 'd', '/x', 'ready', ?, ?)`).run(now, now);
+    db.prepare(`INSERT INTO items (id, dataset_id, path, size, mtime_ms, status, generation) VALUES (7, 1, 'a.png', 1, 0, 'ok', 1)`).run();
+    expect(migrate(db)).toEqual([20]);
+    expect(db.prepare(`SELECT COUNT(*) AS n FROM items`).get()).toEqual({ n: 1 });
+    db.prepare(
+      `INSERT INTO runs (id, dataset_id, method, config, seed, status, created_at) VALUES (1, 1, 'simclr', '{}', 0, 'running', ?)`,
+    ).run(now);
+    db.prepare(`INSERT INTO vectors (run_id, item_id, dim, vector) VALUES (1, 7, 2, ?)`).run(Buffer.from(new Float32Array([1, 2]).buffer));
+    db.prepare(`INSERT INTO metrics (run_id, step, epoch, loss, lr, images_per_sec, elapsed_sec) VALUES (1, 1, 1, 2.5, 0.001, 100, 0.5)`).run();
+    expect(() => db.prepare(`UPDATE runs SET status = 'exploded' WHERE id = 1`).run()).toThrow(/CHECK/);
+    // Removing an item removes its vectors; removing the dataset removes its runs and everything under them.
+    db.pragma('foreign_keys = ON');
+    db.prepare(`DELETE FROM items WHERE id = 7`).run();
+    expect(db.prepare(`SELECT COUNT(*) AS n FROM vectors`).get()).toEqual({ n: 0 });
+    db.prepare(`DELETE FROM datasets WHERE id = 1`).run();
+    expect(db.prepare(`SELECT COUNT(*) AS n FROM metrics`).get()).toEqual({ n: 0 });
   });
 });
