@@ -122,7 +122,6 @@ export async function importFolder(db: Db, options: ImportOptions, hooks: Import
         state !== undefined &&
         state.size === entry.size &&
         state.mtimeMs === Math.trunc(entry.mtimeMs) &&
-        state.label === entry.label &&
         !(textColumnChanged && isTablePath(entry.relPath));
       if (unchanged) {
         counters.unchanged += items.touchPath(datasetId, entry.relPath, generation);

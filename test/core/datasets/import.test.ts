@@ -188,3 +188,16 @@ describe('importFolder', () => {
     expect(items(first.datasetId).map((i) => i.meta.snippet)).toEqual(['T1', 'T2']);
   });
 });
+
+describe('importFolder, re-import of tables', () => {
+  it('counts every row of an unchanged table as unchanged, even rows with different labels', async () => {
+    write('t.csv', 'text,label\nfirst,a\nsecond,b\nthird,a\n');
+    const first = await importFolder(db, { path: join(root, 'data') });
+    expect(first.dataset.labels).toEqual([
+      { label: 'a', count: 2 },
+      { label: 'b', count: 1 },
+    ]);
+    const second = await importFolder(db, { path: join(root, 'data') });
+    expect(second).toMatchObject({ added: 0, updated: 0, unchanged: 3 });
+  });
+});

@@ -83,9 +83,9 @@ describe('ItemsRepository', () => {
     const { items, d, item } = setup();
     items.upsertBatch([
       item({ path: 't.csv', row: 1, modality: 'text', size: 50, mtimeMs: 7, label: 'x' }),
-      item({ path: 't.csv', row: 2, modality: 'text', size: 50, mtimeMs: 7, label: 'x' }),
+      item({ path: 't.csv', row: 2, modality: 'text', size: 50, mtimeMs: 7, label: 'y' }),
     ]);
-    expect(items.fileState(d.id, 't.csv')).toEqual({ size: 50, mtimeMs: 7, label: 'x', items: 2 });
+    expect(items.fileState(d.id, 't.csv')).toEqual({ size: 50, mtimeMs: 7, items: 2 });
     expect(items.fileState(d.id, 'missing.csv')).toBeUndefined();
     expect(items.rowsForPath(d.id, 't.csv')).toEqual(new Set([1, 2]));
   });

@@ -51,6 +51,15 @@ export interface ItemSource {
   content: string | null;
 }
 
+export interface TrainingItem {
+  id: number;
+  path: string;
+  format: string;
+  hash: string;
+  label: string | null;
+  meta: ItemMeta;
+}
+
 const toRow = (r: ItemRecord): ItemRow => ({
   id: r.id,
   datasetId: r.dataset_id,
@@ -83,14 +92,18 @@ export class ItemsRepository {
            meta = excluded.meta, content = excluded.content, generation = excluded.generation`,
       ),
       fileState: db.prepare(
-        `SELECT size, mtime_ms AS mtimeMs, label, COUNT(*) AS n FROM items
-         WHERE dataset_id = ? AND path = ? GROUP BY size, mtime_ms, label`,
+        `SELECT size, mtime_ms AS mtimeMs, COUNT(*) AS n FROM items
+         WHERE dataset_id = ? AND path = ? GROUP BY size, mtime_ms`,
       ),
       touchPath: db.prepare(`UPDATE items SET generation = ? WHERE dataset_id = ? AND path = ?`),
       countStale: db.prepare(`SELECT COUNT(*) AS n FROM items WHERE dataset_id = ? AND generation < ?`),
       removeStale: db.prepare(`DELETE FROM items WHERE dataset_id = ? AND generation < ?`),
       keysForPath: db.prepare(`SELECT row FROM items WHERE dataset_id = ? AND path = ?`),
       byId: db.prepare(`SELECT * FROM items WHERE id = ?`),
+      forTraining: db.prepare(
+        `SELECT id, path, format, hash, label, meta FROM items
+         WHERE dataset_id = ? AND status = 'ok' AND modality = ? ORDER BY id`,
+      ),
       source: db.prepare(
         `SELECT id, dataset_id AS datasetId, path, row, modality, format, status, content FROM items WHERE id = ?`,
       ),
@@ -106,19 +119,14 @@ export class ItemsRepository {
   }
 
   /**
-   * The stored state of a file: its size, mtime and label when every item from it agrees
-   * (one item per file, or one per row of a table), else undefined.
+   * The stored state of a file: its size and mtime when every item from it agrees (one item per
+   * file, or one per row of a table), else undefined. The label needs no check: it follows from the path.
    */
-  fileState(datasetId: number, path: string): { size: number; mtimeMs: number; label: string | null; items: number } | undefined {
-    const rows = this.stmts.fileState.all(datasetId, path) as {
-      size: number;
-      mtimeMs: number;
-      label: string | null;
-      n: number;
-    }[];
+  fileState(datasetId: number, path: string): { size: number; mtimeMs: number; items: number } | undefined {
+    const rows = this.stmts.fileState.all(datasetId, path) as { size: number; mtimeMs: number; n: number }[];
     if (rows.length !== 1) return undefined;
     const r = rows[0]!;
-    return { size: r.size, mtimeMs: r.mtimeMs, label: r.label, items: r.n };
+    return { size: r.size, mtimeMs: r.mtimeMs, items: r.n };
   }
 
   /** Stamps every item of an unchanged file with the current generation. */
@@ -143,6 +151,14 @@ export class ItemsRepository {
   get(id: number): ItemRow | undefined {
     const r = this.stmts.byId.get(id) as ItemRecord | undefined;
     return r && toRow(r);
+  }
+
+  /** The good items of one modality, in a stable order, for training and extraction. */
+  forTraining(datasetId: number, modality: Modality): TrainingItem[] {
+    return (this.stmts.forTraining.all(datasetId, modality) as (Omit<TrainingItem, 'meta'> & { meta: string })[]).map((r) => ({
+      ...r,
+      meta: JSON.parse(r.meta) as ItemMeta,
+    }));
   }
 
   source(id: number): ItemSource | undefined {
