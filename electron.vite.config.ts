@@ -19,6 +19,7 @@ export default defineConfig({
           'core-host': resolve(__dirname, 'src-main/electron/core-host.ts'),
           cli: resolve(__dirname, 'src-main/cli/index.ts'),
           'import-worker': resolve(__dirname, 'src-main/core/datasets/import-worker.ts'),
+          'train-worker': resolve(__dirname, 'src-main/core/training/train-worker.ts'),
         },
         output: { format: 'es', entryFileNames: '[name].js', chunkFileNames: 'chunks/[name]-[hash].js' },
       },

@@ -174,6 +174,93 @@ export interface PathCheck {
   message: string;
 }
 
+export type RunStatus = 'queued' | 'running' | 'completed' | 'failed' | 'cancelled' | 'interrupted';
+
+/** The settings a user chooses for a run; everything omitted takes its default. */
+export interface TrainSettings {
+  method?: string;
+  epochs?: number;
+  batchSize?: number;
+  /** Pixels; 0 = chosen from the images. */
+  imageSize?: number;
+  seed?: number;
+  learningRate?: number;
+  temperature?: number;
+  /** 'tensorflow-gpu' | 'tensorflow' | 'wasm' | 'cpu'; omitted = the fastest available. */
+  backend?: string;
+  /** wasm threads; 0 = all cores. */
+  threads?: number;
+}
+
+export interface RunSummary {
+  id: number;
+  datasetId: number;
+  datasetName: string;
+  method: string;
+  status: RunStatus;
+  error: string | null;
+  /** The complete configuration (defaults filled in). */
+  config: Record<string, unknown>;
+  seed: number;
+  backend: string | null;
+  epochs: number;
+  epochsDone: number;
+  stepsDone: number;
+  trainSeconds: number;
+  embeddingDim: number | null;
+  /** Items with a stored embedding. */
+  vectors: number;
+  /** The last logged loss, and the first, to show whether it fell. */
+  firstLoss: number | null;
+  lastLoss: number | null;
+  createdAt: string;
+  finishedAt: string | null;
+  /** A checkpoint exists to resume from. */
+  resumable: boolean;
+}
+
+export interface MetricPoint {
+  step: number;
+  epoch: number;
+  loss: number;
+  lr: number;
+  imagesPerSec: number;
+  elapsedSec: number;
+}
+
+export type TrainingPhase = 'starting' | 'preparing' | 'training' | 'extracting' | 'completed' | 'failed' | 'cancelled';
+
+export interface TrainingProgress {
+  runId: number;
+  datasetId: number;
+  phase: TrainingPhase;
+  epoch: number;
+  epochs: number;
+  step: number;
+  totalSteps: number;
+  loss: number | null;
+  learningRate: number | null;
+  /** Training examples per second, averaged over recent steps. */
+  imagesPerSec: number | null;
+  etaSec: number | null;
+  /** Progress of the preparing/extracting phases. */
+  done: number;
+  total: number;
+  backend: string | null;
+  message: string | null;
+  /** Metric points logged since the previous event (every step, none dropped). */
+  metrics: MetricPoint[];
+}
+
+export interface EngineInfo {
+  backend: string;
+  threads: number;
+  simd: boolean;
+  /** Why each faster backend is not used. */
+  unavailable: { backend: string; why: string }[];
+  methods: { id: string; name: string; description: string; modalities: Modality[] }[];
+}
+
 /** A thumbnail or the media of an item, as served to previews. */
 export type MediaKind = 'thumb' | 'audio' | 'text';
 
@@ -186,10 +273,22 @@ export const calls = {
   'datasets.cancelImport': call<{ root: string }, { cancelled: boolean }>(),
   'datasets.remove': call<{ datasetId: number }, { removed: boolean }>(),
   'fs.checkPath': call<{ path: string }, PathCheck>(),
+  'engine.info': call<void, EngineInfo>(),
+  'runs.list': call<{ datasetId?: number }, RunSummary[]>(),
+  'runs.get': call<{ runId: number }, RunSummary>(),
+  'runs.metrics': call<{ runId: number; afterStep?: number }, MetricPoint[]>(),
+  /** Starts a run in the background; progress arrives as `training.progress` events. */
+  'runs.start': call<{ datasetId: number; settings: TrainSettings }, RunSummary>(),
+  'runs.resume': call<{ runId: number }, RunSummary>(),
+  'runs.cancel': call<{ runId: number }, { cancelled: boolean }>(),
+  'runs.remove': call<{ runId: number }, { removed: boolean }>(),
+  /** Writes the run's embeddings as CSV to a path on the core's disk (the Electron save dialog's choice). */
+  'runs.exportCsv': call<{ runId: number; path: string }, { path: string; rows: number }>(),
 } as const;
 
 export const events = {
   'import.progress': event<ImportProgress>(),
+  'training.progress': event<TrainingProgress>(),
 } as const;
 
 export type Calls = typeof calls;

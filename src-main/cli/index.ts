@@ -4,19 +4,16 @@
 import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { networkInterfaces } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { parseArgs, type ParseArgsConfig } from 'node:util';
-import type { DatasetSummary, ImportReport, ItemRow } from '../contract';
-import { createCore, type Core } from '../core/app';
+import { join } from 'node:path';
+import type { DatasetSummary, ItemRow } from '../contract';
+import type { Core } from '../core/app';
 import { packageRoot, resolveDbPath } from '../core/paths';
 import { VERSION } from '../core/version';
 import { startServer } from '../server/serve';
 import { findElectronBinary } from './electron-binary';
+import { here, importWithProgress, openCore, parse, str, UsageError } from './common';
 import { formatDataset } from './format';
-import { ProgressBar } from './progress';
-
-const here = dirname(fileURLToPath(import.meta.url));
+import { cmdExport, cmdRuns, cmdTrain, cmdVersion } from './training';
 
 const USAGE = `Pretext ${VERSION}: self-supervised embeddings of your own folders.
 
@@ -25,51 +22,14 @@ Usage:
   pretext import <folder> [--db <file>] [--json] [--text-column <name>] [--name <name>]
   pretext datasets [--db <file>] [--json]
   pretext serve [--port N] [--host H] [--db <file>]
-  pretext --version
+  pretext train <dataset-id|folder> [--method simclr] [--epochs N] [--batch-size N] [--image-size N]
+                [--seed N] [--lr X] [--temperature T] [--backend B] [--threads N] [--json]
+  pretext train --resume <run-id> [--json]
+  pretext runs [--dataset <id>] [--json]
+  pretext export <run-id> --out <file.csv>
+  pretext --version                            version, compute backend, and why faster ones are unavailable
 
 The database defaults to pretext.db in your data folder; --db or PRETEXT_DB choose another.`;
-
-class UsageError extends Error {}
-
-const common = {
-  db: { type: 'string' },
-  json: { type: 'boolean', default: false },
-  help: { type: 'boolean', short: 'h', default: false },
-} as const satisfies ParseArgsConfig['options'];
-
-function parse<T extends NonNullable<ParseArgsConfig['options']>>(args: string[], options: T) {
-  try {
-    return parseArgs({ args, options: { ...common, ...options }, allowPositionals: true, strict: true });
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
-}
-
-function openCore(dbFlag: string | undefined, shell: 'cli' | 'serve' = 'cli'): Core {
-  return createCore({ dbPath: resolveDbPath(dbFlag), shell, workerDir: here });
-}
-
-async function importWithProgress(core: Core, path: string, extra: { name?: string; textColumn?: string }): Promise<ImportReport> {
-  const bar = new ProgressBar();
-  const off = core.events.on('import.progress', (p) => {
-    const label =
-      p.phase === 'counting'
-        ? 'counting files…'
-        : `${p.filesDone}/${p.filesTotal} files, ${p.skipped} skipped${p.current ? `  ${p.current}` : ''}`;
-    bar.update(p.filesDone, p.filesTotal, label, p.phase !== 'importing');
-  });
-  const onSigint = (): void => {
-    void core.handlers['datasets.cancelImport']({ root: path });
-  };
-  process.once('SIGINT', onSigint);
-  try {
-    return await core.handlers['datasets.import']({ path, ...extra });
-  } finally {
-    process.off('SIGINT', onSigint);
-    off();
-    bar.clear();
-  }
-}
 
 async function allSkipped(core: Core, datasetId: number): Promise<ItemRow[]> {
   const out: ItemRow[] = [];
@@ -101,8 +61,8 @@ async function cmdImport(args: string[]): Promise<void> {
   const core = openCore(values.db);
   try {
     const report = await importWithProgress(core, folder, {
-      ...(values.name ? { name: values.name } : {}),
-      ...(values['text-column'] ? { textColumn: values['text-column'] } : {}),
+      ...(str(values, 'name') ? { name: str(values, 'name') } : {}),
+      ...(str(values, 'text-column') ? { textColumn: str(values, 'text-column') } : {}),
     });
     const skipped = await allSkipped(core, report.datasetId);
     if (values.json) {
@@ -183,7 +143,7 @@ function parsePort(value: string | undefined): number {
 async function cmdServe(args: string[]): Promise<void> {
   const { values } = parse(args, { port: { type: 'string' }, host: { type: 'string' } });
   const core = openCore(values.db, 'serve');
-  await serveUntilStopped(core, parsePort(values.port), values.host ?? '127.0.0.1');
+  await serveUntilStopped(core, parsePort(str(values, 'port')), str(values, 'host') ?? '127.0.0.1');
 }
 
 async function cmdStart(args: string[]): Promise<void> {
@@ -211,8 +171,8 @@ async function cmdStart(args: string[]): Promise<void> {
   }
   await serveUntilStopped(
     core,
-    parsePort(values.port),
-    values.host ?? '127.0.0.1',
+    parsePort(str(values, 'port')),
+    str(values, 'host') ?? '127.0.0.1',
     `${electron.reason}.\nFalling back to \`pretext serve\`: open the URL below in a browser.`,
   );
 }
@@ -224,7 +184,15 @@ export async function main(argv: string[]): Promise<number> {
       case '--version':
       case '-v':
       case 'version':
-        console.log(`pretext ${VERSION}`);
+        await cmdVersion();
+        return 0;
+      case 'train':
+        return await cmdTrain(rest);
+      case 'runs':
+        await cmdRuns(rest);
+        return 0;
+      case 'export':
+        await cmdExport(rest);
         return 0;
       case undefined:
       case 'help':

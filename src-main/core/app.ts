@@ -1,5 +1,4 @@
-import { readFileSync } from 'node:fs';
-import { constants } from 'node:fs';
+import { constants, rmSync } from 'node:fs';
 import { access, readdir, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import {
@@ -10,8 +9,18 @@ import {
   type ImportProgress,
   type ImportReport,
   type PathCheck,
+  type RunSummary,
+  type TrainSettings,
+  type TrainingProgress,
 } from '../contract';
 import { importFolder } from './datasets/import';
+import { initBackend, type BackendInfo } from './engine/backend';
+import { exportEmbeddingsToFile } from './export';
+import { startTrainWorker, type TrainJob } from './jobs/train-job';
+import { METHODS } from './ssl/methods';
+import { RunsRepository, type RunRecord } from './storage/repositories/runs';
+import { resolveTrainConfig, type TrainConfig } from './training/config';
+import { dataDirOf, trainRun, TrainingCancelled } from './training/train-loop';
 import { EventHub } from './events';
 import { startImportWorker, type ImportJob } from './jobs/import-job';
 import { MediaService } from './media';
@@ -35,6 +44,9 @@ export interface Core {
   readonly events: EventHub;
   readonly media: MediaService;
   readonly db: Db;
+  readonly runs: RunsRepository;
+  /** Resolves when the run's training (and extraction) has ended, however it ended. */
+  trainingDone(runId: number): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -46,6 +58,83 @@ export function createCore(options: CoreOptions): Core {
   const events = new EventHub();
   const media = new MediaService(datasets, items);
   const imports = new Map<string, ImportJob>();
+  const runs = new RunsRepository(db);
+  const trainings = new Map<number, TrainJob>();
+  const dataDir = dataDirOf(options.dbPath);
+  // A run left 'running' by a process that died can only be resumed; say so instead of showing it as live.
+  if (options.shell !== 'cli') runs.markInterrupted();
+
+  let backendInfo: Promise<BackendInfo> | null = null;
+
+  const summary = (run: RunRecord): RunSummary => {
+    const loss = runs.lossRange(run.id);
+    const config = run.config as Partial<TrainConfig>;
+    return {
+      id: run.id,
+      datasetId: run.datasetId,
+      datasetName: run.datasetName,
+      method: run.method,
+      status: run.status,
+      error: run.error,
+      config: run.config,
+      seed: run.seed,
+      backend: run.backend,
+      epochs: config.epochs ?? 0,
+      epochsDone: run.epochsDone,
+      stepsDone: run.stepsDone,
+      trainSeconds: run.trainSeconds,
+      embeddingDim: run.embeddingDim,
+      vectors: run.vectors,
+      firstLoss: loss.first,
+      lastLoss: loss.last,
+      createdAt: run.createdAt,
+      finishedAt: run.finishedAt,
+      resumable: run.status !== 'running' && run.status !== 'completed' && runs.latestCheckpoint(run.id) !== undefined,
+    };
+  };
+  const requireRun = (runId: number): RunRecord => {
+    const run = runs.get(runId);
+    if (!run) throw new ApiError('not_found', `No run with id ${runId}`);
+    return run;
+  };
+
+  const launchTraining = (runId: number, resume: boolean): void => {
+    if (trainings.size > 0) {
+      const [other] = trainings.keys();
+      throw new ApiError('conflict', `Run #${other} is training; wait for it or cancel it first`);
+    }
+    const onProgress = (progress: TrainingProgress): void => events.emit('training.progress', progress);
+    let job: TrainJob;
+    if (options.workerDir) {
+      job = startTrainWorker(join(options.workerDir, 'train-worker.js'), { dbPath: options.dbPath, runId, resume, dataDir }, onProgress);
+    } else {
+      const controller = new AbortController();
+      job = {
+        runId,
+        cancel: () => controller.abort(),
+        done: trainRun(db, runId, { resume, dataDir }, { signal: controller.signal, onProgress }).then(
+          () => ({ status: 'completed' as const }),
+          (error: Error) => ({ status: error instanceof TrainingCancelled ? ('cancelled' as const) : ('failed' as const), message: error.message }),
+        ),
+      };
+    }
+    trainings.set(runId, job);
+    void job.done.then((outcome) => {
+      trainings.delete(runId);
+      const run = runs.get(runId);
+      // The loop records its own outcome; a run still marked running means the worker died without a word.
+      if (run && (run.status === 'running' || run.status === 'queued')) {
+        const message = outcome.status === 'completed' ? 'The training worker ended without reporting' : outcome.message;
+        runs.finish(runId, 'failed', message);
+        // Tell the UI, since the loop could not.
+        events.emit('training.progress', {
+          runId, datasetId: run.datasetId, phase: 'failed', epoch: run.epochsDone, epochs: 0, step: run.stepsDone, totalSteps: 0,
+          loss: null, learningRate: null, imagesPerSec: null, etaSec: null, done: 0, total: 0, backend: run.backend,
+          message, metrics: [],
+        });
+      }
+    });
+  };
 
   const runImport = (request: ImportOptions): Promise<ImportReport> => {
     const root = resolve(request.path);
@@ -106,6 +195,66 @@ export function createCore(options: CoreOptions): Core {
       return { removed: datasets.remove(datasetId) };
     },
     'fs.checkPath': async ({ path }) => checkPath(path),
+    'engine.info': async () => {
+      backendInfo ??= initBackend();
+      const info = await backendInfo;
+      return {
+        backend: info.name,
+        threads: info.threads,
+        simd: info.simd,
+        unavailable: info.reasons,
+        methods: METHODS.map((m) => ({ id: m.id, name: m.name, description: m.description, modalities: [...m.modalities] })),
+      };
+    },
+    'runs.list': async ({ datasetId } = {}) => runs.list(datasetId).map(summary),
+    'runs.get': async ({ runId }) => summary(requireRun(runId)),
+    'runs.metrics': async ({ runId, afterStep }) => {
+      requireRun(runId);
+      return runs.metrics(runId, afterStep ?? 0);
+    },
+    'runs.start': async ({ datasetId, settings }) => {
+      const dataset = requireDataset(datasetId);
+      if (dataset.counts.image === 0) {
+        throw new ApiError('bad_request', `"${dataset.name}" has no images; training text and audio comes in a later version`);
+      }
+      let config: TrainConfig;
+      try {
+        config = resolveTrainConfig(settingsToConfig(settings ?? {}));
+      } catch (error) {
+        throw new ApiError('bad_request', (error as Error).message);
+      }
+      if (!METHODS.some((m) => m.id === config.method)) {
+        throw new ApiError('bad_request', `Unknown method '${config.method}'; available: ${METHODS.map((m) => m.id).join(', ')}`);
+      }
+      const run = runs.create({ datasetId, method: config.method, config, seed: config.seed });
+      launchTraining(run.id, false);
+      return summary(requireRun(run.id));
+    },
+    'runs.resume': async ({ runId }) => {
+      const run = requireRun(runId);
+      if (trainings.has(runId)) throw new ApiError('conflict', `Run #${runId} is already training`);
+      if (run.status === 'completed') throw new ApiError('conflict', `Run #${runId} has completed; start a new run to train more`);
+      launchTraining(runId, true);
+      return summary(requireRun(runId));
+    },
+    'runs.cancel': async ({ runId }) => {
+      const job = trainings.get(runId);
+      job?.cancel();
+      return { cancelled: job !== undefined };
+    },
+    'runs.remove': async ({ runId }) => {
+      if (trainings.has(runId)) throw new ApiError('conflict', `Run #${runId} is training; cancel it first`);
+      const removed = runs.remove(runId);
+      rmSync(join(dataDir, 'checkpoints', `run-${runId}`), { recursive: true, force: true });
+      return { removed };
+    },
+    'runs.exportCsv': async ({ runId, path }) => {
+      const run = requireRun(runId);
+      if (run.vectors === 0 || run.embeddingDim === null) throw new ApiError('bad_request', `Run #${runId} has no embeddings yet`);
+      const target = resolve(expandHome(path));
+      const rows = await exportEmbeddingsToFile(runs, runId, run.embeddingDim, target);
+      return { path: target, rows };
+    },
   };
 
   return {
@@ -113,9 +262,17 @@ export function createCore(options: CoreOptions): Core {
     events,
     media,
     db,
+    runs,
+    trainingDone: async (runId) => {
+      await trainings.get(runId)?.done;
+      // Let the outcome handler record the final status first.
+      await new Promise((r) => setImmediate(r));
+    },
     close: async () => {
-      for (const job of imports.values()) job.cancel();
+      for (const job of [...imports.values(), ...trainings.values()]) job.cancel();
       await Promise.allSettled([...imports.values()].map((j) => j.done));
+      await Promise.allSettled([...trainings.values()].map((j) => j.done));
+      await new Promise((r) => setImmediate(r));
       db.close();
     },
   };
@@ -151,6 +308,8 @@ function expandHome(path: string): string {
   return home && (path === '~' || path.startsWith('~/')) ? join(home, path.slice(1)) : path;
 }
 
-export function readPackageVersion(packageJsonPath: string): string {
-  return (JSON.parse(readFileSync(packageJsonPath, 'utf8')) as { version: string }).version;
+/** UI and CLI settings → a training config (unknown backend names are refused by the backend picker). */
+function settingsToConfig(settings: TrainSettings): Partial<TrainConfig> {
+  const { backend, ...rest } = settings;
+  return { ...rest, ...(backend ? { backend: backend as TrainConfig['backend'] } : {}) };
 }

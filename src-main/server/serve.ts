@@ -9,6 +9,7 @@ import {
   type WireRequest,
 } from '../contract';
 import type { Core } from '../core/app';
+import { writeEmbeddingsCsv } from '../core/export';
 import { isAllowedHost, isAuthorised, isSameOrigin, newToken, TOKEN_COOKIE } from './auth';
 import { serveStatic } from './static';
 
@@ -66,6 +67,8 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     res.setHeader('X-Content-Type-Options', 'nosniff');
     if (req.method !== 'GET' && req.method !== 'HEAD') return sendText(res, 405, 'Method not allowed');
 
+    const exportMatch = /^\/export\/run\/(\d+)\.csv$/.exec(url.pathname);
+    if (exportMatch) return sendEmbeddingsCsv(Number(exportMatch[1]), res);
     const media = parseMediaPath(url.pathname);
     if (media) {
       try {
@@ -83,6 +86,19 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     // Client-side routes fall back to the app shell.
     if (!url.pathname.includes('.') && (await serveStatic(options.rendererDir, '/index.html', res))) return;
     sendText(res, 404, 'Not found');
+  }
+
+  /** Streams a run's embeddings as a CSV download, row by row. */
+  async function sendEmbeddingsCsv(runId: number, res: ServerResponse): Promise<void> {
+    const run = core.runs.get(runId);
+    if (!run) return sendText(res, 404, `No run with id ${runId}`);
+    if (run.vectors === 0 || run.embeddingDim === null) return sendText(res, 409, `Run #${runId} has no embeddings yet`);
+    res.writeHead(200, {
+      'Content-Type': 'text/csv; charset=utf-8',
+      'Content-Disposition': `attachment; filename="pretext-run-${runId}-embeddings.csv"`,
+    });
+    await writeEmbeddingsCsv(core.runs, runId, run.embeddingDim, res);
+    res.end();
   }
 
   const wss = new WebSocketServer({ noServer: true, maxPayload: 16 * 1024 * 1024 });

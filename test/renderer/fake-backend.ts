@@ -1,5 +1,5 @@
 /** A scriptable stand-in for the renderer's Backend, for state tests. */
-import type { CallName, ImportProgress, RequestOf, ResponseOf } from '../../src-main/contract';
+import type { CallName, ImportProgress, RequestOf, ResponseOf, TrainingProgress } from '../../src-main/contract';
 import type { Backend } from '../../src-renderer/src/lib/client';
 
 type Handlers = { [K in CallName]?: (request: RequestOf<K>) => Promise<ResponseOf<K>> | ResponseOf<K> };
@@ -10,6 +10,7 @@ export interface FakeBackend {
   log: { name: CallName; request: unknown }[];
   callsTo(name: CallName): unknown[];
   emitProgress(progress: ImportProgress): void;
+  emitTraining(progress: TrainingProgress): void;
   setConnection(state: Backend['connection']['state']): void;
   handlers: Handlers;
 }
@@ -17,6 +18,7 @@ export interface FakeBackend {
 export function fakeBackend(handlers: Handlers = {}): FakeBackend {
   const log: FakeBackend['log'] = [];
   const progressListeners = new Set<(p: ImportProgress) => void>();
+  const trainingListeners = new Set<(p: TrainingProgress) => void>();
   const connectionListeners = new Set<() => void>();
   let connection: Backend['connection']['state'] = 'open';
   const calls = new Proxy({} as Backend['calls'], {
@@ -30,10 +32,16 @@ export function fakeBackend(handlers: Handlers = {}): FakeBackend {
   const backend: Backend = {
     calls,
     events: {
-      on: ((name: string, listener: (p: ImportProgress) => void) => {
+      on: ((name: string, listener: (p: unknown) => void) => {
+        if (name === 'training.progress') {
+          const l = listener as (p: TrainingProgress) => void;
+          trainingListeners.add(l);
+          return () => trainingListeners.delete(l);
+        }
         if (name !== 'import.progress') throw new Error(`unexpected event ${name}`);
-        progressListeners.add(listener);
-        return () => progressListeners.delete(listener);
+        const l = listener as (p: ImportProgress) => void;
+        progressListeners.add(l);
+        return () => progressListeners.delete(l);
       }) as Backend['events']['on'],
     },
     shell: { kind: 'browser' },
@@ -55,6 +63,9 @@ export function fakeBackend(handlers: Handlers = {}): FakeBackend {
     callsTo: (name) => log.filter((c) => c.name === name).map((c) => c.request),
     emitProgress: (progress) => {
       for (const l of progressListeners) l(progress);
+    },
+    emitTraining: (progress) => {
+      for (const l of trainingListeners) l(progress);
     },
     setConnection: (state) => {
       connection = state;

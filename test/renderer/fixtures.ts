@@ -1,4 +1,14 @@
-import type { DatasetSummary, ImportProgress, ImportReport, ItemRow, PathCheck } from '../../src-main/contract';
+import type {
+  DatasetSummary,
+  EngineInfo,
+  ImportProgress,
+  ImportReport,
+  ItemRow,
+  MetricPoint,
+  PathCheck,
+  RunSummary,
+  TrainingProgress,
+} from '../../src-main/contract';
 
 export function summary(over: Partial<DatasetSummary> = {}): DatasetSummary {
   return {
@@ -35,4 +45,76 @@ export function missing(path: string): PathCheck {
 
 export function item(id: number, over: Partial<ItemRow> = {}): ItemRow {
   return { id, datasetId: 1, path: `cats/${id}.jpg`, row: null, modality: 'image', label: 'cats', size: 100, status: 'ok', error: null, meta: { width: 32, height: 32 }, ...over };
+}
+
+export function run(over: Partial<RunSummary> = {}): RunSummary {
+  return {
+    id: 1,
+    datasetId: 1,
+    datasetName: 'pets',
+    method: 'simclr',
+    status: 'completed',
+    error: null,
+    config: { method: 'simclr', epochs: 2, batchSize: 32, imageSize: 16, seed: 1, learningRate: 0.001, temperature: 0.5, threads: 0 },
+    seed: 1,
+    backend: 'wasm',
+    epochs: 2,
+    epochsDone: 2,
+    stepsDone: 6,
+    trainSeconds: 1.5,
+    embeddingDim: 128,
+    vectors: 6,
+    firstLoss: 4.5,
+    lastLoss: 3.5,
+    createdAt: '2025-01-01T00:00:00.000Z',
+    finishedAt: '2025-01-01T00:00:02.000Z',
+    resumable: false,
+    ...over,
+  };
+}
+
+export function metric(step: number, over: Partial<MetricPoint> = {}): MetricPoint {
+  return { step, epoch: Math.ceil(step / 3), loss: 5 - step * 0.1, lr: 0.001, imagesPerSec: 400, elapsedSec: step * 0.1, ...over };
+}
+
+export function metrics(from: number, to: number): MetricPoint[] {
+  const out: MetricPoint[] = [];
+  for (let s = from; s <= to; s++) out.push(metric(s));
+  return out;
+}
+
+export function training(over: Partial<TrainingProgress> = {}): TrainingProgress {
+  return {
+    runId: 1,
+    datasetId: 1,
+    phase: 'training',
+    epoch: 1,
+    epochs: 2,
+    step: 1,
+    totalSteps: 6,
+    loss: 4.9,
+    learningRate: 0.001,
+    imagesPerSec: 400,
+    etaSec: 12,
+    done: 0,
+    total: 0,
+    backend: 'wasm',
+    message: null,
+    metrics: [],
+    ...over,
+  };
+}
+
+export function engine(over: Partial<EngineInfo> = {}): EngineInfo {
+  return {
+    backend: 'wasm',
+    threads: 8,
+    simd: true,
+    unavailable: [
+      { backend: 'tensorflow-gpu', why: 'module @tensorflow/tfjs-node-gpu not installed' },
+      { backend: 'tensorflow', why: 'module @tensorflow/tfjs-node not installed' },
+    ],
+    methods: [{ id: 'simclr', name: 'SimCLR', description: 'Contrastive', modalities: ['image'] }],
+    ...over,
+  };
 }

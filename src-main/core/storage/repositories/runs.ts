@@ -124,6 +124,10 @@ export class RunsRepository {
         `SELECT step, epoch, loss, lr, images_per_sec AS imagesPerSec, elapsed_sec AS elapsedSec
          FROM metrics WHERE run_id = ? AND step > ? ORDER BY step`,
       ),
+      lossRange: db.prepare(
+        `SELECT (SELECT loss FROM metrics WHERE run_id = @id ORDER BY step LIMIT 1) AS first,
+                (SELECT loss FROM metrics WHERE run_id = @id ORDER BY step DESC LIMIT 1) AS last`,
+      ),
       dropMetricsAfter: db.prepare(`DELETE FROM metrics WHERE run_id = ? AND step > ?`),
       addCheckpoint: db.prepare(
         `INSERT OR REPLACE INTO checkpoints (run_id, epoch, step, path, bytes, created_at) VALUES (?, ?, ?, ?, ?, ?)`,
@@ -136,6 +140,7 @@ export class RunsRepository {
         `SELECT id, run_id AS runId, epoch, step, path, bytes, created_at AS createdAt
          FROM checkpoints WHERE run_id = ? ORDER BY epoch`,
       ),
+      removeCheckpoint: db.prepare(`DELETE FROM checkpoints WHERE id = ?`),
       dropCheckpointsAfter: db.prepare(`DELETE FROM checkpoints WHERE run_id = ? AND epoch > ?`),
       vector: db.prepare(`INSERT OR REPLACE INTO vectors (run_id, item_id, dim, vector) VALUES (?, ?, ?, ?)`),
       clearVectors: db.prepare(`DELETE FROM vectors WHERE run_id = ?`),
@@ -199,6 +204,11 @@ export class RunsRepository {
     return this.stmts.metrics.all(runId, afterStep) as MetricRow[];
   }
 
+  /** The first and the last logged loss of a run (null before its first step). */
+  lossRange(runId: number): { first: number | null; last: number | null } {
+    return this.stmts.lossRange.get({ id: runId }) as { first: number | null; last: number | null };
+  }
+
   /** On resume: steps after the checkpoint are trained again, so their old metrics go. */
   rewindTo(runId: number, epoch: number, step: number): void {
     this.db.transaction(() => {
@@ -217,6 +227,10 @@ export class RunsRepository {
 
   checkpoints(runId: number): CheckpointRow[] {
     return this.stmts.checkpoints.all(runId) as CheckpointRow[];
+  }
+
+  removeCheckpoint(id: number): void {
+    this.stmts.removeCheckpoint.run(id);
   }
 
   clearVectors(runId: number): void {

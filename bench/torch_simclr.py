@@ -1,0 +1,82 @@
+"""PyTorch reference for Pretext's training benchmark: the same SimCLR step and encoder on the CPU.
+
+Encoder: 3x3 conv blocks 32 (stride 1), 64, 64, 128 (stride 2) with batch norm and ReLU, global
+average pooling; projection head 128 -> 128 -> 64; NT-Xent with temperature 0.5; Adam. Prints one
+JSON line: {"train_images_per_sec": ..., "extract_images_per_sec": ..., "threads": ...}.
+
+Usage: python3 bench/torch_simclr.py [--size 28] [--channels 1] [--batch 256] [--steps 8] [--threads N]
+"""
+import argparse
+import json
+import os
+import time
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+
+def encoder(channels: int, side: int) -> nn.Sequential:
+    stem_stride = 1 if side <= 32 else 2
+    layers = []
+    c_in = channels
+    for c_out, stride in [(32, stem_stride), (64, 2), (64, 2), (128, 2)]:
+        layers += [nn.Conv2d(c_in, c_out, 3, stride, padding=1, bias=False), nn.BatchNorm2d(c_out), nn.ReLU(inplace=True)]
+        c_in = c_out
+    layers += [nn.AdaptiveAvgPool2d(1), nn.Flatten()]
+    return nn.Sequential(*layers)
+
+
+def nt_xent(z1: torch.Tensor, z2: torch.Tensor, tau: float) -> torch.Tensor:
+    z = F.normalize(torch.cat([z1, z2]), dim=1)
+    n = z1.shape[0]
+    sim = z @ z.t() / tau
+    sim.fill_diagonal_(float("-inf"))
+    targets = torch.cat([torch.arange(n, 2 * n), torch.arange(0, n)])
+    return F.cross_entropy(sim, targets)
+
+
+def main() -> None:
+    p = argparse.ArgumentParser()
+    p.add_argument("--size", type=int, default=28)
+    p.add_argument("--channels", type=int, default=1)
+    p.add_argument("--batch", type=int, default=256)
+    p.add_argument("--steps", type=int, default=8)
+    p.add_argument("--threads", type=int, default=os.cpu_count() or 1)
+    a = p.parse_args()
+    torch.set_num_threads(a.threads)
+    torch.manual_seed(0)
+    f = encoder(a.channels, a.size)
+    g = nn.Sequential(nn.Linear(128, 128), nn.ReLU(inplace=True), nn.Linear(128, 64))
+    opt = torch.optim.Adam(list(f.parameters()) + list(g.parameters()), lr=1e-3)
+    x1 = torch.rand(a.batch, a.channels, a.size, a.size)
+    x2 = torch.rand(a.batch, a.channels, a.size, a.size)
+
+    def step() -> None:
+        opt.zero_grad(set_to_none=True)
+        z = g(f(torch.cat([x1, x2])))
+        loss = nt_xent(z[: a.batch], z[a.batch :], 0.5)
+        loss.backward()
+        opt.step()
+
+    for _ in range(2):
+        step()
+    t0 = time.perf_counter()
+    for _ in range(a.steps):
+        step()
+    train = a.batch * a.steps / (time.perf_counter() - t0)
+
+    f.eval()
+    xs = torch.rand(512, a.channels, a.size, a.size)
+    with torch.no_grad():
+        f(xs)
+        t0 = time.perf_counter()
+        reps = 5
+        for _ in range(reps):
+            f(xs)
+        extract = 512 * reps / (time.perf_counter() - t0)
+    print(json.dumps({"train_images_per_sec": train, "extract_images_per_sec": extract, "threads": a.threads, "torch": torch.__version__}))
+
+
+if __name__ == "__main__":
+    main()

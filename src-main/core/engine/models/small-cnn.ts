@@ -1,0 +1,210 @@
+/**
+ * A small convolutional encoder for self-supervised training on small images: a stack of
+ * 3×3 conv → batch norm → ReLU blocks (strides downsample), then global average pooling.
+ *
+ * Written with raw tf ops and explicit variables rather than tfjs-layers: the training step then
+ * runs exactly the kernels we chose (and tuned for the wasm backend), with no per-layer overhead.
+ */
+import { tf } from '../backend';
+import { batchNormRelu } from '../ops/batch-norm-relu';
+import { assertShape } from './shapes';
+import { ownedVariable, uniqueScope } from './variables';
+
+export interface ConvBlockConfig {
+  filters: number;
+  stride: 1 | 2;
+}
+
+export interface SmallCnnConfig {
+  /** [height, width, channels] of one input image. */
+  inputShape: [number, number, number];
+  blocks: ConvBlockConfig[];
+  /** Weight of the old value in the moving averages of batch statistics (Keras convention). */
+  batchNormMomentum?: number;
+  batchNormEpsilon?: number;
+  /** Seed for weight initialisation, for reproducible runs and tests. */
+  seed?: number;
+}
+
+/** The bench encoder of the issue: 3×3 convs 32-64-64-128, strides downsample 28 → 14 → 7 → 4. */
+export const BENCH_ENCODER: SmallCnnConfig = {
+  inputShape: [28, 28, 1],
+  blocks: [
+    { filters: 32, stride: 1 },
+    { filters: 64, stride: 2 },
+    { filters: 64, stride: 2 },
+    { filters: 128, stride: 2 },
+  ],
+};
+
+interface ConvBlock {
+  stride: 1 | 2;
+  filter: tf.Variable<tf.Rank.R4>; // [3, 3, inChannels, filters]
+  gamma: tf.Variable<tf.Rank.R1>; // [filters]
+  beta: tf.Variable<tf.Rank.R1>; // [filters]
+  movingMean: tf.Variable<tf.Rank.R1>; // [filters]
+  movingVariance: tf.Variable<tf.Rank.R1>; // [filters]
+}
+
+export class SmallCnn {
+  readonly config: Required<SmallCnnConfig>;
+  readonly embeddingSize: number;
+  private readonly blocks: ConvBlock[];
+
+  constructor(config: SmallCnnConfig) {
+    if (config.blocks.length === 0) throw new Error('SmallCnn needs at least one conv block');
+    this.config = { batchNormMomentum: 0.9, batchNormEpsilon: 1e-5, seed: 1, ...config };
+    let inChannels = config.inputShape[2];
+    let seed = this.config.seed;
+    const scope = uniqueScope('small_cnn');
+    this.blocks = config.blocks.map(({ filters, stride }, i): ConvBlock => {
+      const fanIn = 3 * 3 * inChannels;
+      const name = `${scope}/conv${i}`;
+      // He-normal initialisation suits ReLU networks.
+      const filter = ownedVariable(
+        tf.randomNormal([3, 3, inChannels, filters], 0, Math.sqrt(2 / fanIn), 'float32', seed++) as tf.Tensor4D,
+        true,
+        `${name}/filter`,
+      );
+      inChannels = filters;
+      return {
+        stride,
+        filter,
+        gamma: ownedVariable(tf.ones([filters]) as tf.Tensor1D, true, `${name}/bn_gamma`),
+        beta: ownedVariable(tf.zeros([filters]) as tf.Tensor1D, true, `${name}/bn_beta`),
+        movingMean: ownedVariable(tf.zeros([filters]) as tf.Tensor1D, false, `${name}/bn_moving_mean`),
+        movingVariance: ownedVariable(tf.ones([filters]) as tf.Tensor1D, false, `${name}/bn_moving_variance`),
+      };
+    });
+    this.embeddingSize = inChannels;
+  }
+
+  get trainableVariables(): tf.Variable[] {
+    return this.blocks.flatMap((b) => [b.filter, b.gamma, b.beta]);
+  }
+
+  get variables(): tf.Variable[] {
+    return this.blocks.flatMap((b) => [b.filter, b.gamma, b.beta, b.movingMean, b.movingVariance]);
+  }
+
+  private assertInput(x: tf.Tensor4D): void {
+    const [h, w, c] = this.config.inputShape;
+    assertShape('SmallCnn input', x, [null, h, w, c]);
+  }
+
+  /**
+   * Training-mode forward: batch norm uses the statistics of this batch, and the moving averages
+   * (used by `embed`) are updated as a side effect.
+   * @param x [N, H, W, C]
+   * @returns [N, embeddingSize]
+   */
+  forwardTrain(x: tf.Tensor4D): tf.Tensor2D {
+    this.assertInput(x);
+    const momentum = this.config.batchNormMomentum;
+    let h: tf.Tensor4D = x;
+    for (const block of this.blocks) {
+      const y = tf.conv2d(h, block.filter, block.stride, 'same'); // [N, H', W', F]
+      const { output, mean, variance } = batchNormRelu(y, block.gamma, block.beta, this.config.batchNormEpsilon);
+      tf.tidy(() => {
+        block.movingMean.assign(tf.add(tf.mul(block.movingMean, momentum), tf.mul(mean, 1 - momentum)));
+        block.movingVariance.assign(tf.add(tf.mul(block.movingVariance, momentum), tf.mul(variance, 1 - momentum)));
+      });
+      tf.dispose([mean, variance]);
+      h = output;
+    }
+    return globalAveragePool(h);
+  }
+
+  /**
+   * Inference forward for embedding extraction: batch norm with the moving statistics, folded into
+   * each convolution's filter and bias so a block is one fused conv+bias+ReLU kernel.
+   * @param x [N, H, W, C]
+   * @returns [N, embeddingSize]
+   */
+  embed(x: tf.Tensor4D): tf.Tensor2D {
+    this.assertInput(x);
+    return tf.tidy(() => {
+      let h: tf.Tensor4D = x;
+      for (const block of this.blocks) {
+        const { filter, bias } = this.foldedBlock(block);
+        h = tf.fused.conv2d({ x: h, filter, strides: block.stride, pad: 'same', bias, activation: 'relu' });
+      }
+      return globalAveragePool(h);
+    });
+  }
+
+  /** BN(conv(x, W)) = conv(x, W·s) + (β − μ·s) with s = γ / √(σ² + ε), per output channel. */
+  private foldedBlock(block: ConvBlock): { filter: tf.Tensor4D; bias: tf.Tensor1D } {
+    const scale = tf.mul(block.gamma, tf.rsqrt(tf.add(block.movingVariance, this.config.batchNormEpsilon))); // [F]
+    return {
+      filter: tf.mul(block.filter, scale), // [3, 3, C, F] · [F]
+      bias: tf.sub(block.beta, tf.mul(block.movingMean, scale)),
+    };
+  }
+
+  dispose(): void {
+    for (const v of this.variables) v.dispose();
+  }
+}
+
+/**
+ * Mean over H and W, with a hand-written gradient. Average pooling rather than tf.mean: on wasm it
+ * is one XNNPACK kernel, where Mean over non-innermost axes transposes the tensor first; and the
+ * gradient is one broadcasting multiply, where the package's AvgPoolGrad is a scalar loop.
+ * @param x [N, H, W, C] @returns [N, C]
+ */
+const globalAveragePool = tf.customGrad((...args) => {
+  const [x] = args as [tf.Tensor4D];
+  const [n, h, w, c] = x.shape;
+  return {
+    value: tf.reshape(tf.avgPool(x, [h, w], 1, 'valid'), [n, c]) as tf.Tensor2D,
+    // d/dx = dy / (H·W) at every pixel: [N, 1, 1, C] · [1, H, W, 1] → [N, H, W, C]
+    gradFunc: (dy: tf.Tensor2D) => tf.mul(tf.reshape(dy, [n, 1, 1, c]), tf.fill([1, h, w, 1], 1 / (h * w))),
+  };
+}) as (x: tf.Tensor4D) => tf.Tensor2D;
+
+export interface ProjectionHeadConfig {
+  inputSize: number;
+  hiddenSize: number;
+  outputSize: number;
+  seed?: number;
+}
+
+/** SimCLR's projection head g(·): dense → ReLU → dense. */
+export class ProjectionHead {
+  private readonly w1: tf.Variable<tf.Rank.R2>; // [in, hidden]
+  private readonly b1: tf.Variable<tf.Rank.R1>; // [hidden]
+  private readonly w2: tf.Variable<tf.Rank.R2>; // [hidden, out]
+  private readonly b2: tf.Variable<tf.Rank.R1>; // [out]
+  readonly config: ProjectionHeadConfig;
+
+  constructor(config: ProjectionHeadConfig) {
+    this.config = config;
+    const seed = config.seed ?? 101;
+    const glorot = (fanIn: number, fanOut: number, s: number) =>
+      tf.randomUniform([fanIn, fanOut], -Math.sqrt(6 / (fanIn + fanOut)), Math.sqrt(6 / (fanIn + fanOut)), 'float32', s) as tf.Tensor2D;
+    const scope = uniqueScope('projection_head');
+    this.w1 = ownedVariable(glorot(config.inputSize, config.hiddenSize, seed), true, `${scope}/w1`);
+    this.b1 = ownedVariable(tf.zeros([config.hiddenSize]) as tf.Tensor1D, true, `${scope}/b1`);
+    this.w2 = ownedVariable(glorot(config.hiddenSize, config.outputSize, seed + 1), true, `${scope}/w2`);
+    this.b2 = ownedVariable(tf.zeros([config.outputSize]) as tf.Tensor1D, true, `${scope}/b2`);
+  }
+
+  get trainableVariables(): tf.Variable[] {
+    return [this.w1, this.b1, this.w2, this.b2];
+  }
+
+  /**
+   * @param h [N, inputSize]
+   * @returns [N, outputSize]
+   */
+  forward(h: tf.Tensor2D): tf.Tensor2D {
+    assertShape('ProjectionHead input', h, [null, this.config.inputSize]);
+    const hidden = tf.fused.matMul({ a: h, b: this.w1, bias: this.b1, activation: 'relu' }); // [N, hidden]
+    return tf.fused.matMul({ a: hidden, b: this.w2, bias: this.b2 }) as tf.Tensor2D; // [N, out]
+  }
+
+  dispose(): void {
+    for (const v of this.trainableVariables) v.dispose();
+  }
+}

@@ -1,0 +1,13 @@
+import { simclr } from './simclr';
+import type { SslMethod } from './types';
+
+/** Every self-supervised method Pretext can train. Add a method: one file in this folder, one line here. */
+export const METHODS: readonly SslMethod[] = [simclr];
+
+export function getMethod(id: string): SslMethod {
+  const method = METHODS.find((m) => m.id === id);
+  if (!method) throw new RangeError(`Unknown method '${id}'; available: ${METHODS.map((m) => m.id).join(', ')}`);
+  return method;
+}
+
+export type { SslMethod, TrainableMethod, MethodSetup } from './types';

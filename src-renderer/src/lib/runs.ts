@@ -1,0 +1,315 @@
+/**
+ * How training runs are named and shown: status badges, phase lines, numbers of the live panel, the
+ * runs list's rows and the config table. Pure, tested in test/renderer.
+ */
+import type { EngineInfo, Modality, RunStatus, RunSummary, TrainingPhase, TrainingProgress } from '../../../src-main/contract';
+import { formatCount, formatElapsed } from './format';
+import { formatPercent, progressFraction } from './progress';
+
+const FINAL_PHASES: readonly TrainingPhase[] = ['completed', 'failed', 'cancelled'];
+
+/** True for the phases after which a run sends no more progress. */
+export function isFinalPhase(phase: TrainingPhase): boolean {
+  return FINAL_PHASES.includes(phase);
+}
+
+/** True while a stored status says the run is (or is about to be) training. */
+export function isActiveStatus(status: RunStatus): boolean {
+  return status === 'running' || status === 'queued';
+}
+
+/**
+ * The status to show. Live progress is newer than the stored summary: a run that sends progress is
+ * running even if the list still says "cancelled" (it was just resumed), and a run whose last event
+ * said "completed" is completed even if the list was loaded a moment before the core recorded it.
+ */
+export function displayStatus(run: Pick<RunSummary, 'status'>, live: Pick<TrainingProgress, 'phase'> | null | undefined): RunStatus {
+  if (!live) return run.status;
+  if (!isFinalPhase(live.phase)) return 'running';
+  if (isActiveStatus(run.status)) return live.phase as RunStatus;
+  return run.status;
+}
+
+export type RunTone = 'importing' | 'ready' | 'failed' | 'warn' | 'neutral';
+
+export interface RunBadge {
+  text: string;
+  /** A class of app.css's `.badge` ("importing" is the accent tone). */
+  tone: RunTone;
+}
+
+export function runStatusBadge(status: RunStatus): RunBadge {
+  switch (status) {
+    case 'queued':
+      return { text: 'Queued', tone: 'neutral' };
+    case 'running':
+      return { text: 'Running', tone: 'importing' };
+    case 'completed':
+      return { text: 'Completed', tone: 'ready' };
+    case 'failed':
+      return { text: 'Failed', tone: 'failed' };
+    case 'cancelled':
+      return { text: 'Cancelled', tone: 'warn' };
+    case 'interrupted':
+      return { text: 'Interrupted', tone: 'warn' };
+  }
+}
+
+/** Time left as m:ss, or h:mm:ss from an hour: 75 → "1:15", 3725 → "1:02:05". */
+export function formatEta(seconds: number | null | undefined): string {
+  if (seconds === null || seconds === undefined || !Number.isFinite(seconds) || seconds < 0) return '–:––';
+  const total = Math.round(seconds);
+  const h = Math.floor(total / 3600);
+  const m = Math.floor((total % 3600) / 60);
+  const s = String(total % 60).padStart(2, '0');
+  return h > 0 ? `${h}:${String(m).padStart(2, '0')}:${s}` : `${m}:${s}`;
+}
+
+/** A loss with four significant digits: 4.12345 → "4.123", 0.0123456 → "0.01235", 12.3456 → "12.35". */
+export function formatLoss(loss: number | null | undefined): string {
+  if (loss === null || loss === undefined || Number.isNaN(loss)) return '–';
+  if (!Number.isFinite(loss)) return loss > 0 ? '∞' : '−∞';
+  if (loss !== 0 && Math.abs(loss) < 1e-3) return loss.toExponential(2);
+  if (Math.abs(loss) >= 1e4) return formatCount(loss);
+  return loss.toPrecision(4);
+}
+
+/** Learning rates: small ones in compact scientific form (0.001 → "1e-3", 0.00053 → "5.3e-4"), others plain (0.5, 10). */
+export function formatLearningRate(lr: number | null | undefined): string {
+  if (lr === null || lr === undefined || !Number.isFinite(lr)) return '–';
+  if (lr === 0) return '0';
+  if (Math.abs(lr) >= 0.01 && Math.abs(lr) < 1e4) return String(Number(lr.toPrecision(3)));
+  const [mantissa = '', exponent = ''] = lr.toExponential(2).split('e');
+  const m = mantissa.replace(/\.?0+$/, '');
+  return `${m}e${exponent.replace('+', '')}`;
+}
+
+/** Throughput: 1234.5 → "1,235", 45.67 → "45.7", 3.456 → "3.46". */
+export function formatThroughput(perSec: number | null | undefined): string {
+  if (perSec === null || perSec === undefined || !Number.isFinite(perSec) || perSec < 0) return '–';
+  if (perSec >= 100) return formatCount(Math.round(perSec));
+  if (perSec >= 10) return perSec.toFixed(1);
+  return perSec.toFixed(2);
+}
+
+/** Training time: seconds as "0.8 s", "12 s", "2 min 5 s", "1 h 2 min". */
+export function formatTrainTime(seconds: number | null | undefined): string {
+  if (seconds === null || seconds === undefined || !Number.isFinite(seconds) || seconds < 0) return '–';
+  if (seconds < 3600) return formatElapsed(seconds);
+  const minutes = Math.round(seconds / 60);
+  const h = Math.floor(minutes / 60);
+  const m = minutes % 60;
+  return m === 0 ? `${h} h` : `${h} h ${m} min`;
+}
+
+export interface LossTrend {
+  direction: 'down' | 'up' | 'flat';
+  /** Relative change from the first loss, e.g. -0.42 for a 42% drop; null without both numbers. */
+  change: number | null;
+  /** "↓ 42% from 4.852", for a tooltip. */
+  text: string;
+}
+
+/** Whether the loss fell since the first step. Changes under 0.5% count as flat. */
+export function lossTrend(first: number | null | undefined, last: number | null | undefined): LossTrend | null {
+  if (first === null || first === undefined || last === null || last === undefined) return null;
+  if (!Number.isFinite(first) || !Number.isFinite(last)) return null;
+  const change = first !== 0 ? (last - first) / Math.abs(first) : last - first;
+  const direction = Math.abs(change) < 0.005 ? 'flat' : change < 0 ? 'down' : 'up';
+  const pct = `${Math.round(Math.abs(change) * 100)}%`;
+  const text =
+    direction === 'flat'
+      ? `About the same as the first loss (${formatLoss(first)})`
+      : `${direction === 'down' ? 'Down' : 'Up'} ${pct} from the first loss (${formatLoss(first)})`;
+  return { direction, change, text };
+}
+
+export interface PhaseView {
+  /** The headline: "Decoding images 120/5,000", "Epoch 3 of 20", "Extracting embeddings 300/5,000". */
+  title: string;
+  /** Progress of the whole phase (the training phase: steps of all epochs), or null when unknown. */
+  fraction: number | null;
+  percent: string;
+  indeterminate: boolean;
+}
+
+/** What the progress panel says for a progress event. */
+export function phaseView(p: TrainingProgress | null | undefined): PhaseView {
+  if (!p) return { title: 'Starting…', fraction: null, percent: '', indeterminate: true };
+  const counted = (label: string, done: number, total: number): PhaseView => {
+    const fraction = progressFraction(done, total);
+    return {
+      title: total > 0 ? `${label} ${formatCount(done)}/${formatCount(total)}` : `${label}…`,
+      fraction,
+      percent: fraction === null ? '' : formatPercent(fraction),
+      indeterminate: fraction === null,
+    };
+  };
+  switch (p.phase) {
+    case 'starting':
+      return { title: p.backend ? `Starting the ${p.backend} backend…` : 'Starting…', fraction: null, percent: '', indeterminate: true };
+    case 'preparing':
+      return counted(p.message && /decod/i.test(p.message) ? p.message : 'Decoding images', p.done, p.total);
+    case 'training': {
+      const fraction = progressFraction(p.step, p.totalSteps);
+      return {
+        title: p.epochs > 0 ? `Epoch ${formatCount(p.epoch)} of ${formatCount(p.epochs)}` : 'Training',
+        fraction,
+        percent: fraction === null ? '' : formatPercent(fraction),
+        indeterminate: fraction === null,
+      };
+    }
+    case 'extracting':
+      return counted('Extracting embeddings', p.done, p.total);
+    case 'completed':
+      return { title: 'Completed', fraction: 1, percent: '100%', indeterminate: false };
+    case 'failed':
+      return { title: 'Failed', fraction: progressFraction(p.step, p.totalSteps) ?? 0, percent: '', indeterminate: false };
+    case 'cancelled':
+      return { title: 'Cancelled', fraction: progressFraction(p.step, p.totalSteps) ?? 0, percent: '', indeterminate: false };
+  }
+}
+
+export interface RunRow {
+  status: RunStatus;
+  badge: RunBadge;
+  /** "3/20": epochs done (or the epoch being trained) of all. */
+  epochsText: string;
+  /** Progress of the whole run for a mini bar while it runs, else null. */
+  fraction: number | null;
+  lastLoss: number | null;
+  trend: LossTrend | null;
+  vectors: number;
+}
+
+/** One line of the runs list, from the stored summary and the run's latest progress. */
+export function runRow(run: RunSummary, live: TrainingProgress | null | undefined): RunRow {
+  const status = displayStatus(run, live);
+  const running = live !== null && live !== undefined && !isFinalPhase(live.phase);
+  const epochs = running && live.epochs > 0 ? live.epochs : run.epochs;
+  const epochsDone = running && live.phase === 'training' ? Math.max(run.epochsDone, live.epoch - 1) : run.epochsDone;
+  const lastLoss = (running ? live.loss : null) ?? run.lastLoss;
+  let fraction: number | null = null;
+  if (running) {
+    if (live.phase === 'training') fraction = progressFraction(live.step, live.totalSteps);
+    else if (live.phase === 'extracting') fraction = 1;
+    else fraction = 0;
+  }
+  return {
+    status,
+    badge: runStatusBadge(status),
+    epochsText: `${formatCount(epochsDone)}/${formatCount(epochs)}`,
+    fraction,
+    lastLoss,
+    trend: lossTrend(run.firstLoss, lastLoss),
+    vectors: run.vectors,
+  };
+}
+
+/** Human names of the compute backends, for the chip and the backend select. */
+export const BACKEND_NAMES: Record<string, string> = {
+  'tensorflow-gpu': 'TensorFlow, CUDA GPU',
+  tensorflow: 'TensorFlow, native CPU',
+  wasm: 'WebAssembly',
+  cpu: 'Plain JavaScript',
+};
+
+export function backendName(id: string | null | undefined): string {
+  if (!id) return 'Unknown';
+  return BACKEND_NAMES[id] ?? id;
+}
+
+/** The backends a run can ask for, fastest first, each with why it cannot be used (if known). */
+export function backendChoices(engine: EngineInfo | null): { id: string; name: string; unavailable: string | null }[] {
+  const order = ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'];
+  if (engine && !order.includes(engine.backend)) order.push(engine.backend);
+  return order.map((id) => ({
+    id,
+    name: backendName(id),
+    unavailable: engine?.unavailable.find((u) => u.backend === id)?.why ?? null,
+  }));
+}
+
+/** The chip's one-line summary: "wasm · 8 threads · SIMD". */
+export function engineSummary(engine: EngineInfo): string {
+  const parts = [engine.backend];
+  if (engine.threads > 0) parts.push(`${engine.threads} ${engine.threads === 1 ? 'thread' : 'threads'}`);
+  if (engine.simd && engine.backend === 'wasm') parts.push('SIMD');
+  return parts.join(' · ');
+}
+
+export type EngineMethod = EngineInfo['methods'][number];
+
+/** Methods that can train on a dataset with these counts (any modality it has). */
+export function methodsFor(methods: readonly EngineMethod[], counts: Record<Modality, number> | null | undefined): EngineMethod[] {
+  if (!counts) return [];
+  return methods.filter((m) => m.modalities.some((mod) => counts[mod] > 0));
+}
+
+/** The method's display name, or its id when the engine does not list it. */
+export function methodName(methods: readonly EngineMethod[] | undefined, id: string): string {
+  return methods?.find((m) => m.id === id)?.name ?? id;
+}
+
+export interface ConfigRow {
+  key: string;
+  label: string;
+  value: string;
+}
+
+const CONFIG_LABELS: [key: string, label: string, format: (v: unknown) => string][] = [
+  ['method', 'Method', (v) => String(v)],
+  ['epochs', 'Epochs', (v) => (typeof v === 'number' ? formatCount(v) : String(v))],
+  ['batchSize', 'Batch size', (v) => (typeof v === 'number' ? formatCount(v) : String(v))],
+  ['imageSize', 'Image size', (v) => (v === 0 ? 'Auto' : typeof v === 'number' ? `${v}×${v} px` : String(v))],
+  ['seed', 'Seed', (v) => String(v)],
+  ['learningRate', 'Learning rate', (v) => (typeof v === 'number' ? formatLearningRate(v) : String(v))],
+  ['warmupEpochs', 'Warm-up', (v) => (typeof v === 'number' ? `${v} ${v === 1 ? 'epoch' : 'epochs'}` : String(v))],
+  ['weightDecay', 'Weight decay', (v) => (typeof v === 'number' ? formatLearningRate(v) : String(v))],
+  ['temperature', 'Temperature', (v) => String(v)],
+  ['projectionDim', 'Projection size', (v) => String(v)],
+  ['backend', 'Backend asked for', (v) => String(v)],
+  ['threads', 'Threads', (v) => (v === 0 ? 'All cores' : String(v))],
+];
+
+/** The run's configuration as label/value rows: known keys first in a fixed order, then any others. */
+export function configRows(config: Record<string, unknown>): ConfigRow[] {
+  const rows: ConfigRow[] = [];
+  const known = new Set<string>();
+  for (const [key, label, format] of CONFIG_LABELS) {
+    known.add(key);
+    if (!(key in config) || config[key] === undefined || config[key] === null) continue;
+    rows.push({ key, label, value: format(config[key]) });
+  }
+  for (const [key, value] of Object.entries(config)) {
+    if (known.has(key) || value === undefined || value === null) continue;
+    rows.push({ key, label: key, value: typeof value === 'object' ? JSON.stringify(value) : String(value) });
+  }
+  return rows;
+}
+
+/**
+ * When a run was created, compact: "14:05" today, "Nov 24, 14:05" this year, "Nov 24, 2024" before.
+ * `now` and `locale` are parameters for tests.
+ */
+export function formatCreated(iso: string, now: Date = new Date(), locale?: string): string {
+  const date = new Date(iso);
+  if (Number.isNaN(date.getTime())) return '–';
+  const time = date.toLocaleTimeString(locale, { hour: '2-digit', minute: '2-digit', hour12: false });
+  const sameDay = date.getFullYear() === now.getFullYear() && date.getMonth() === now.getMonth() && date.getDate() === now.getDate();
+  if (sameDay) return time;
+  if (date.getFullYear() === now.getFullYear()) {
+    return `${date.toLocaleDateString(locale, { month: 'short', day: 'numeric' })}, ${time}`;
+  }
+  return date.toLocaleDateString(locale, { month: 'short', day: 'numeric', year: 'numeric' });
+}
+
+/** The default file for an Electron export: in the home folder, named after the run. */
+export function defaultExportPath(runId: number): string {
+  return `~/pretext-run-${runId}.csv`;
+}
+
+/** The same-origin URL `pretext serve` streams a run's CSV from. */
+export function exportUrl(runId: number): string {
+  return `/export/run/${runId}.csv`;
+}

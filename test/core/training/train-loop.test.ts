@@ -1,0 +1,141 @@
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import sharp from 'sharp';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { TrainingProgress } from '../../../src-main/contract';
+import { importFolder } from '../../../src-main/core/datasets/import';
+import { initBackend, tf } from '../../../src-main/core/engine/backend';
+import { exportEmbeddingsToFile } from '../../../src-main/core/export';
+import { getMethod } from '../../../src-main/core/ssl/methods';
+import { openDatabase, type Db } from '../../../src-main/core/storage/db';
+import { RunsRepository } from '../../../src-main/core/storage/repositories/runs';
+import { resolveTrainConfig, type TrainConfig } from '../../../src-main/core/training/config';
+import { TrainingCancelled, trainRun } from '../../../src-main/core/training/train-loop';
+
+let dir: string;
+let db: Db;
+let datasetId: number;
+let runs: RunsRepository;
+
+/** 16 small images in two classes: bright squares on the left, dark discs on the right. */
+async function makeImages(root: string): Promise<void> {
+  for (const [label, shade] of [['light', 220], ['dark', 40]] as const) {
+    mkdirSync(join(root, label), { recursive: true });
+    for (let i = 0; i < 8; i++) {
+      const pixels = Buffer.alloc(12 * 12 * 3, 128);
+      for (let p = 0; p < 12 * 12; p++) if ((p + i) % (label === 'light' ? 3 : 5) === 0) pixels.fill(shade, p * 3, p * 3 + 3);
+      writeFileSync(join(root, label, `${label}-${i}.png`), await sharp(pixels, { raw: { width: 12, height: 12, channels: 3 } }).png().toBuffer());
+    }
+  }
+  writeFileSync(join(root, 'readme.txt'), 'not an image: training uses only the images');
+}
+
+const settings: Partial<TrainConfig> = { epochs: 3, batchSize: 8, imageSize: 8, seed: 3, backend: 'wasm', threads: 1 };
+
+function newRun(over: Partial<TrainConfig> = {}): number {
+  const config = resolveTrainConfig({ ...settings, ...over });
+  return runs.create({ datasetId, method: 'simclr', config, seed: config.seed }).id;
+}
+
+const losses = (runId: number): number[] => runs.metrics(runId).map((m) => m.loss);
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'pretext-train-'));
+  await makeImages(join(dir, 'images'));
+  db = openDatabase(join(dir, 'train.db'));
+  datasetId = (await importFolder(db, { path: join(dir, 'images') })).datasetId;
+  runs = new RunsRepository(db);
+  await initBackend('wasm', { threads: 1 });
+});
+afterAll(() => {
+  db.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('trainRun (SimCLR on a tiny image folder)', () => {
+  it('trains, logs every step, checkpoints every epoch and stores one embedding per image', async () => {
+    const runId = newRun();
+    const events: TrainingProgress[] = [];
+    await trainRun(db, runId, { resume: false, dataDir: dir }, { onProgress: (p) => events.push(p) });
+    const metrics = runs.metrics(runId);
+    expect(metrics.map((m) => m.step)).toEqual([1, 2, 3, 4, 5, 6]); // 16 images / batch 8 = 2 steps × 3 epochs
+    expect(events.flatMap((e) => e.metrics).map((m) => m.step)).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(new Set(events.map((e) => e.phase))).toEqual(new Set(['starting', 'preparing', 'training', 'extracting', 'completed']));
+    expect(runs.checkpoints(runId).map((c) => c.epoch)).toEqual([1, 2, 3]);
+    const run = runs.get(runId)!;
+    expect(run).toMatchObject({ vectors: 16, embeddingDim: 128, backend: 'wasm', epochsDone: 3, stepsDone: 6 });
+    const csv = join(dir, 'e.csv');
+    expect(await exportEmbeddingsToFile(runs, runId, 128, csv)).toBe(16);
+    const lines = readFileSync(csv, 'utf8').trim().split('\n');
+    expect(lines[0]).toBe(['path', 'label', ...Array.from({ length: 128 }, (_, i) => `e${i}`)].join(','));
+    expect(lines).toHaveLength(17);
+    expect(lines[1]!.split(',')).toHaveLength(130);
+    expect(lines[1]).toMatch(/^dark\/dark-0\.png,dark,/);
+  });
+
+  it('is reproducible: the same seed gives the same loss curve, another seed a different one', async () => {
+    const a = newRun();
+    const b = newRun();
+    const c = newRun({ seed: 4 });
+    for (const id of [a, b, c]) await trainRun(db, id, { resume: false, dataDir: dir });
+    expect(losses(b)).toEqual(losses(a));
+    expect(losses(c)).not.toEqual(losses(a));
+  });
+
+  it('stops within a step when cancelled and resumes from the last checkpoint onto the same curve', async () => {
+    const reference = newRun();
+    await trainRun(db, reference, { resume: false, dataDir: dir });
+
+    const runId = newRun();
+    const controller = new AbortController();
+    let abortedAt = 0;
+    const run = trainRun(db, runId, { resume: false, dataDir: dir }, {
+      signal: controller.signal,
+      onProgress: (p) => {
+        if (abortedAt === 0 && p.phase === 'training' && p.step >= 3) {
+          abortedAt = p.step;
+          controller.abort();
+        }
+      },
+    });
+    await expect(run).rejects.toBeInstanceOf(TrainingCancelled);
+    expect(abortedAt).toBeLessThan(6);
+    // No step starts after the cancel; the last checkpoint is the last completed epoch.
+    expect(runs.metrics(runId)).toHaveLength(abortedAt);
+    expect(runs.latestCheckpoint(runId)?.epoch).toBe(Math.floor(abortedAt / 2));
+
+    await trainRun(db, runId, { resume: true, dataDir: dir });
+    expect(runs.metrics(runId).map((m) => m.step)).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(losses(runId)).toEqual(losses(reference));
+  });
+
+  it('fails with a clear message when the dataset has no images', async () => {
+    const empty = join(dir, 'texts');
+    mkdirSync(empty);
+    writeFileSync(join(empty, 'a.txt'), 'words');
+    const textOnly = (await importFolder(db, { path: empty })).datasetId;
+    const config = resolveTrainConfig(settings);
+    const runId = runs.create({ datasetId: textOnly, method: 'simclr', config, seed: 1 }).id;
+    await expect(trainRun(db, runId, { resume: false, dataDir: dir })).rejects.toThrow(/has no images to train on/);
+  });
+});
+
+describe('SimCLR step', () => {
+  it('does not leak tensors across training steps', () => {
+    const config = resolveTrainConfig({ ...settings, batchSize: 4 });
+    const method = getMethod('simclr').create({ inputShape: [8, 8, 1], config });
+    const views = () => [tf.randomUniform([4, 8, 8, 1], 0, 1, 'float32', 1), tf.randomUniform([4, 8, 8, 1], 0, 1, 'float32', 2)] as tf.Tensor4D[];
+    const step = (): void => {
+      const v = views();
+      method.trainStep(v, 1e-3);
+      tf.dispose(v);
+    };
+    step();
+    step();
+    const before = tf.memory().numTensors;
+    for (let i = 0; i < 5; i++) step();
+    expect(tf.memory().numTensors).toBe(before);
+    method.dispose();
+  });
+});

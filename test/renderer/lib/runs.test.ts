@@ -1,0 +1,235 @@
+import { describe, expect, test } from 'vitest';
+import {
+  backendChoices,
+  backendName,
+  configRows,
+  defaultExportPath,
+  displayStatus,
+  engineSummary,
+  exportUrl,
+  formatCreated,
+  formatEta,
+  formatLearningRate,
+  formatLoss,
+  formatThroughput,
+  formatTrainTime,
+  isFinalPhase,
+  lossTrend,
+  methodName,
+  methodsFor,
+  phaseView,
+  runRow,
+  runStatusBadge,
+} from '../../../src-renderer/src/lib/runs';
+import { engine, run, training } from '../fixtures';
+
+describe('formatEta', () => {
+  test.each([
+    [0, '0:00'],
+    [9.6, '0:10'],
+    [75, '1:15'],
+    [599.5, '10:00'],
+    [3725, '1:02:05'],
+    [36000, '10:00:00'],
+  ])('%s s → %s', (seconds, text) => {
+    expect(formatEta(seconds)).toBe(text);
+  });
+
+  test('unknown is a dash', () => {
+    expect(formatEta(null)).toBe('–:––');
+    expect(formatEta(undefined)).toBe('–:––');
+    expect(formatEta(Number.POSITIVE_INFINITY)).toBe('–:––');
+    expect(formatEta(-3)).toBe('–:––');
+  });
+});
+
+test('formatLoss keeps four significant digits', () => {
+  expect(formatLoss(4.12345)).toBe('4.123');
+  expect(formatLoss(12.3456)).toBe('12.35');
+  expect(formatLoss(0.0123456)).toBe('0.01235');
+  expect(formatLoss(0.00012)).toBe('1.20e-4');
+  expect(formatLoss(0)).toBe('0.000');
+  expect(formatLoss(123456)).toBe('123,456');
+  expect(formatLoss(null)).toBe('–');
+  expect(formatLoss(Number.NaN)).toBe('–');
+  expect(formatLoss(Number.POSITIVE_INFINITY)).toBe('∞');
+});
+
+test('formatLearningRate is compact scientific', () => {
+  expect(formatLearningRate(0.001)).toBe('1e-3');
+  expect(formatLearningRate(0.00053)).toBe('5.3e-4');
+  expect(formatLearningRate(0.000987)).toBe('9.87e-4');
+  expect(formatLearningRate(2)).toBe('2');
+  expect(formatLearningRate(0.05)).toBe('0.05');
+  expect(formatLearningRate(10)).toBe('10');
+  expect(formatLearningRate(0)).toBe('0');
+  expect(formatLearningRate(null)).toBe('–');
+});
+
+test('formatThroughput', () => {
+  expect(formatThroughput(1234.5)).toBe('1,235');
+  expect(formatThroughput(45.67)).toBe('45.7');
+  expect(formatThroughput(3.456)).toBe('3.46');
+  expect(formatThroughput(null)).toBe('–');
+});
+
+test('formatTrainTime', () => {
+  expect(formatTrainTime(1.34)).toBe('1.3 s');
+  expect(formatTrainTime(125)).toBe('2 min 5 s');
+  expect(formatTrainTime(3600)).toBe('1 h');
+  expect(formatTrainTime(3725)).toBe('1 h 2 min');
+  expect(formatTrainTime(null)).toBe('–');
+});
+
+describe('lossTrend', () => {
+  test('down, up and flat', () => {
+    expect(lossTrend(5, 4)).toMatchObject({ direction: 'down', change: -0.2 });
+    expect(lossTrend(5, 4)?.text).toBe('Down 20% from the first loss (5.000)');
+    expect(lossTrend(4, 5)?.direction).toBe('up');
+    expect(lossTrend(4, 4.01)?.direction).toBe('flat');
+  });
+
+  test('needs both numbers', () => {
+    expect(lossTrend(null, 4)).toBeNull();
+    expect(lossTrend(4, null)).toBeNull();
+    expect(lossTrend(4, Number.NaN)).toBeNull();
+  });
+});
+
+describe('displayStatus', () => {
+  test('live progress makes a run running, even if the list says cancelled (just resumed)', () => {
+    expect(displayStatus(run({ status: 'cancelled' }), training({ phase: 'starting' }))).toBe('running');
+    expect(displayStatus(run({ status: 'queued' }), training({ phase: 'preparing' }))).toBe('running');
+  });
+
+  test('a final event wins over a list that still says running', () => {
+    expect(displayStatus(run({ status: 'running' }), training({ phase: 'completed' }))).toBe('completed');
+    expect(displayStatus(run({ status: 'running' }), training({ phase: 'failed' }))).toBe('failed');
+    expect(displayStatus(run({ status: 'queued' }), training({ phase: 'cancelled' }))).toBe('cancelled');
+  });
+
+  test('otherwise the stored status', () => {
+    expect(displayStatus(run({ status: 'interrupted' }), null)).toBe('interrupted');
+    expect(displayStatus(run({ status: 'completed' }), training({ phase: 'completed' }))).toBe('completed');
+  });
+
+  test('isFinalPhase', () => {
+    expect(isFinalPhase('completed')).toBe(true);
+    expect(isFinalPhase('extracting')).toBe(false);
+  });
+});
+
+test('runStatusBadge names every status with a theme tone', () => {
+  expect(runStatusBadge('running')).toEqual({ text: 'Running', tone: 'importing' });
+  expect(runStatusBadge('completed')).toEqual({ text: 'Completed', tone: 'ready' });
+  expect(runStatusBadge('failed')).toEqual({ text: 'Failed', tone: 'failed' });
+  expect(runStatusBadge('cancelled').tone).toBe('warn');
+  expect(runStatusBadge('interrupted').tone).toBe('warn');
+  expect(runStatusBadge('queued').tone).toBe('neutral');
+});
+
+describe('phaseView', () => {
+  test('before any event', () => {
+    expect(phaseView(null)).toMatchObject({ title: 'Starting…', indeterminate: true });
+  });
+
+  test('decoding images', () => {
+    expect(phaseView(training({ phase: 'preparing', message: 'Decoding images', done: 120, total: 5000 }))).toMatchObject({
+      title: 'Decoding images 120/5,000',
+      fraction: 120 / 5000,
+      percent: '2%',
+    });
+    expect(phaseView(training({ phase: 'preparing', message: null, done: 0, total: 0 })).title).toBe('Decoding images…');
+  });
+
+  test('training counts epochs and fills by steps', () => {
+    expect(phaseView(training({ epoch: 3, epochs: 20, step: 30, totalSteps: 200 }))).toMatchObject({
+      title: 'Epoch 3 of 20',
+      fraction: 0.15,
+      percent: '15%',
+    });
+  });
+
+  test('extracting embeddings', () => {
+    expect(phaseView(training({ phase: 'extracting', done: 300, total: 5000 })).title).toBe('Extracting embeddings 300/5,000');
+  });
+
+  test('ends', () => {
+    expect(phaseView(training({ phase: 'completed' })).percent).toBe('100%');
+    expect(phaseView(training({ phase: 'cancelled', step: 3, totalSteps: 6 }))).toMatchObject({ title: 'Cancelled', fraction: 0.5 });
+    expect(phaseView(training({ phase: 'starting', backend: 'wasm' })).title).toBe('Starting the wasm backend…');
+  });
+});
+
+describe('runRow', () => {
+  test('a stored run', () => {
+    const row = runRow(run(), null);
+    expect(row).toMatchObject({ status: 'completed', epochsText: '2/2', fraction: null, lastLoss: 3.5, vectors: 6 });
+    expect(row.trend?.direction).toBe('down');
+  });
+
+  test('a running run shows live numbers', () => {
+    const row = runRow(
+      run({ status: 'running', epochsDone: 1, epochs: 20, lastLoss: 4, firstLoss: 5 }),
+      training({ epoch: 3, epochs: 20, step: 10, totalSteps: 100, loss: 3.9 }),
+    );
+    expect(row).toMatchObject({ status: 'running', epochsText: '2/20', fraction: 0.1, lastLoss: 3.9 });
+    expect(row.badge.text).toBe('Running');
+  });
+
+  test('a new run without stored loss yet', () => {
+    const row = runRow(run({ status: 'queued', epochsDone: 0, firstLoss: null, lastLoss: null }), training({ phase: 'starting', loss: null }));
+    expect(row).toMatchObject({ status: 'running', epochsText: '0/2', fraction: 0, lastLoss: null, trend: null });
+  });
+});
+
+test('backends: names, choices with reasons, and the chip summary', () => {
+  expect(backendName('wasm')).toBe('WebAssembly');
+  expect(backendName('webgpu')).toBe('webgpu');
+  expect(backendName(null)).toBe('Unknown');
+  const choices = backendChoices(engine());
+  expect(choices.map((c) => c.id)).toEqual(['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu']);
+  expect(choices[0]?.unavailable).toMatch(/not installed/);
+  expect(choices[2]?.unavailable).toBeNull();
+  expect(backendChoices(null).every((c) => c.unavailable === null)).toBe(true);
+  expect(engineSummary(engine())).toBe('wasm · 8 threads · SIMD');
+  expect(engineSummary(engine({ backend: 'cpu', threads: 1, simd: false }))).toBe('cpu · 1 thread');
+});
+
+test('methods by modality', () => {
+  const methods = [
+    { id: 'simclr', name: 'SimCLR', description: '', modalities: ['image' as const] },
+    { id: 'tx', name: 'Text', description: '', modalities: ['text' as const] },
+  ];
+  expect(methodsFor(methods, { image: 3, text: 0, audio: 0 }).map((m) => m.id)).toEqual(['simclr']);
+  expect(methodsFor(methods, { image: 3, text: 2, audio: 0 }).map((m) => m.id)).toEqual(['simclr', 'tx']);
+  expect(methodsFor(methods, null)).toEqual([]);
+  expect(methodName(methods, 'simclr')).toBe('SimCLR');
+  expect(methodName(undefined, 'byol')).toBe('byol');
+});
+
+test('configRows: known keys in order, with units, then the rest', () => {
+  const rows = configRows({ temperature: 0.5, method: 'simclr', imageSize: 0, learningRate: 0.001, threads: 0, extra: { a: 1 }, backend: undefined });
+  expect(rows.map((r) => [r.label, r.value])).toEqual([
+    ['Method', 'simclr'],
+    ['Image size', 'Auto'],
+    ['Learning rate', '1e-3'],
+    ['Temperature', '0.5'],
+    ['Threads', 'All cores'],
+    ['extra', '{"a":1}'],
+  ]);
+  expect(configRows({ imageSize: 16 })[0]?.value).toBe('16×16 px');
+});
+
+test('formatCreated is compact', () => {
+  const now = new Date(2025, 5, 10, 18, 0);
+  expect(formatCreated(new Date(2025, 5, 10, 14, 5).toISOString(), now, 'en-US')).toBe('14:05');
+  expect(formatCreated(new Date(2025, 4, 2, 9, 30).toISOString(), now, 'en-US')).toBe('May 2, 09:30');
+  expect(formatCreated(new Date(2024, 10, 24, 9, 30).toISOString(), now, 'en-US')).toBe('Nov 24, 2024');
+  expect(formatCreated('nonsense', now)).toBe('–');
+});
+
+test('export locations', () => {
+  expect(exportUrl(12)).toBe('/export/run/12.csv');
+  expect(defaultExportPath(12)).toBe('~/pretext-run-12.csv');
+});
