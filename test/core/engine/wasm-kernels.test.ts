@@ -117,9 +117,9 @@ describe('BatchMatMul / _FusedMatMul with transposes (wasm, explicit transposes 
     { a: [7, 5], b: [7, 3], transposeA: true, transposeB: false },
     { a: [5, 7], b: [3, 7], transposeA: false, transposeB: true },
     { a: [7, 5], b: [3, 7], transposeA: true, transposeB: true },
-    // Large enough (M·K·N ≥ 4M) for the threaded 1×1-convolution path.
-    { a: [200, 160], b: [160, 130], transposeA: false, transposeB: false },
-    { a: [160, 200], b: [130, 160], transposeA: true, transposeB: true },
+    // Large enough (M ≥ 256 rows, M·K·N ≥ 4M) for the threaded 1×1-convolution path.
+    { a: [300, 160], b: [160, 130], transposeA: false, transposeB: false },
+    { a: [160, 300], b: [130, 160], transposeA: true, transposeB: true },
     // Batched.
     { a: [3, 6, 4], b: [3, 5, 6], transposeA: true, transposeB: true },
   ];
@@ -155,7 +155,7 @@ describe('BatchMatMul / _FusedMatMul with transposes (wasm, explicit transposes 
   it.each([
     { a: [6, 5], b: [5, 4], transposeA: false, transposeB: false, activation: 'relu' as const },
     { a: [5, 6], b: [4, 5], transposeA: true, transposeB: true, activation: 'linear' as const },
-    { a: [200, 160], b: [160, 130], transposeA: false, transposeB: false, activation: 'relu' as const },
+    { a: [300, 160], b: [160, 130], transposeA: false, transposeB: false, activation: 'relu' as const },
   ])('fused matMul (bias, activation) and its gradients match cpu: %j', async (c) => {
     const n = c.transposeB ? c.b[0]! : c.b[1]!;
     await expectWasmMatchesCpu(
