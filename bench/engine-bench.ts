@@ -1,9 +1,12 @@
 /**
- * Compute-engine benchmark: SimCLR training step and embedding extraction, per backend.
+ * Compute-engine benchmark: the app's SimCLR training step and embedding extraction, per backend,
+ * per thread count and per image shape, compared with the same model and step in PyTorch when
+ * `import torch` works (Debian: apt-get install python3-torch).
  *
+ *   npm run bench
  *   node bench/run-ts.mjs bench/engine-bench.ts [--backends=tensorflow-gpu,tensorflow,wasm,cpu]
- *        [--threads=1,2] [--batch=256] [--steps=6] [--extract-batch=512] [--extract-steps=10]
- *        [--cpu-batch=32] [--profile]
+ *        [--threads=1,2] [--shapes=28x28x1,64x64x3] [--batch=256] [--steps=6] [--extract-batch=512]
+ *        [--extract-steps=10] [--cpu-batch=32] [--profile] [--no-torch]
  *
  * Each configuration runs in its own child process, so peak RSS is per configuration and every
  * wasm thread count gets a fresh module. Training uses random-noise views (the cost does not
@@ -13,12 +16,18 @@
  */
 import { spawnSync } from 'node:child_process';
 import { type EngineBackendName, initBackend, tf } from '../src-main/core/engine/backend';
-import { disposeNtXentCache } from '../src-main/core/engine/losses/nt-xent';
-import { BENCH_ENCODER, ProjectionHead, SmallCnn } from '../src-main/core/engine/models/small-cnn';
-import { SimclrTrainer } from '../src-main/core/engine/simclr-trainer';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { getMethod } from '../src-main/core/ssl/methods';
+import { disposeNtXentCache } from '../src-main/core/ssl/losses/nt-xent';
+import { resolveTrainConfig } from '../src-main/core/training/config';
+
+type Shape = [number, number, number];
 
 interface BenchOptions {
   backends: EngineBackendName[];
+  shapes: Shape[];
+  torch: boolean;
   threads: number[];
   batch: number;
   steps: number;
@@ -31,6 +40,7 @@ interface BenchOptions {
 
 interface BenchResult {
   backend: string;
+  shape: string;
   threads: number;
   /** Training batch actually used (the cpu backend runs a smaller one). */
   batch: number;
@@ -52,6 +62,8 @@ function parseOptions(argv: string[]): BenchOptions & { child: boolean } {
     child: argv.includes('--child'),
     backends: list('backends', 'tensorflow-gpu,tensorflow,wasm,cpu') as EngineBackendName[],
     threads: list('threads', '1,2').map(Number),
+    shapes: list('shapes', '28x28x1,64x64x3').map((t) => t.split('x').map(Number) as Shape),
+    torch: !argv.includes('--no-torch'),
     batch: Number(get('batch') ?? 256),
     steps: Number(get('steps') ?? 6),
     extractBatch: Number(get('extract-batch') ?? 512),
@@ -66,11 +78,11 @@ async function runOne(options: BenchOptions): Promise<BenchResult> {
   const backend = options.backends[0] ?? 'wasm';
   const threads = options.threads[0] ?? 1;
   const info = await initBackend(backend, { threads });
-  const encoder = new SmallCnn(BENCH_ENCODER);
-  const head = new ProjectionHead({ inputSize: encoder.embeddingSize, hiddenSize: 128, outputSize: 64 });
-  const trainer = new SimclrTrainer(encoder, head, { temperature: 0.5, learningRate: 1e-3 });
-  const [h, w, c] = BENCH_ENCODER.inputShape;
+  const [h, w, c] = options.shapes[0]!;
   const batch = info.name === 'cpu' ? Math.min(options.batch, options.cpuBatch) : options.batch;
+  // The exact method the training loop runs (encoder chosen from the image size, projection head, NT-Xent, AdamW).
+  const method = getMethod('simclr').create({ inputShape: [h, w, c], config: resolveTrainConfig({ batchSize: batch }) });
+  const trainer = { step: (v1: tf.Tensor4D, v2: tf.Tensor4D) => method.trainStep([v1, v2], 1e-3) };
   const extractBatch = info.name === 'cpu' ? Math.min(options.extractBatch, options.cpuBatch) : options.extractBatch;
   const view1 = tf.randomUniform([batch, h, w, c], 0, 1, 'float32', 7) as tf.Tensor4D;
   const view2 = tf.randomUniform([batch, h, w, c], 0, 1, 'float32', 8) as tf.Tensor4D;
@@ -94,7 +106,7 @@ async function runOne(options: BenchOptions): Promise<BenchResult> {
 
   const images = tf.randomUniform([extractBatch, h, w, c], 0, 1, 'float32', 9) as tf.Tensor4D;
   const extract = () => {
-    const embedding = encoder.embed(images);
+    const embedding = method.embed(images);
     embedding.dataSync();
     embedding.dispose();
   };
@@ -109,13 +121,12 @@ async function runOne(options: BenchOptions): Promise<BenchResult> {
   }
   const extractMs = median(extractTimes);
 
-  trainer.dispose();
-  encoder.dispose();
-  head.dispose();
+  method.dispose();
   disposeNtXentCache();
   tf.dispose([view1, view2, images]);
   return {
     backend: info.name,
+    shape: `${h}x${w}x${c}`,
     threads: info.threads,
     simd: info.simd,
     batch,
@@ -155,6 +166,7 @@ function runChild(backend: EngineBackendName, threads: number, options: BenchOpt
     '--child',
     `--backends=${backend}`,
     `--threads=${threads}`,
+    `--shapes=${options.shapes[0]!.join('x')}`,
     `--batch=${options.batch}`,
     `--steps=${options.steps}`,
     `--extract-batch=${options.extractBatch}`,
@@ -174,6 +186,7 @@ function runChild(backend: EngineBackendName, threads: number, options: BenchOpt
     const why = child.stdout.split('\n').find((l) => l.startsWith('UNAVAILABLE ')) ?? `exit ${child.status}`;
     return {
       backend,
+      shape: options.shapes[0]!.join('x'),
       threads,
       batch: 0,
       simd: false,
@@ -189,22 +202,61 @@ function runChild(backend: EngineBackendName, threads: number, options: BenchOpt
   return JSON.parse(line.slice('RESULT '.length)) as BenchResult;
 }
 
-function printTable(results: BenchResult[], options: BenchOptions): void {
-  console.log(`\nSimCLR step: batch ${options.batch} (x2 views) on ${BENCH_ENCODER.inputShape.join('x')}, extraction batch ${options.extractBatch}`);
-  console.log('backend           threads  simd  batch  train img/s  step ms  extract img/s  peak RSS MB  loss first→last');
+interface TorchResult {
+  shape: string;
+  threads: number;
+  trainImagesPerSecond: number;
+  extractImagesPerSecond: number;
+  version: string;
+}
+
+/** The same encoder, head, loss and step in PyTorch (bench/torch_simclr.py), if a Python with torch is found. */
+function runTorch(shape: Shape, options: BenchOptions): TorchResult | { unavailable: string } {
+  const script = join(import.meta.dirname, 'torch_simclr.py');
+  const pythons = ['python3', '/usr/bin/python3'].filter((p) => p === 'python3' || existsSync(p));
+  const threads = Math.max(...options.threads);
+  let why = 'no python3 with torch found (Debian: apt-get install python3-torch)';
+  for (const python of pythons) {
+    if (spawnSync(python, ['-c', 'import torch'], { stdio: 'ignore' }).status !== 0) continue;
+    const [h, , c] = shape;
+    const r = spawnSync(python, [script, `--size=${h}`, `--channels=${c}`, `--batch=${options.batch}`, `--threads=${threads}`], { encoding: 'utf8' });
+    const line = r.stdout.trim().split('\n').at(-1) ?? '';
+    try {
+      const j = JSON.parse(line) as { train_images_per_sec: number; extract_images_per_sec: number; threads: number; torch: string };
+      return { shape: shape.join('x'), threads: j.threads, trainImagesPerSecond: j.train_images_per_sec, extractImagesPerSecond: j.extract_images_per_sec, version: j.torch };
+    } catch {
+      why = `${python} ${script} failed: ${r.stderr.trim().split('\n').at(-1) ?? `exit ${r.status}`}`;
+    }
+  }
+  return { unavailable: why };
+}
+
+function printTable(results: BenchResult[], torch: (TorchResult | { unavailable: string })[], options: BenchOptions): void {
+  console.log(`\nSimCLR step: batch ${options.batch} images (x2 views), extraction batch ${options.extractBatch}; images/s = source images per second`);
+  console.log('shape      backend           threads  simd  batch  train img/s  step ms  extract img/s  peak RSS MB  loss first→last');
   for (const r of results) {
     if (r.unavailable !== undefined) {
-      console.log(`${r.backend.padEnd(17)} ${'-'.padStart(7)}  unavailable: ${r.unavailable}`);
+      console.log(`${r.shape.padEnd(10)} ${r.backend.padEnd(17)} ${'-'.padStart(7)}  unavailable: ${r.unavailable}`);
       continue;
     }
     console.log(
-      `${r.backend.padEnd(17)} ${String(r.threads).padStart(7)}  ${(r.simd ? 'yes' : 'no').padEnd(4)}  ${String(r.batch).padStart(5)}  ${r.trainImagesPerSecond.toFixed(1).padStart(11)}  ${r.trainStepMs.toFixed(0).padStart(7)}  ${r.extractImagesPerSecond.toFixed(0).padStart(13)}  ${r.peakRssMb.toFixed(0).padStart(11)}  ${r.firstLoss.toFixed(3)}→${r.lastLoss.toFixed(3)}`,
+      `${r.shape.padEnd(10)} ${r.backend.padEnd(17)} ${String(r.threads).padStart(7)}  ${(r.simd ? 'yes' : 'no').padEnd(4)}  ${String(r.batch).padStart(5)}  ${r.trainImagesPerSecond.toFixed(1).padStart(11)}  ${r.trainStepMs.toFixed(0).padStart(7)}  ${r.extractImagesPerSecond.toFixed(0).padStart(13)}  ${r.peakRssMb.toFixed(0).padStart(11)}  ${r.firstLoss.toFixed(3)}→${r.lastLoss.toFixed(3)}`,
     );
+  }
+  for (const t of torch) {
+    if ('unavailable' in t) {
+      console.log(`\nPyTorch comparison skipped: ${t.unavailable}`);
+      continue;
+    }
+    const ours = results.filter((r) => r.shape === t.shape && r.unavailable === undefined && r.backend !== 'cpu');
+    const best = ours.sort((a, b) => b.trainImagesPerSecond - a.trainImagesPerSecond)[0];
+    const ratio = best ? `Pretext ${best.backend} ${best.threads}t / PyTorch: train ${(best.trainImagesPerSecond / t.trainImagesPerSecond).toFixed(2)}x, extract ${(best.extractImagesPerSecond / t.extractImagesPerSecond).toFixed(2)}x` : '';
+    console.log(`${t.shape.padEnd(10)} ${`pytorch ${t.version}`.padEnd(17)} ${String(t.threads).padStart(7)}        ${String(options.batch).padStart(5)}  ${t.trainImagesPerSecond.toFixed(1).padStart(11)}           ${t.extractImagesPerSecond.toFixed(0).padStart(13)}   ${ratio}`);
   }
   for (const r of results) {
     if (r.profile === undefined) continue;
     const total = r.profile.reduce((s, k) => s + k.ms, 0);
-    console.log(`\nper-kernel time of one training step, ${r.backend} ${r.threads} thread(s) (total ${total.toFixed(0)} ms):`);
+    console.log(`\nper-kernel time of one training step, ${r.shape} ${r.backend} ${r.threads} thread(s) (total ${total.toFixed(0)} ms):`);
     for (const k of r.profile.slice(0, 25)) {
       console.log(`  ${k.kernel.padEnd(28)} ${k.ms.toFixed(1).padStart(8)} ms  ${String(k.calls).padStart(4)} calls`);
     }
@@ -223,15 +275,19 @@ async function main(): Promise<void> {
     return;
   }
   const results: BenchResult[] = [];
-  for (const backend of options.backends) {
-    const threadCounts = backend === 'wasm' ? options.threads : [0];
-    for (const threads of threadCounts) {
-      const result = runChild(backend, threads, options);
-      results.push(result);
-      console.error(`done: ${backend} ${threads === 0 ? '' : `${threads} thread(s)`} ${result.unavailable ?? `${result.trainImagesPerSecond.toFixed(1)} train img/s`}`);
+  const torch: (TorchResult | { unavailable: string })[] = [];
+  for (const shape of options.shapes) {
+    for (const backend of options.backends) {
+      const threadCounts = backend === 'wasm' ? options.threads : [0];
+      for (const threads of threadCounts) {
+        const result = runChild(backend, threads, { ...options, shapes: [shape] });
+        results.push(result);
+        console.error(`done: ${shape.join('x')} ${backend} ${threads === 0 ? '' : `${threads} thread(s)`} ${result.unavailable ?? `${result.trainImagesPerSecond.toFixed(1)} train img/s`}`);
+      }
     }
+    if (options.torch) torch.push(runTorch(shape, options));
   }
-  printTable(results, options);
+  printTable(results, torch, options);
 }
 
 await main();

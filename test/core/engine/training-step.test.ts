@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { initBackend, tf } from '../../../src-main/core/engine/backend';
-import { disposeNtXentCache } from '../../../src-main/core/engine/losses/nt-xent';
-import { ProjectionHead, SmallCnn, type SmallCnnConfig } from '../../../src-main/core/engine/models/small-cnn';
+import { disposeNtXentCache } from '../../../src-main/core/ssl/losses/nt-xent';
+import { SmallCnn, type SmallCnnConfig } from '../../../src-main/core/ssl/encoders/small-cnn';
+import { getMethod } from '../../../src-main/core/ssl/methods';
+import { resolveTrainConfig } from '../../../src-main/core/training/config';
 import { batchNormRelu } from '../../../src-main/core/engine/ops/batch-norm-relu';
-import { SimclrTrainer } from '../../../src-main/core/engine/simclr-trainer';
 import { expectClose, randomValues, runOn } from './backend-compare';
 
 /** The textbook formula, left to autodiff. */
@@ -93,28 +94,30 @@ describe('SmallCnn', () => {
   });
 });
 
-describe('SimclrTrainer', () => {
+describe('SimCLR method (the training step the app runs)', () => {
+  const create = (seed: number) =>
+    getMethod('simclr').create({
+      inputShape: [12, 12, 1],
+      config: resolveTrainConfig({ seed, learningRate: 1e-2, projectionDim: 4, weightDecay: 0 }),
+    });
+
   for (const backend of ['wasm', 'cpu'] as const) {
     it(`does not leak tensors across training steps on ${backend}`, async () => {
       await initBackend(backend, { threads: 2 });
       disposeNtXentCache();
-      const encoder = new SmallCnn(TINY_ENCODER);
-      const head = new ProjectionHead({ inputSize: encoder.embeddingSize, hiddenSize: 8, outputSize: 4 });
-      const trainer = new SimclrTrainer(encoder, head, { temperature: 0.5 });
+      const method = create(1);
       const view1 = tf.tensor4d(randomValues(6 * 144, 90), [6, 12, 12, 1]);
       const view2 = tf.tensor4d(randomValues(6 * 144, 91), [6, 12, 12, 1]);
-      // The first step creates the optimizer's slots and the cached NT-Xent mask.
-      trainer.step(view1, view2);
+      // The first step creates the cached NT-Xent mask.
+      method.trainStep([view1, view2], 1e-2);
       const before = tf.memory().numTensors;
       const losses: number[] = [];
-      for (let i = 0; i < 4; i++) losses.push(trainer.step(view1, view2));
+      for (let i = 0; i < 4; i++) losses.push(method.trainStep([view1, view2], 1e-2));
       expect(tf.memory().numTensors).toBe(before);
       for (const loss of losses) expect(Number.isFinite(loss)).toBe(true);
       // Same views every step: the loss must go down.
       expect(losses.at(-1)!).toBeLessThan(losses[0]!);
-      trainer.dispose();
-      encoder.dispose();
-      head.dispose();
+      method.dispose();
       tf.dispose([view1, view2]);
       disposeNtXentCache();
     });
@@ -124,15 +127,11 @@ describe('SimclrTrainer', () => {
     const trajectory = async (backend: 'wasm' | 'cpu') => {
       await initBackend(backend, { threads: 2 });
       disposeNtXentCache();
-      const encoder = new SmallCnn({ ...TINY_ENCODER, seed: 11 });
-      const head = new ProjectionHead({ inputSize: encoder.embeddingSize, hiddenSize: 8, outputSize: 4, seed: 12 });
-      const trainer = new SimclrTrainer(encoder, head, { temperature: 0.5, learningRate: 1e-2 });
+      const method = create(11);
       const view1 = tf.tensor4d(randomValues(6 * 144, 92), [6, 12, 12, 1]);
       const view2 = tf.tensor4d(randomValues(6 * 144, 93), [6, 12, 12, 1]);
-      const losses = [0, 1, 2].map(() => trainer.step(view1, view2));
-      trainer.dispose();
-      encoder.dispose();
-      head.dispose();
+      const losses = [0, 1, 2].map(() => method.trainStep([view1, view2], 1e-2));
+      method.dispose();
       tf.dispose([view1, view2]);
       disposeNtXentCache();
       return Float32Array.from(losses);

@@ -13,7 +13,7 @@
  *             dy = s·(dz − dβ/M − x̂·dγ/M) = dz·s + y·b + c   (per-channel b, c; M = N·H·W)
  */
 import { tf } from '../tf';
-import { assertShape } from '../models/shapes';
+import { assertShape } from '../shapes';
 
 export interface BatchNormReluResult {
   output: tf.Tensor4D; // [N, H, W, C]

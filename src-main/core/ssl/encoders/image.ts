@@ -1,4 +1,4 @@
-import type { SmallCnnConfig } from '../../engine/models/small-cnn';
+import type { SmallCnnConfig } from './small-cnn';
 
 /**
  * The image encoder's shape, chosen from the input size: a CIFAR-style stem (stride 1, no pooling)

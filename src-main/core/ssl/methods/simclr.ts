@@ -5,8 +5,9 @@
  * f's output (before the head), as in the paper.
  */
 import { tf } from '../../engine/backend';
-import { ntXentLoss } from '../../engine/losses/nt-xent';
-import { ProjectionHead, SmallCnn } from '../../engine/models/small-cnn';
+import { ntXentLoss } from '../losses/nt-xent';
+import { SmallCnn } from '../encoders/small-cnn';
+import { ProjectionHead } from '../heads/projection';
 import { imageEncoderConfig } from '../encoders/image';
 import { AdamW } from '../optim/adamw';
 import type { MethodSetup, SslMethod, TrainableMethod } from './types';

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend, tf } from '../../../../src-main/core/engine/backend';
-import { ntXentLoss } from '../../../../src-main/core/engine/losses/nt-xent';
+import { ntXentLoss } from '../../../../src-main/core/ssl/losses/nt-xent';
 
 interface Case {
   temperature: number;

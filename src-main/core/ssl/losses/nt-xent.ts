@@ -9,8 +9,8 @@
  * Here row i of `z1` and row i of `z2` are the two views of the same example (the positive pair);
  * the other 2N − 2 rows are its negatives.
  */
-import { tf } from '../backend';
-import { assertShape } from '../models/shapes';
+import { tf } from '../../engine/backend';
+import { assertShape } from '../../engine/shapes';
 
 /** Added to the self-similarity logits so exp() of them is exactly 0 in float32. */
 const SELF_MASK_VALUE = -1e9;

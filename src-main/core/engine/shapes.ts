@@ -1,4 +1,4 @@
-import type { tf } from '../backend';
+import type { tf } from './backend';
 
 /**
  * Throws if `tensor` does not have the expected shape. `null` in `expected` matches any size.

@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { initBackend, tf } from '../../../src-main/core/engine/backend';
-import { disposeNtXentCache, ntXentLoss } from '../../../src-main/core/engine/losses/nt-xent';
-import { randomValues } from './backend-compare';
+import { initBackend, tf } from '../../../../src-main/core/engine/backend';
+import { disposeNtXentCache, ntXentLoss } from '../../../../src-main/core/ssl/losses/nt-xent';
+import { randomValues } from '../../engine/backend-compare';
 
 /**
  * Independent float64 reference of Chen et al. 2020, eq. (1), written loop by loop from the
