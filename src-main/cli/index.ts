@@ -27,6 +27,8 @@ Usage:
   pretext train --resume <run-id> [--json]
   pretext runs [--dataset <id>] [--json]
   pretext export <run-id> --out <file.csv>
+  pretext bench [--threads=1,2] [--shapes=28x28x1,64x64x3] [--backends=...]
+                                               training and extraction speed per backend (and PyTorch's)
   pretext --version                            version, compute backend, and why faster ones are unavailable
 
 The database defaults to pretext.db in your data folder; --db or PRETEXT_DB choose another.`;
@@ -177,6 +179,16 @@ async function cmdStart(args: string[]): Promise<void> {
   );
 }
 
+/** The engine benchmark lives in bench/ as TypeScript; run it through its launcher from the package root. */
+async function cmdBench(args: string[]): Promise<number> {
+  const root = packageRoot(here);
+  const child = spawn(process.execPath, [join(root, 'bench', 'run-ts.mjs'), join(root, 'bench', 'engine-bench.ts'), ...args], {
+    cwd: root,
+    stdio: 'inherit',
+  });
+  return new Promise<number>((resolve) => child.on('exit', (code) => resolve(code ?? 1)));
+}
+
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   try {
@@ -194,6 +206,8 @@ export async function main(argv: string[]): Promise<number> {
       case 'export':
         await cmdExport(rest);
         return 0;
+      case 'bench':
+        return await cmdBench(rest);
       case undefined:
       case 'help':
       case '--help':
