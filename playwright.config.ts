@@ -24,6 +24,9 @@ export default defineConfig({
         '--disable-background-networking',
         '--disable-component-update',
         '--disable-sync',
+        // The Explore map is WebGL: without a GPU, Chromium draws it with SwiftShader, which newer
+        // versions only allow when asked.
+        '--enable-unsafe-swiftshader',
       ],
     },
     trace: 'retain-on-failure',

@@ -261,6 +261,70 @@ export interface EngineInfo {
   methods: { id: string; name: string; description: string; modalities: Modality[] }[];
 }
 
+export type ProjectionMethod = 'umap' | 'pca';
+
+export interface ProjectionSettings {
+  method: ProjectionMethod;
+  /** Default 1. The same seed and data give the same coordinates. */
+  seed?: number;
+  /** UMAP neighbours, default 15. */
+  neighbors?: number;
+  /** UMAP minimum distance, default 0.1. */
+  minDist?: number;
+}
+
+export interface ProjectionSummary {
+  id: number;
+  runId: number;
+  method: ProjectionMethod;
+  /** Complete settings (defaults filled in). */
+  settings: Required<ProjectionSettings>;
+  points: number;
+  /** When UMAP was fitted on a sample and the rest placed with `transform`: the sample size; else null. */
+  fittedOn: number | null;
+  /** When the embedding was first reduced with PCA before UMAP: the number of components; else null. */
+  pcaComponents: number | null;
+  seconds: number;
+  createdAt: string;
+}
+
+export type ProjectionPhase = 'starting' | 'loading' | 'pca' | 'fitting' | 'placing' | 'saving' | 'done' | 'failed' | 'cancelled';
+
+export interface ProjectionProgress {
+  runId: number;
+  phase: ProjectionPhase;
+  /** Progress within the phase, e.g. UMAP epochs. */
+  done: number;
+  total: number;
+  message: string | null;
+}
+
+export interface SimilarItem {
+  itemId: number;
+  path: string;
+  row: number | null;
+  label: string | null;
+  modality: Modality | null;
+  /** Cosine similarity to the query, in [-1, 1]. */
+  similarity: number;
+}
+
+export interface SearchResult {
+  results: SimilarItem[];
+  /** 'exact' (brute force over every vector) or 'index' (approximate nearest-neighbour index). */
+  strategy: 'exact' | 'index';
+  milliseconds: number;
+}
+
+export type SelectionExportKind = 'embeddings' | 'coordinates' | 'paths';
+
+/**
+ * Binary layout of `/data/run/<runId>/points.bin?projection=<id>` (little-endian), served by both shells:
+ *   u32 magic 0x50545850 ('PXTP'), u32 headerBytes, UTF-8 JSON header { count, labels: string[] },
+ *   padding to a multiple of 4, then Int32 itemIds[count], Float32 xy[count * 2], Int32 labelIndex[count] (-1 = none).
+ */
+export const POINTS_MAGIC = 0x50545850;
+
 /** A thumbnail or the media of an item, as served to previews. */
 export type MediaKind = 'thumb' | 'audio' | 'text';
 
@@ -284,11 +348,26 @@ export const calls = {
   'runs.remove': call<{ runId: number }, { removed: boolean }>(),
   /** Writes the run's embeddings as CSV to a path on the core's disk (the Electron save dialog's choice). */
   'runs.exportCsv': call<{ runId: number; path: string }, { path: string; rows: number }>(),
+  /** Computes (in a worker) and stores a 2-D projection; progress arrives as `projection.progress` events. */
+  'projections.compute': call<{ runId: number; settings: ProjectionSettings }, ProjectionSummary>(),
+  'projections.list': call<{ runId: number }, ProjectionSummary[]>(),
+  'projections.cancel': call<{ runId: number }, { cancelled: boolean }>(),
+  /** Top-k most similar items by cosine to an item of the run. */
+  'search.similarToItem': call<{ runId: number; itemId: number; k?: number }, SearchResult>(),
+  /** Top-k most similar items to a new file, embedded with the run's encoder; the file travels as base64. */
+  'search.similarToFile': call<{ runId: number; fileName: string; base64: string; k?: number }, SearchResult>(),
+  'items.get': call<{ itemId: number }, ItemRow>(),
+  /** Writes a CSV (or a list of paths) of the given items to a path on the core's disk (Electron). */
+  'exports.selection': call<
+    { runId: number; itemIds: number[]; kind: SelectionExportKind; projectionId?: number; path: string },
+    { path: string; rows: number }
+  >(),
 } as const;
 
 export const events = {
   'import.progress': event<ImportProgress>(),
   'training.progress': event<TrainingProgress>(),
+  'projection.progress': event<ProjectionProgress>(),
 } as const;
 
 export type Calls = typeof calls;

@@ -13,6 +13,7 @@ import { startServer } from '../server/serve';
 import { findElectronBinary } from './electron-binary';
 import { here, importWithProgress, openCore, parse, str, UsageError } from './common';
 import { formatDataset } from './format';
+import { cmdProject, cmdSearch } from './explore';
 import { cmdExport, cmdRuns, cmdTrain, cmdVersion } from './training';
 
 const USAGE = `Pretext ${VERSION}: self-supervised embeddings of your own folders.
@@ -26,7 +27,13 @@ Usage:
                 [--seed N] [--lr X] [--temperature T] [--backend B] [--threads N] [--json]
   pretext train --resume <run-id> [--json]
   pretext runs [--dataset <id>] [--json]
-  pretext export <run-id> --out <file.csv>
+  pretext export <run-id> --out <file.csv>         every embedding: path,label,e0,…
+  pretext export <run-id> --coords --out <file.csv> [--projection <id>]
+                                               a projection's path,label,x,y (default: the run's latest)
+  pretext project <run-id> [--method umap|pca] [--seed N] [--neighbors N] [--min-dist X] [--out xy.csv] [--json]
+                                               compute and store a 2-D map; --json adds a SHA-256 of the coordinates
+  pretext search <run-id> (--item <path> | --query <file>) [-k 10] [--json]
+                                               the k most similar items, by cosine similarity of embeddings
   pretext bench [--threads=1,2] [--shapes=28x28x1,64x64x3] [--backends=...]
                                                training and extraction speed per backend (and PyTorch's)
   pretext --version                            version, compute backend, and why faster ones are unavailable
@@ -206,6 +213,10 @@ export async function main(argv: string[]): Promise<number> {
       case 'export':
         await cmdExport(rest);
         return 0;
+      case 'project':
+        return await cmdProject(rest);
+      case 'search':
+        return await cmdSearch(rest);
       case 'bench':
         return await cmdBench(rest);
       case undefined:

@@ -151,13 +151,21 @@ export async function cmdRuns(args: string[]): Promise<void> {
 }
 
 export async function cmdExport(args: string[]): Promise<void> {
-  const { values, positionals } = parse(args, { out: { type: 'string', short: 'o' } });
+  const { values, positionals } = parse(args, { out: { type: 'string', short: 'o' }, coords: { type: 'boolean', default: false }, projection: { type: 'string' } });
   const runId = Number(positionals[0]);
   if (!Number.isInteger(runId)) throw new UsageError('pretext export needs a run id');
   const out = str(values, 'out');
-  if (!out) throw new UsageError('pretext export needs --out <file.csv>');
+  if (!out) throw new UsageError(`pretext export needs --out <file.csv>`);
+  const projection = str(values, 'projection');
+  if (projection !== undefined && !values.coords) throw new UsageError('--projection goes with --coords');
+  if (projection !== undefined && !/^\d+$/.test(projection)) throw new UsageError(`--projection must be a projection id, got ${projection}`);
   const core = openCore(values.db);
   try {
+    if (values.coords) {
+      const written = await core.exportCoordinates(runId, projection === undefined ? null : Number(projection), out);
+      console.log(`Wrote ${written.rows} rows of projection #${written.projectionId} to ${written.path}`);
+      return;
+    }
     const { path, rows } = await core.handlers['runs.exportCsv']({ runId, path: out });
     console.log(`Wrote ${rows} rows to ${path}`);
   } finally {

@@ -13,9 +13,16 @@ import {
   type TrainSettings,
   type TrainingProgress,
 } from '../contract';
+import { checkItemIds, dataResponse, parseDataRoute, selectionResponse, type DataResponse, type DataRoute } from './data-routes';
 import { importFolder } from './datasets/import';
-import { initBackend, type BackendInfo } from './engine/backend';
-import { exportEmbeddingsToFile } from './export';
+import { initBackend, tf, type BackendInfo } from './engine/backend';
+import { exportEmbeddingsToFile, writeCoordinatesCsv, writeFileWith } from './export';
+import { EmbedWorkerClient, type FileEmbedder } from './jobs/embed-job';
+import { ProjectionService } from './projection/projection-service';
+import { ImageEmbedder } from './search/embedder';
+import { SearchService } from './search/search-service';
+import { ProjectionsRepository } from './storage/repositories/projections';
+import { VectorsRepository } from './storage/repositories/vectors';
 import { startTrainWorker, type TrainJob } from './jobs/train-job';
 import { METHODS } from './ssl/methods';
 import { RunsRepository, type RunRecord } from './storage/repositories/runs';
@@ -37,6 +44,8 @@ export interface CoreOptions {
    * thread, which only tests should do.
    */
   workerDir?: string;
+  /** Vectors above which search builds an approximate index (default 200,000; tests lower it). */
+  searchIndexThreshold?: number;
 }
 
 export interface Core {
@@ -45,6 +54,15 @@ export interface Core {
   readonly media: MediaService;
   readonly db: Db;
   readonly runs: RunsRepository;
+  readonly vectors: VectorsRepository;
+  readonly projections: ProjectionService;
+  readonly search: SearchService;
+  /** The data and export URLs both shells serve (see data-routes.ts): null when `pathname` is not one. */
+  dataRoute(pathname: string, search: URLSearchParams): (DataRoute & { method: 'GET' | 'POST' }) | null;
+  /** Checks a data route and says how to answer it; throws ApiError (before writing anything) when it cannot. */
+  dataResponse(route: DataRoute, body: string | null): DataResponse;
+  /** Writes a projection's coordinates (the run's latest when `projectionId` is null) as CSV to a file. */
+  exportCoordinates(runId: number, projectionId: number | null, path: string): Promise<{ path: string; rows: number; projectionId: number }>;
   /** Resolves when the run's training (and extraction) has ended, however it ended. */
   trainingDone(runId: number): Promise<void>;
   close(): Promise<void>;
@@ -61,6 +79,23 @@ export function createCore(options: CoreOptions): Core {
   const runs = new RunsRepository(db);
   const trainings = new Map<number, TrainJob>();
   const dataDir = dataDirOf(options.dbPath);
+  const vectors = new VectorsRepository(db);
+  const projectionsRepo = new ProjectionsRepository(db);
+  const projections = new ProjectionService({ db, dbPath: options.dbPath, workerDir: options.workerDir, events, projections: projectionsRepo, vectors });
+  let inlineBackend: Promise<unknown> | null = null;
+  const embedder: FileEmbedder = options.workerDir
+    ? new EmbedWorkerClient(join(options.workerDir, 'embed-worker.js'))
+    : inlineEmbedder(new ImageEmbedder(() => (inlineBackend ??= tf.ready())));
+  const search = new SearchService({
+    vectors,
+    runs,
+    items,
+    dataDir,
+    workerDir: options.workerDir,
+    embedder,
+    indexThreshold: options.searchIndexThreshold,
+  });
+  const dataServices = { runs, vectors, projections };
   // A run left 'running' by a process that died can only be resumed; say so instead of showing it as live.
   if (options.shell !== 'cli') runs.markInterrupted();
 
@@ -244,8 +279,12 @@ export function createCore(options: CoreOptions): Core {
     },
     'runs.remove': async ({ runId }) => {
       if (trainings.has(runId)) throw new ApiError('conflict', `Run #${runId} is training; cancel it first`);
+      // A projection of the run would only fail when its run vanished; stop it first.
+      await projections.stop(runId);
+      search.forget(runId);
       const removed = runs.remove(runId);
       rmSync(join(dataDir, 'checkpoints', `run-${runId}`), { recursive: true, force: true });
+      rmSync(join(dataDir, 'indexes', `run-${runId}.hnsw`), { force: true });
       return { removed };
     },
     'runs.exportCsv': async ({ runId, path }) => {
@@ -253,6 +292,29 @@ export function createCore(options: CoreOptions): Core {
       if (run.vectors === 0 || run.embeddingDim === null) throw new ApiError('bad_request', `Run #${runId} has no embeddings yet`);
       const target = resolve(expandHome(path));
       const rows = await exportEmbeddingsToFile(runs, runId, run.embeddingDim, target);
+      return { path: target, rows };
+    },
+    'projections.compute': async ({ runId, settings }) => {
+      requireRun(runId);
+      return projections.compute(runId, settings);
+    },
+    'projections.list': async ({ runId }) => {
+      requireRun(runId);
+      return projections.list(runId);
+    },
+    'projections.cancel': async ({ runId }) => ({ cancelled: projections.cancel(runId) }),
+    'search.similarToItem': async ({ runId, itemId, k }) => search.similarToItem(runId, itemId, k),
+    'search.similarToFile': async ({ runId, fileName, base64, k }) => search.similarToFile(runId, fileName, base64, k),
+    'items.get': async ({ itemId }) => {
+      const item = items.get(itemId);
+      if (!item) throw new ApiError('not_found', `No item ${itemId}`);
+      return item;
+    },
+    'exports.selection': async ({ runId, itemIds, kind, projectionId, path }) => {
+      const run = requireRun(runId);
+      const response = selectionResponse(dataServices, run, kind, checkItemIds(itemIds), projectionId ?? null);
+      const target = targetPath(path);
+      const rows = await writeFileWith(target, (out) => response.write(out)).catch(rethrowWriteError(target));
       return { path: target, rows };
     },
   };
@@ -263,12 +325,26 @@ export function createCore(options: CoreOptions): Core {
     media,
     db,
     runs,
+    vectors,
+    projections,
+    search,
+    dataRoute: (pathname, params) => parseDataRoute(pathname, params),
+    dataResponse: (route, body) => dataResponse(dataServices, route, body),
+    exportCoordinates: async (runId, projectionId, path) => {
+      requireRun(runId);
+      const { record, points } = projections.pointsOf(runId, projectionId);
+      const target = targetPath(path);
+      const rows = await writeFileWith(target, (out) => writeCoordinatesCsv(vectors.iterateItems(runId), points, out)).catch(rethrowWriteError(target));
+      return { path: target, rows, projectionId: record.id };
+    },
     trainingDone: async (runId) => {
       await trainings.get(runId)?.done;
       // Let the outcome handler record the final status first.
       await new Promise((r) => setImmediate(r));
     },
     close: async () => {
+      await projections.close();
+      await search.close();
       for (const job of [...imports.values(), ...trainings.values()]) job.cancel();
       await Promise.allSettled([...imports.values()].map((j) => j.done));
       await Promise.allSettled([...trainings.values()].map((j) => j.done));
@@ -301,6 +377,27 @@ export async function checkPath(input: string): Promise<PathCheck> {
     if (code === 'ENOENT' || code === 'ENOTDIR') return { path, resolved, kind: 'missing', ok: false, message: 'No such folder' };
     return { path, resolved, kind: 'unreadable', ok: false, message: `Cannot read this folder (${code ?? (error as Error).message})` };
   }
+}
+
+/** A file to write that the user named (a path on the core's disk, `~` allowed). */
+function targetPath(path: unknown): string {
+  if (typeof path !== 'string' || path.trim() === '') throw new ApiError('bad_request', 'Give the path of the file to write');
+  return resolve(expandHome(path.trim()));
+}
+
+function rethrowWriteError(target: string): (error: Error) => never {
+  return (error) => {
+    if (error instanceof ApiError) throw error;
+    throw new ApiError('bad_request', `Cannot write ${target}: ${error.message}`);
+  };
+}
+
+/** The embedder on this thread, for cores without a worker folder (tests). */
+function inlineEmbedder(embedder: ImageEmbedder): FileEmbedder {
+  return {
+    embed: (setup, bytes, format) => embedder.embed(setup, bytes, format),
+    close: async () => embedder.dispose(),
+  };
 }
 
 function expandHome(path: string): string {

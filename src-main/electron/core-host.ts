@@ -3,6 +3,7 @@
  * It must not import `electron`.
  */
 import { dirname } from 'node:path';
+import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { ApiError, isCallName } from '../contract';
 import { createCore } from '../core/app';
@@ -35,6 +36,24 @@ process.on('message', (message: HostRequest) => {
       if (message.type === 'media') {
         const { mime, body } = await core.media.get(message.itemId, message.kind);
         send({ type: 'media', id: message.id, mime, body });
+        return;
+      }
+      if (message.type === 'data') {
+        const url = new URL(message.path, 'http://app');
+        const route = core.dataRoute(url.pathname, url.searchParams);
+        if (!route) throw new ApiError('not_found', `Nothing at ${url.pathname}`);
+        if (route.method !== message.method) throw new ApiError('bad_request', `Use ${route.method} for ${url.pathname}`);
+        const response = core.dataResponse(route, message.body);
+        // The window gets the whole body in one message; exports of every embedding go to a file through runs.exportCsv instead.
+        const chunks: Buffer[] = [];
+        const sink = new Writable({
+          write(chunk: Buffer | string, _encoding, callback) {
+            chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk));
+            callback();
+          },
+        });
+        await response.write(sink);
+        send({ type: 'data', id: message.id, mime: response.mime, filename: response.filename, body: Buffer.concat(chunks) });
         return;
       }
       if (!isCallName(message.name)) throw new ApiError('bad_request', `Unknown call ${String(message.name)}`);

@@ -8,12 +8,15 @@ import type { CallName, EventName, MediaKind, WireError } from '../contract';
  */
 export type HostRequest =
   | { type: 'call'; id: number; name: CallName; request: unknown }
-  | { type: 'media'; id: number; itemId: number; kind: MediaKind };
+  | { type: 'media'; id: number; itemId: number; kind: MediaKind }
+  /** A data or export URL (see core/data-routes.ts): `path` is the pathname with its query. */
+  | { type: 'data'; id: number; method: string; path: string; body: string | null };
 
 export type HostMessage =
   | { type: 'ready' }
   | { type: 'result'; id: number; value: unknown }
   | { type: 'media'; id: number; mime: string; body: Uint8Array }
+  | { type: 'data'; id: number; mime: string; filename: string | null; body: Uint8Array }
   | { type: 'error'; id: number; error: WireError }
   | { type: 'event'; name: EventName; payload: unknown };
 

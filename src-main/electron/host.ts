@@ -81,6 +81,14 @@ export class CoreHost extends EventEmitter<{ event: [EventName, unknown]; crashe
     return { error: { code: 'internal', message: `unexpected reply ${reply.type}` } };
   }
 
+  /** A data or export URL answered by the core (see core/data-routes.ts). */
+  async data(method: string, path: string, body: string | null): Promise<{ mime: string; filename: string | null; body: Uint8Array } | { error: WireError }> {
+    const reply = await this.send({ type: 'data', method, path, body } as Omit<HostRequest, 'id'>);
+    if (reply.type === 'data') return { mime: reply.mime, filename: reply.filename, body: reply.body };
+    if (reply.type === 'error') return { error: reply.error };
+    return { error: { code: 'internal', message: `unexpected reply ${reply.type}` } };
+  }
+
   stop(): void {
     this.stopping = true;
     this.child?.disconnect();

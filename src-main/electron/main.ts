@@ -20,6 +20,9 @@ const CSP =
   "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; " +
   "media-src 'self' blob:; connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'";
 
+/** The same statuses `pretext serve` answers data routes with, by error code. */
+const HTTP_STATUS: Record<string, number> = { not_found: 404, bad_request: 400, conflict: 409, cancelled: 409, unauthorized: 401, internal: 500 };
+
 protocol.registerSchemesAsPrivileged([
   { scheme: APP_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true, stream: true } },
 ]);
@@ -65,6 +68,14 @@ function registerAppProtocol(): void {
       const result = await host.media(media.itemId, media.kind);
       if ('error' in result) return new Response(result.error.message, { status: result.error.code === 'not_found' ? 404 : 400 });
       return new Response(Buffer.from(result.body), { headers: { 'Content-Type': result.mime } });
+    }
+    if (url.pathname.startsWith('/data/') || url.pathname.startsWith('/export/')) {
+      const body = request.method === 'POST' ? await request.text() : null;
+      const result = await host.data(request.method, url.pathname + url.search, body);
+      if ('error' in result) return new Response(result.error.message, { status: HTTP_STATUS[result.error.code] ?? 500 });
+      const headers: Record<string, string> = { 'Content-Type': result.mime, 'Cache-Control': 'no-store' };
+      if (result.filename) headers['Content-Disposition'] = `attachment; filename="${result.filename}"`;
+      return new Response(Buffer.from(result.body), { headers });
     }
     const rel = normalize(decodeURIComponent(url.pathname)).replace(/^([/\\])+/, '') || 'index.html';
     let file = join(rendererDir, rel);

@@ -9,7 +9,7 @@ import {
   type WireRequest,
 } from '../contract';
 import type { Core } from '../core/app';
-import { writeEmbeddingsCsv } from '../core/export';
+import { MAX_DATA_BODY, statusOf, type DataRoute } from '../core/data-routes';
 import { isAllowedHost, isAuthorised, isSameOrigin, newToken, TOKEN_COOKIE } from './auth';
 import { serveStatic } from './static';
 
@@ -65,10 +65,15 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
       res.setHeader('Set-Cookie', `${TOKEN_COOKIE}=${encodeURIComponent(token)}; HttpOnly; SameSite=Strict; Path=/`);
     }
     res.setHeader('X-Content-Type-Options', 'nosniff');
-    if (req.method !== 'GET' && req.method !== 'HEAD') return sendText(res, 405, 'Method not allowed');
 
-    const exportMatch = /^\/export\/run\/(\d+)\.csv$/.exec(url.pathname);
-    if (exportMatch) return sendEmbeddingsCsv(Number(exportMatch[1]), res);
+    let route: (DataRoute & { method: 'GET' | 'POST' }) | null;
+    try {
+      route = core.dataRoute(url.pathname, url.searchParams);
+    } catch (error) {
+      return sendText(res, statusOf(error), (error as Error).message);
+    }
+    if (route) return sendData(route, req, res);
+    if (req.method !== 'GET' && req.method !== 'HEAD') return sendText(res, 405, 'Method not allowed');
     const media = parseMediaPath(url.pathname);
     if (media) {
       try {
@@ -88,16 +93,28 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     sendText(res, 404, 'Not found');
   }
 
-  /** Streams a run's embeddings as a CSV download, row by row. */
-  async function sendEmbeddingsCsv(runId: number, res: ServerResponse): Promise<void> {
-    const run = core.runs.get(runId);
-    if (!run) return sendText(res, 404, `No run with id ${runId}`);
-    if (run.vectors === 0 || run.embeddingDim === null) return sendText(res, 409, `Run #${runId} has no embeddings yet`);
+  /** Answers a data or export route (see core/data-routes.ts), streaming CSV row by row. */
+  async function sendData(route: DataRoute & { method: 'GET' | 'POST' }, req: IncomingMessage, res: ServerResponse): Promise<void> {
+    if (req.method !== route.method && !(route.method === 'GET' && req.method === 'HEAD')) {
+      res.setHeader('Allow', route.method);
+      return sendText(res, 405, `Use ${route.method} for ${new URL(req.url ?? '/', 'http://localhost').pathname}`);
+    }
+    // A POST changes nothing, but only this app's page may send one with the user's cookie.
+    if (route.method === 'POST' && !isSameOrigin(req)) return sendText(res, 403, 'Forbidden origin');
+    let response;
+    try {
+      const body = route.method === 'POST' ? await readBody(req, MAX_DATA_BODY) : null;
+      response = core.dataResponse(route, body);
+    } catch (error) {
+      return sendText(res, statusOf(error), (error as Error).message);
+    }
     res.writeHead(200, {
-      'Content-Type': 'text/csv; charset=utf-8',
-      'Content-Disposition': `attachment; filename="pretext-run-${runId}-embeddings.csv"`,
+      'Content-Type': response.mime,
+      'Cache-Control': 'no-store',
+      ...(response.filename ? { 'Content-Disposition': `attachment; filename="${response.filename}"` } : {}),
     });
-    await writeEmbeddingsCsv(core.runs, runId, run.embeddingDim, res);
+    if (req.method === 'HEAD') return void res.end();
+    await response.write(res);
     res.end();
   }
 
@@ -169,6 +186,18 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
+}
+
+/** A request body as text, refusing bodies over `limit` bytes. */
+async function readBody(req: IncomingMessage, limit: number): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > limit) throw new ApiError('bad_request', `The request body is over ${limit / 1024 / 1024} MB`);
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks).toString('utf8');
 }
 
 function sendText(res: ServerResponse, status: number, text: string): void {

@@ -1,5 +1,5 @@
 /** A scriptable stand-in for the renderer's Backend, for state tests. */
-import type { CallName, ImportProgress, RequestOf, ResponseOf, TrainingProgress } from '../../src-main/contract';
+import type { CallName, ImportProgress, ProjectionProgress, RequestOf, ResponseOf, TrainingProgress } from '../../src-main/contract';
 import type { Backend } from '../../src-renderer/src/lib/client';
 
 type Handlers = { [K in CallName]?: (request: RequestOf<K>) => Promise<ResponseOf<K>> | ResponseOf<K> };
@@ -11,6 +11,7 @@ export interface FakeBackend {
   callsTo(name: CallName): unknown[];
   emitProgress(progress: ImportProgress): void;
   emitTraining(progress: TrainingProgress): void;
+  emitProjection(progress: ProjectionProgress): void;
   setConnection(state: Backend['connection']['state']): void;
   handlers: Handlers;
 }
@@ -19,6 +20,7 @@ export function fakeBackend(handlers: Handlers = {}): FakeBackend {
   const log: FakeBackend['log'] = [];
   const progressListeners = new Set<(p: ImportProgress) => void>();
   const trainingListeners = new Set<(p: TrainingProgress) => void>();
+  const projectionListeners = new Set<(p: ProjectionProgress) => void>();
   const connectionListeners = new Set<() => void>();
   let connection: Backend['connection']['state'] = 'open';
   const calls = new Proxy({} as Backend['calls'], {
@@ -37,6 +39,11 @@ export function fakeBackend(handlers: Handlers = {}): FakeBackend {
           const l = listener as (p: TrainingProgress) => void;
           trainingListeners.add(l);
           return () => trainingListeners.delete(l);
+        }
+        if (name === 'projection.progress') {
+          const l = listener as (p: ProjectionProgress) => void;
+          projectionListeners.add(l);
+          return () => projectionListeners.delete(l);
         }
         if (name !== 'import.progress') throw new Error(`unexpected event ${name}`);
         const l = listener as (p: ImportProgress) => void;
@@ -66,6 +73,9 @@ export function fakeBackend(handlers: Handlers = {}): FakeBackend {
     },
     emitTraining: (progress) => {
       for (const l of trainingListeners) l(progress);
+    },
+    emitProjection: (progress) => {
+      for (const l of projectionListeners) l(progress);
     },
     setConnection: (state) => {
       connection = state;

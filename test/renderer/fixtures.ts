@@ -6,6 +6,7 @@ import type {
   ItemRow,
   MetricPoint,
   PathCheck,
+  ProjectionSummary,
   RunSummary,
   TrainingProgress,
 } from '../../src-main/contract';
@@ -115,6 +116,21 @@ export function engine(over: Partial<EngineInfo> = {}): EngineInfo {
       { backend: 'tensorflow', why: 'module @tensorflow/tfjs-node not installed' },
     ],
     methods: [{ id: 'simclr', name: 'SimCLR', description: 'Contrastive', modalities: ['image'] }],
+    ...over,
+  };
+}
+
+export function projection(over: Partial<ProjectionSummary> = {}): ProjectionSummary {
+  return {
+    id: 1,
+    runId: 1,
+    method: 'umap',
+    settings: { method: 'umap', seed: 1, neighbors: 15, minDist: 0.1 },
+    points: 6,
+    fittedOn: null,
+    pcaComponents: null,
+    seconds: 0.4,
+    createdAt: '2025-01-01T00:00:03.000Z',
     ...over,
   };
 }

@@ -119,7 +119,7 @@ export async function loadImageDataset(db: Db, datasetId: number, options: LoadI
 }
 
 /** RGB bytes → the dataset's channel count (luma for greyscale, ITU-R BT.601 weights). */
-function writePixels(rgb: Uint8Array, out: Uint8Array, offset: number, pixelCount: number, channels: 1 | 3): void {
+export function writePixels(rgb: Uint8Array, out: Uint8Array, offset: number, pixelCount: number, channels: 1 | 3): void {
   if (channels === 3) {
     out.set(rgb.subarray(0, pixelCount * 3), offset);
     return;

@@ -1,7 +1,7 @@
 /** The app's top-level sections and their place in the URL's hash. Pure, tested in test/renderer. */
 
-export type Section = 'datasets' | 'train';
-export const SECTIONS: readonly Section[] = ['datasets', 'train'];
+export type Section = 'datasets' | 'train' | 'explore';
+export const SECTIONS: readonly Section[] = ['datasets', 'train', 'explore'];
 
 /** "#train" → "train"; anything unknown (or no hash) is the datasets screen. */
 export function sectionFromHash(hash: string): Section {

@@ -8,8 +8,8 @@ export interface HashHost {
 }
 
 /**
- * Which section the top bar's tabs show. The section lives in the URL's hash (#datasets, #train), so
- * the back button and a reload keep it; no router is needed for two screens.
+ * Which section the top bar's tabs show. The section lives in the URL's hash (#datasets, #train,
+ * #explore), so the back button and a reload keep it; no router is needed for three screens.
  */
 export class Navigation {
   section = $state<Section>('datasets');

@@ -40,7 +40,7 @@ describe('openDatabase', () => {
     raw.pragma('user_version = 9999');
     raw.close();
     expect(() => openDatabase(path)).toThrow(NewerDatabaseError);
-    expect(() => openDatabase(path)).toThrow(/schema 9999; this version knows up to 20/);
+    expect(() => openDatabase(path)).toThrow(`schema 9999; this version knows up to ${migrations.at(-1)!.version}`);
   });
 
   it('applies pending migrations in one transaction: a failing step leaves the old version', () => {
@@ -110,7 +110,7 @@ describe('migration 0020: runs, metrics, checkpoints, vectors', () => {
     const now = new Date().toISOString();
     db.prepare(`INSERT INTO datasets (id, name, root, status, created_at, updated_at) VALUES (1, 'd', '/x', 'ready', ?, ?)`).run(now, now);
     db.prepare(`INSERT INTO items (id, dataset_id, path, size, mtime_ms, status, generation) VALUES (7, 1, 'a.png', 1, 0, 'ok', 1)`).run();
-    expect(migrate(db)).toEqual([20]);
+    expect(migrate(db, migrations.filter((m) => m.version <= 20))).toEqual([20]);
     expect(db.prepare(`SELECT COUNT(*) AS n FROM items`).get()).toEqual({ n: 1 });
     db.prepare(
       `INSERT INTO runs (id, dataset_id, method, config, seed, status, created_at) VALUES (1, 1, 'simclr', '{}', 0, 'running', ?)`,
@@ -124,5 +124,27 @@ describe('migration 0020: runs, metrics, checkpoints, vectors', () => {
     expect(db.prepare(`SELECT COUNT(*) AS n FROM vectors`).get()).toEqual({ n: 0 });
     db.prepare(`DELETE FROM datasets WHERE id = 1`).run();
     expect(db.prepare(`SELECT COUNT(*) AS n FROM metrics`).get()).toEqual({ n: 0 });
+  });
+});
+
+describe('migration 0030: projections', () => {
+  it('upgrades a version-20 database, stores points as BLOBs in a STRICT table, and drops them with their run', () => {
+    const db = new Database(':memory:');
+    migrate(db, migrations.filter((m) => m.version <= 20));
+    const now = new Date().toISOString();
+    db.prepare(`INSERT INTO datasets (id, name, root, status, created_at, updated_at) VALUES (1, 'd', '/x', 'ready', ?, ?)`).run(now, now);
+    db.prepare(`INSERT INTO runs (id, dataset_id, method, config, seed, status, created_at) VALUES (1, 1, 'simclr', '{}', 0, 'completed', ?)`).run(now);
+    expect(migrate(db)).toEqual([30]);
+    expect(db.prepare(`SELECT strict FROM pragma_table_list WHERE name = 'projections'`).get()).toEqual({ strict: 1 });
+    const insert = db.prepare(
+      `INSERT INTO projections (run_id, method, settings, points, item_ids, coords, fitted_on, pca_components, seconds, created_at)
+       VALUES (1, ?, '{}', 1, ?, ?, NULL, 50, ?, ?)`,
+    );
+    insert.run('umap', Buffer.from(new Int32Array([7]).buffer), Buffer.from(new Float32Array([0.5, -1]).buffer), 1.5, now);
+    expect(() => insert.run('tsne', Buffer.alloc(4), Buffer.alloc(8), 1, now)).toThrow(/CHECK/);
+    expect(() => insert.run('pca', Buffer.alloc(4), Buffer.alloc(8), 'slow', now)).toThrow(/cannot store TEXT value in REAL column/);
+    db.pragma('foreign_keys = ON');
+    db.prepare(`DELETE FROM runs WHERE id = 1`).run();
+    expect(db.prepare(`SELECT COUNT(*) AS n FROM projections`).get()).toEqual({ n: 0 });
   });
 });

@@ -10,4 +10,6 @@ test('sections live in the hash', () => {
   expect(sectionFromHash('')).toBe('datasets');
   expect(sectionFromHash('#nonsense')).toBe('datasets');
   expect(hashOf('train')).toBe('#train');
+  expect(sectionFromHash('#explore')).toBe('explore');
+  expect(hashOf('explore')).toBe('#explore');
 });

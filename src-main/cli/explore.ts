@@ -1,0 +1,179 @@
+/**
+ * `pretext project` and `pretext search`: the Explore screen's computations from a terminal.
+ */
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { basename } from 'node:path';
+import { ApiError, type ProjectionProgress, type ProjectionSettings, type ProjectionSummary, type SearchResult } from '../contract';
+import type { Core } from '../core/app';
+import { openCore, parse, str, UsageError } from './common';
+import { ProgressBar } from './progress';
+
+function runIdOf(raw: string | undefined, command: string): number {
+  if (raw === undefined || !/^\d+$/.test(raw)) throw new UsageError(`pretext ${command} needs a run id (see pretext runs)`);
+  return Number(raw);
+}
+
+function numberOption(values: Record<string, unknown>, name: string, integer: boolean): number | undefined {
+  const raw = values[name];
+  if (raw === undefined) return undefined;
+  const n = Number(raw);
+  if (!Number.isFinite(n) || (integer && !Number.isInteger(n))) throw new UsageError(`--${name} must be ${integer ? 'an integer' : 'a number'}, got ${String(raw)}`);
+  return n;
+}
+
+/** SHA-256 of a projection's item ids and coordinates, as stored: equal hashes mean identical maps. */
+export function coordinatesHash(core: Core, runId: number, projectionId: number): string {
+  const { points } = core.projections.pointsOf(runId, projectionId);
+  return createHash('sha256')
+    .update(new Uint8Array(points.itemIds.buffer, points.itemIds.byteOffset, points.itemIds.byteLength))
+    .update(new Uint8Array(points.coords.buffer, points.coords.byteOffset, points.coords.byteLength))
+    .digest('hex');
+}
+
+function progressLabel(p: ProjectionProgress): string {
+  if (p.message && p.done === 0) return p.message;
+  switch (p.phase) {
+    case 'loading':
+      return `reading embeddings ${p.done}/${p.total}`;
+    case 'pca':
+      return 'principal components';
+    case 'fitting':
+      return `UMAP epoch ${p.done}/${p.total}`;
+    case 'placing':
+      return `placing points ${p.done}/${p.total}`;
+    case 'saving':
+      return 'saving';
+    default:
+      return p.phase;
+  }
+}
+
+function describeProjection(p: ProjectionSummary): string {
+  const s = p.settings;
+  const how = p.method === 'umap' ? `UMAP (${s.neighbors} neighbours, min-dist ${s.minDist}, seed ${s.seed})` : `PCA (seed ${s.seed})`;
+  const lines = [`Projection #${p.id} of run #${p.runId}: ${how} of ${p.points.toLocaleString('en')} points in ${p.seconds.toFixed(1)} s`];
+  if (p.pcaComponents !== null) lines.push(`   reduced to ${p.pcaComponents} dimensions with PCA first`);
+  if (p.fittedOn !== null) lines.push(`   fitted on a sample of ${p.fittedOn.toLocaleString('en')} points; the others were placed on that map`);
+  return lines.join('\n');
+}
+
+export async function cmdProject(args: string[]): Promise<number> {
+  const { values, positionals } = parse(args, {
+    method: { type: 'string' },
+    seed: { type: 'string' },
+    neighbors: { type: 'string' },
+    'min-dist': { type: 'string' },
+    out: { type: 'string', short: 'o' },
+  });
+  const runId = runIdOf(positionals[0], 'project');
+  const method = str(values, 'method') ?? 'umap';
+  if (method !== 'umap' && method !== 'pca') throw new UsageError(`--method must be umap or pca, got ${method}`);
+  const settings: ProjectionSettings = { method };
+  const seed = numberOption(values, 'seed', true);
+  const neighbors = numberOption(values, 'neighbors', true);
+  const minDist = numberOption(values, 'min-dist', false);
+  if (seed !== undefined) settings.seed = seed;
+  if (neighbors !== undefined) settings.neighbors = neighbors;
+  if (minDist !== undefined) settings.minDist = minDist;
+  const json = values.json === true;
+  const out = str(values, 'out');
+
+  const core = openCore(values.db);
+  const bar = new ProgressBar();
+  const off = core.events.on('projection.progress', (p) => {
+    if (p.runId === runId) bar.update(p.done, p.total, progressLabel(p), p.done === 0);
+  });
+  const onSigint = (): void => {
+    bar.clear();
+    if (!json) console.error('Cancelling…');
+    void core.handlers['projections.cancel']({ runId });
+  };
+  process.once('SIGINT', onSigint);
+  try {
+    let summary: ProjectionSummary;
+    try {
+      summary = await core.handlers['projections.compute']({ runId, settings });
+    } catch (error) {
+      if (error instanceof ApiError && error.code === 'cancelled') {
+        bar.clear();
+        console.error('Projection cancelled; nothing was stored.');
+        return 130;
+      }
+      throw error;
+    }
+    bar.clear();
+    const hash = coordinatesHash(core, runId, summary.id);
+    const written = out ? await core.exportCoordinates(runId, summary.id, out) : null;
+    if (json) {
+      process.stdout.write(JSON.stringify({ ...summary, coordinatesSha256: hash, ...(written ? { out: { path: written.path, rows: written.rows } } : {}) }, null, 2) + '\n');
+    } else {
+      console.log(describeProjection(summary));
+      console.log(`   coordinates sha256 ${hash}`);
+      if (written) console.log(`   wrote ${written.rows} rows to ${written.path}`);
+    }
+    return 0;
+  } finally {
+    process.off('SIGINT', onSigint);
+    off();
+    bar.clear();
+    await core.close();
+  }
+}
+
+export async function cmdSearch(args: string[]): Promise<number> {
+  const { values, positionals } = parse(args, {
+    item: { type: 'string' },
+    query: { type: 'string' },
+    k: { type: 'string', short: 'k' },
+  });
+  const runId = runIdOf(positionals[0], 'search');
+  const item = str(values, 'item');
+  const queryFile = str(values, 'query');
+  if ((item === undefined) === (queryFile === undefined)) throw new UsageError('pretext search needs either --item <path> or --query <file>');
+  const k = numberOption(values, 'k', true) ?? 10;
+  const core = openCore(values.db);
+  try {
+    let result: SearchResult;
+    let about: string;
+    if (item !== undefined) {
+      const itemId = findItem(core, runId, item);
+      result = await core.handlers['search.similarToItem']({ runId, itemId, k });
+      about = item;
+    } else {
+      let bytes: Buffer;
+      try {
+        bytes = readFileSync(queryFile!);
+      } catch (error) {
+        throw new Error(`Cannot read ${queryFile}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+      }
+      result = await core.handlers['search.similarToFile']({ runId, fileName: basename(queryFile!), base64: bytes.toString('base64'), k });
+      about = queryFile!;
+    }
+    if (values.json === true) {
+      process.stdout.write(JSON.stringify({ runId, query: about, ...result }, null, 2) + '\n');
+      return 0;
+    }
+    console.log(`Most similar to ${about} in run #${runId} (${result.strategy} search, ${result.milliseconds.toFixed(1)} ms):`);
+    result.results.forEach((r, i) => {
+      const name = r.row !== null ? `${r.path}#${r.row}` : r.path;
+      console.log(`${String(i + 1).padStart(4)}  ${r.similarity.toFixed(4)}  ${name}${r.label !== null ? `  [${r.label}]` : ''}`);
+    });
+    return 0;
+  } finally {
+    await core.close();
+  }
+}
+
+/** The item named by its path relative to the dataset folder (`path#row` for a row of a table file). */
+function findItem(core: Core, runId: number, name: string): number {
+  const run = core.runs.get(runId);
+  if (!run) throw new Error(`No run with id ${runId}`);
+  const path = name.replace(/\\/g, '/').replace(/^\.\//, '');
+  const direct = core.vectors.findItem(runId, path, 0);
+  if (direct !== undefined) return direct;
+  const row = /^(.*)#(\d+)$/.exec(path);
+  const fromRow = row ? core.vectors.findItem(runId, row[1]!, Number(row[2])) : undefined;
+  if (fromRow !== undefined) return fromRow;
+  throw new Error(`No item "${name}" with an embedding in run #${runId} (dataset "${run.datasetName}"); give its path relative to the dataset folder, e.g. as the first column of pretext export`);
+}

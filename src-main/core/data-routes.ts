@@ -1,0 +1,175 @@
+/**
+ * The data and export URLs both shells serve beside the typed API, for payloads too big or too
+ * binary for a JSON call (the map's points) and for downloads a browser saves as files:
+ *
+ *   GET  /data/run/<runId>/points.bin[?projection=<id>]            points of a projection (latest if omitted)
+ *   GET  /export/run/<runId>.csv                                    every embedding of the run
+ *   GET  /export/run/<runId>/coordinates.csv[?projection=<id>]      path,label,x,y of every point
+ *   POST /export/run/<runId>/selection?kind=embeddings|coordinates|paths[&projection=<id>]
+ *        body {"itemIds":[…]}                                       the same, for the given items
+ *
+ * `pretext serve` streams the responses; the Electron shell collects them through its core host.
+ */
+import type { Writable } from 'node:stream';
+import { ApiError, type SelectionExportKind } from '../contract';
+import { writeCoordinatesCsv, writeEmbeddingsCsv, writePathList, writeSelectedEmbeddingsCsv } from './export';
+import type { ProjectionService } from './projection/projection-service';
+import type { RunsRepository } from './storage/repositories/runs';
+import type { VectorsRepository } from './storage/repositories/vectors';
+
+export type DataRoute =
+  | { kind: 'points'; runId: number; projectionId: number | null }
+  | { kind: 'embeddings'; runId: number }
+  | { kind: 'coordinates'; runId: number; projectionId: number | null }
+  | { kind: 'selection'; runId: number; selection: SelectionExportKind; projectionId: number | null };
+
+export interface DataResponse {
+  mime: string;
+  /** A download name for Content-Disposition; null for data the page reads itself. */
+  filename: string | null;
+  /** Writes the body (streamed, row by row for CSV); resolves with the rows (or points) written. */
+  write(out: Writable): Promise<number>;
+}
+
+/** The largest POST body accepted: 16 MB holds well over a million item ids. */
+export const MAX_DATA_BODY = 16 * 1024 * 1024;
+
+const SELECTION_KINDS: readonly SelectionExportKind[] = ['embeddings', 'coordinates', 'paths'];
+
+/** Which data route a path names, or null for any other path; the method is checked by dataResponse. */
+export function parseDataRoute(pathname: string, search: URLSearchParams): (DataRoute & { method: 'GET' | 'POST' }) | null {
+  let m = /^\/data\/run\/(\d+)\/points\.bin$/.exec(pathname);
+  if (m) return { method: 'GET', kind: 'points', runId: Number(m[1]), projectionId: projectionParam(search) };
+  m = /^\/export\/run\/(\d+)\.csv$/.exec(pathname);
+  if (m) return { method: 'GET', kind: 'embeddings', runId: Number(m[1]) };
+  m = /^\/export\/run\/(\d+)\/coordinates\.csv$/.exec(pathname);
+  if (m) return { method: 'GET', kind: 'coordinates', runId: Number(m[1]), projectionId: projectionParam(search) };
+  m = /^\/export\/run\/(\d+)\/selection$/.exec(pathname);
+  if (m) {
+    const kind = search.get('kind') ?? '';
+    if (!SELECTION_KINDS.includes(kind as SelectionExportKind)) {
+      throw new ApiError('bad_request', `kind must be one of ${SELECTION_KINDS.join(', ')}, got '${kind}'`);
+    }
+    return { method: 'POST', kind: 'selection', runId: Number(m[1]), selection: kind as SelectionExportKind, projectionId: projectionParam(search) };
+  }
+  return null;
+}
+
+function projectionParam(search: URLSearchParams): number | null {
+  const raw = search.get('projection');
+  if (raw === null || raw === '') return null;
+  if (!/^\d+$/.test(raw)) throw new ApiError('bad_request', `projection must be a projection id, got '${raw}'`);
+  return Number(raw);
+}
+
+/** Item ids from a selection body: JSON {"itemIds": [integers]}. */
+export function parseSelectionBody(body: string): number[] {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body);
+  } catch (error) {
+    throw new ApiError('bad_request', `The body must be JSON {"itemIds": [...]}: ${(error as Error).message}`);
+  }
+  const ids = (parsed as { itemIds?: unknown } | null)?.itemIds;
+  return checkItemIds(ids);
+}
+
+export function checkItemIds(ids: unknown): number[] {
+  if (!Array.isArray(ids) || !ids.every((id) => Number.isInteger(id))) {
+    throw new ApiError('bad_request', 'itemIds must be an array of item ids (integers)');
+  }
+  return ids as number[];
+}
+
+export interface DataServices {
+  runs: RunsRepository;
+  vectors: VectorsRepository;
+  projections: ProjectionService;
+}
+
+/**
+ * Checks a route (run, projection, body) and returns how to answer it; throws ApiError before any
+ * byte is written, so a shell can still answer with the right status.
+ */
+export function dataResponse(services: DataServices, route: DataRoute, body: string | null): DataResponse {
+  const { runs, vectors, projections } = services;
+  const run = runs.get(route.runId);
+  if (!run) throw new ApiError('not_found', `No run with id ${route.runId}`);
+  switch (route.kind) {
+    case 'points': {
+      const { bytes, count } = projections.pointsBinary(route.runId, route.projectionId);
+      return {
+        mime: 'application/octet-stream',
+        filename: null,
+        write: async (out) => {
+          out.write(bytes);
+          return count;
+        },
+      };
+    }
+    case 'embeddings': {
+      const dim = requireEmbeddings(run);
+      return { mime: CSV, filename: `pretext-run-${run.id}-embeddings.csv`, write: (out) => writeEmbeddingsCsv(runs, run.id, dim, out) };
+    }
+    case 'coordinates': {
+      const { record, points } = projections.pointsOf(run.id, route.projectionId);
+      return {
+        mime: CSV,
+        filename: `pretext-run-${run.id}-${record.method}-${record.id}.csv`,
+        write: (out) => writeCoordinatesCsv(vectors.iterateItems(run.id), points, out),
+      };
+    }
+    case 'selection':
+      return selectionResponse(services, run, route.selection, parseSelectionBody(body ?? ''), route.projectionId);
+  }
+}
+
+/** A selection export (the POST route, and `exports.selection` writing to a file). */
+export function selectionResponse(
+  services: DataServices,
+  run: { id: number; vectors: number; embeddingDim: number | null },
+  kind: SelectionExportKind,
+  itemIds: number[],
+  projectionId: number | null,
+): DataResponse {
+  const { vectors, projections } = services;
+  switch (kind) {
+    case 'embeddings': {
+      const dim = requireEmbeddings(run);
+      return {
+        mime: CSV,
+        filename: `pretext-run-${run.id}-selection-embeddings.csv`,
+        write: (out) => writeSelectedEmbeddingsCsv(vectors, run.id, itemIds, dim, out),
+      };
+    }
+    case 'coordinates': {
+      const { record, points } = projections.pointsOf(run.id, projectionId);
+      return {
+        mime: CSV,
+        filename: `pretext-run-${run.id}-selection-${record.method}-${record.id}.csv`,
+        write: (out) => writeCoordinatesCsv(vectors.iterateItems(run.id, itemIds), points, out),
+      };
+    }
+    case 'paths':
+      return {
+        mime: 'text/plain; charset=utf-8',
+        filename: `pretext-run-${run.id}-selection-paths.txt`,
+        write: (out) => writePathList(vectors.iterateItems(run.id, itemIds), out),
+      };
+    default:
+      throw new ApiError('bad_request', `kind must be one of ${SELECTION_KINDS.join(', ')}, got '${String(kind)}'`);
+  }
+}
+
+const CSV = 'text/csv; charset=utf-8';
+
+function requireEmbeddings(run: { id: number; vectors: number; embeddingDim: number | null }): number {
+  if (run.vectors === 0 || run.embeddingDim === null) throw new ApiError('conflict', `Run #${run.id} has no embeddings yet`);
+  return run.embeddingDim;
+}
+
+/** The HTTP status for an error a data route threw. */
+export function statusOf(error: unknown): number {
+  if (!(error instanceof ApiError)) return 500;
+  return { not_found: 404, bad_request: 400, conflict: 409, cancelled: 409, unauthorized: 401, internal: 500 }[error.code];
+}

@@ -1,0 +1,170 @@
+import type { Modality } from '../../../contract';
+import type { Db } from '../db';
+
+/** A run's embeddings as one matrix: row i is the vector of `itemIds[i]`; item ids ascend. */
+export interface VectorMatrix {
+  itemIds: Int32Array;
+  /** [n × dim] float32, row-major. */
+  vectors: Float32Array;
+  dim: number;
+}
+
+/** What a search result or an export row names about an item. */
+export interface ItemBrief {
+  itemId: number;
+  path: string;
+  /** 0 for a whole file, else the 1-based data row. */
+  row: number;
+  label: string | null;
+  modality: Modality | null;
+}
+
+export interface LoadMatrixOptions {
+  /** Allocate the matrix in a SharedArrayBuffer, so a worker can read it without a copy. */
+  shared?: boolean;
+  onProgress?: (done: number, total: number) => void;
+}
+
+const INT32_MAX = 2 ** 31 - 1;
+/** Rows per read while loading a matrix: 50,000 × 128-d is 25 MB of BLOBs at a time. */
+const MATRIX_CHUNK = 50_000;
+
+/**
+ * Reads of stored embeddings for the Explore screen, search and selection exports: whole matrices
+ * in one pass (no per-row objects), and items of a run by id or by path. Writes stay in
+ * RunsRepository, which owns a run's vectors.
+ */
+export class VectorsRepository {
+  private readonly stmts;
+
+  constructor(db: Db) {
+    this.stmts = {
+      shape: db.prepare(`SELECT COUNT(*) AS n, MIN(dim) AS minDim, MAX(dim) AS maxDim FROM vectors WHERE run_id = ?`),
+      matrixChunk: db.prepare(`SELECT item_id, vector FROM vectors WHERE run_id = ? AND item_id > ? ORDER BY item_id LIMIT ?`).raw(true),
+      runStamp: db.prepare(`SELECT status, finished_at AS finishedAt, embedding_dim AS dim FROM runs WHERE id = ?`),
+      vector: db.prepare(`SELECT dim, vector FROM vectors WHERE run_id = ? AND item_id = ?`),
+      labels: db.prepare(
+        `SELECT v.item_id, i.label FROM vectors v JOIN items i ON i.id = v.item_id WHERE v.run_id = ? ORDER BY v.item_id`,
+      ).raw(true),
+      brief: db.prepare(`SELECT id AS itemId, path, row, label, modality FROM items WHERE id = ?`),
+      itemInRun: db.prepare(
+        `SELECT i.id FROM runs r JOIN items i ON i.dataset_id = r.dataset_id
+         JOIN vectors v ON v.run_id = r.id AND v.item_id = i.id
+         WHERE r.id = ? AND i.path = ? AND i.row = ?`,
+      ),
+      selectedVectors: db.prepare(
+        `SELECT i.id AS itemId, i.path, i.row, i.label, v.dim, v.vector
+         FROM vectors v JOIN items i ON i.id = v.item_id
+         WHERE v.run_id = ? AND v.item_id IN (SELECT value FROM json_each(?)) ORDER BY i.path, i.row`,
+      ),
+      selectedItems: db.prepare(
+        `SELECT i.id AS itemId, i.path, i.row, i.label, i.modality
+         FROM vectors v JOIN items i ON i.id = v.item_id
+         WHERE v.run_id = ? AND v.item_id IN (SELECT value FROM json_each(?)) ORDER BY i.path, i.row`,
+      ),
+      allItems: db.prepare(
+        `SELECT i.id AS itemId, i.path, i.row, i.label, i.modality
+         FROM vectors v JOIN items i ON i.id = v.item_id WHERE v.run_id = ? ORDER BY i.path, i.row`,
+      ),
+    };
+  }
+
+  /** How many vectors a run has and their width (null when it has none). Mixed widths are refused. */
+  shape(runId: number): { count: number; dim: number | null } {
+    const r = this.stmts.shape.get(runId) as { n: number; minDim: number | null; maxDim: number | null };
+    if (r.minDim !== r.maxDim) throw new Error(`Run #${runId} has vectors of different widths (${r.minDim} and ${r.maxDim})`);
+    return { count: r.n, dim: r.maxDim };
+  }
+
+  /**
+   * Every vector of a run, read straight into one preallocated Float32Array (a million 128-d vectors
+   * are 512 MB: no intermediate arrays of rows).
+   */
+  loadMatrix(runId: number, options: LoadMatrixOptions = {}): VectorMatrix {
+    const steps = this.loadMatrixSteps(runId, options);
+    for (;;) {
+      const step = steps.next();
+      if (step.done) return step.value;
+    }
+  }
+
+  /**
+   * loadMatrix in chunks of item ids (keyset pagination), yielding between them so a caller on a
+   * busy thread can let other work run: a statement cannot stay open across such a pause.
+   */
+  *loadMatrixSteps(runId: number, options: LoadMatrixOptions = {}): Generator<number, VectorMatrix> {
+    const { count, dim } = this.shape(runId);
+    if (count === 0 || dim === null) throw new Error(`Run #${runId} has no embeddings yet`);
+    const bytes = count * dim * 4;
+    const vectors = new Float32Array(options.shared ? new SharedArrayBuffer(bytes) : new ArrayBuffer(bytes));
+    const itemIds = new Int32Array(options.shared ? new SharedArrayBuffer(count * 4) : new ArrayBuffer(count * 4));
+    const bytesView = new Uint8Array(vectors.buffer);
+    let i = 0;
+    let after = -1;
+    while (i < count) {
+      const rows = this.stmts.matrixChunk.all(runId, after, Math.min(MATRIX_CHUNK, count - i)) as [number, Buffer][];
+      if (rows.length === 0) break;
+      for (const [itemId, blob] of rows) {
+        if (itemId > INT32_MAX) throw new Error(`item id ${itemId} does not fit the 32-bit ids of the explorer`);
+        itemIds[i] = itemId;
+        bytesView.set(blob.subarray(0, dim * 4), i * dim * 4);
+        i++;
+        after = itemId;
+      }
+      options.onProgress?.(i, count);
+      if (i < count) yield i;
+    }
+    if (i < count) throw new Error(`Run #${runId} lost vectors while they were read (${i} of ${count}); try again`);
+    return { itemIds, vectors, dim };
+  }
+
+  /** What identifies a run's stored vectors: they only change when the run extracts them again. */
+  stamp(runId: number): string | undefined {
+    const r = this.stmts.runStamp.get(runId) as { status: string; finishedAt: string | null; dim: number | null } | undefined;
+    return r && `${r.status}|${r.finishedAt ?? ''}|${r.dim ?? ''}`;
+  }
+
+  vector(runId: number, itemId: number): Float32Array | undefined {
+    const r = this.stmts.vector.get(runId, itemId) as { dim: number; vector: Buffer } | undefined;
+    if (!r) return undefined;
+    const copy = new Float32Array(r.dim);
+    new Uint8Array(copy.buffer).set(r.vector.subarray(0, r.dim * 4));
+    return copy;
+  }
+
+  /** The label of every item with a vector in the run, in item-id order. */
+  *labels(runId: number): Generator<[itemId: number, label: string | null]> {
+    yield* this.stmts.labels.iterate(runId) as Iterable<[number, string | null]>;
+  }
+
+  brief(itemId: number): ItemBrief | undefined {
+    return this.stmts.brief.get(itemId) as ItemBrief | undefined;
+  }
+
+  /** The item of the run's dataset at `path` (and table `row`, 0 for a whole file) that has a vector in the run. */
+  findItem(runId: number, path: string, row: number): number | undefined {
+    return (this.stmts.itemInRun.get(runId, path, row) as { id: number } | undefined)?.id;
+  }
+
+  /** Vectors of the given items (those the run has), ordered like the full export: by path, then row. */
+  *iterateSelectedVectors(runId: number, itemIds: readonly number[]): Generator<{ itemId: number; path: string; row: number; label: string | null; vector: Float32Array }> {
+    for (const r of this.stmts.selectedVectors.iterate(runId, JSON.stringify(itemIds)) as Iterable<{
+      itemId: number;
+      path: string;
+      row: number;
+      label: string | null;
+      dim: number;
+      vector: Buffer;
+    }>) {
+      const vector = new Float32Array(r.dim);
+      new Uint8Array(vector.buffer).set(r.vector.subarray(0, r.dim * 4));
+      yield { itemId: r.itemId, path: r.path, row: r.row, label: r.label, vector };
+    }
+  }
+
+  /** The run's items with a vector, by path then row; only `itemIds` when given. */
+  *iterateItems(runId: number, itemIds?: readonly number[]): Generator<ItemBrief> {
+    const rows = itemIds === undefined ? this.stmts.allItems.iterate(runId) : this.stmts.selectedItems.iterate(runId, JSON.stringify(itemIds));
+    yield* rows as Iterable<ItemBrief>;
+  }
+}

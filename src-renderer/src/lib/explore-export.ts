@@ -1,0 +1,76 @@
+/**
+ * The explorer's exports: the URLs `pretext serve` answers, the body of a selection export, the name
+ * a download gets and the default path of an Electron export. Pure, tested in test/renderer.
+ */
+import type { SelectionExportKind } from '../../../src-main/contract';
+
+/** Every embedding of the run (the same route as the Train tab's download). */
+export function embeddingsUrl(runId: number): string {
+  return `/export/run/${runId}.csv`;
+}
+
+/** Every point's 2-D coordinates with its path and label. */
+export function coordinatesUrl(runId: number, projectionId: number): string {
+  return `/export/run/${runId}/coordinates.csv?projection=${projectionId}`;
+}
+
+/** The selection, POSTed with `selectionExportBody`; coordinates need the projection. */
+export function selectionExportUrl(runId: number, kind: SelectionExportKind, projectionId: number | null): string {
+  const query = new URLSearchParams({ kind });
+  if (projectionId !== null) query.set('projection', String(projectionId));
+  return `/export/run/${runId}/selection?${query.toString()}`;
+}
+
+/** `{"itemIds":[…]}` with ids ascending and each once. */
+export function selectionExportBody(itemIds: ArrayLike<number>): string {
+  const ids = Int32Array.from(itemIds).sort();
+  const unique: number[] = [];
+  for (let i = 0; i < ids.length; i++) if (i === 0 || ids[i] !== ids[i - 1]) unique.push(ids[i]!);
+  return JSON.stringify({ itemIds: unique });
+}
+
+/** File extension of each kind: CSV tables, and a plain list of paths. */
+export function exportExtension(kind: SelectionExportKind): 'csv' | 'txt' {
+  return kind === 'paths' ? 'txt' : 'csv';
+}
+
+/** The name a download is saved under when the server does not say. */
+export function exportFileName(runId: number, what: SelectionExportKind | 'all-embeddings' | 'all-coordinates', selection: boolean): string {
+  const kind: SelectionExportKind = what === 'all-embeddings' ? 'embeddings' : what === 'all-coordinates' ? 'coordinates' : what;
+  return `pretext-run-${runId}-${selection ? 'selection-' : ''}${kind}.${exportExtension(kind)}`;
+}
+
+/** The default file of an Electron export: in the home folder (the core expands `~`). */
+export function defaultExportFile(runId: number, what: SelectionExportKind | 'all-embeddings' | 'all-coordinates', selection: boolean): string {
+  return `~/${exportFileName(runId, what, selection)}`;
+}
+
+/**
+ * The file name in a Content-Disposition header (`filename*=UTF-8''…` preferred over `filename="…"`),
+ * or the fallback; path separators are dropped.
+ */
+export function fileNameFromDisposition(header: string | null | undefined, fallback: string): string {
+  if (!header) return fallback;
+  const star = /filename\*\s*=\s*(?:UTF-8|utf-8)''([^;]+)/.exec(header);
+  let name: string | null = null;
+  if (star) {
+    try {
+      name = decodeURIComponent(star[1]!.trim());
+    } catch {
+      name = null;
+    }
+  }
+  if (!name) {
+    const plain = /filename\s*=\s*(?:"([^"]*)"|([^;]+))/.exec(header);
+    name = plain ? (plain[1] ?? plain[2] ?? '').trim() : null;
+  }
+  const safe = name?.replace(/[/\\]/g, '_').trim();
+  return safe ? safe : fallback;
+}
+
+/** What each selection export holds, for button titles. */
+export const EXPORT_KIND_TEXT: Record<SelectionExportKind, string> = {
+  embeddings: 'Embeddings (CSV: path, label, e0…)',
+  coordinates: '2-D coordinates (CSV: path, label, x, y)',
+  paths: 'List of paths (one per line)',
+};

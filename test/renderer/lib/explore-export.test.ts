@@ -1,0 +1,40 @@
+import { expect, test } from 'vitest';
+import {
+  coordinatesUrl,
+  defaultExportFile,
+  embeddingsUrl,
+  exportFileName,
+  fileNameFromDisposition,
+  selectionExportBody,
+  selectionExportUrl,
+} from '../../../src-renderer/src/lib/explore-export';
+
+test('routes of pretext serve', () => {
+  expect(embeddingsUrl(4)).toBe('/export/run/4.csv');
+  expect(coordinatesUrl(4, 9)).toBe('/export/run/4/coordinates.csv?projection=9');
+  expect(selectionExportUrl(4, 'embeddings', null)).toBe('/export/run/4/selection?kind=embeddings');
+  expect(selectionExportUrl(4, 'coordinates', 9)).toBe('/export/run/4/selection?kind=coordinates&projection=9');
+  expect(selectionExportUrl(4, 'paths', 9)).toBe('/export/run/4/selection?kind=paths&projection=9');
+});
+
+test('the selection body lists each item id once, ascending', () => {
+  expect(selectionExportBody([5, 3, 5, 11])).toBe('{"itemIds":[3,5,11]}');
+  expect(selectionExportBody(new Int32Array([2]))).toBe('{"itemIds":[2]}');
+  expect(JSON.parse(selectionExportBody([]))).toEqual({ itemIds: [] });
+});
+
+test('file names and default paths', () => {
+  expect(exportFileName(3, 'embeddings', true)).toBe('pretext-run-3-selection-embeddings.csv');
+  expect(exportFileName(3, 'paths', true)).toBe('pretext-run-3-selection-paths.txt');
+  expect(exportFileName(3, 'all-coordinates', false)).toBe('pretext-run-3-coordinates.csv');
+  expect(defaultExportFile(3, 'all-embeddings', false)).toBe('~/pretext-run-3-embeddings.csv');
+});
+
+test('the download name comes from Content-Disposition when there is one', () => {
+  expect(fileNameFromDisposition('attachment; filename="run-3.csv"', 'x.csv')).toBe('run-3.csv');
+  expect(fileNameFromDisposition("attachment; filename*=UTF-8''r%C3%A9sum%C3%A9.csv; filename=\"r.csv\"", 'x')).toBe('résumé.csv');
+  expect(fileNameFromDisposition('attachment; filename=plain.txt', 'x')).toBe('plain.txt');
+  expect(fileNameFromDisposition('attachment; filename="../../etc/passwd"', 'x')).toBe('.._.._etc_passwd');
+  expect(fileNameFromDisposition('attachment', 'fallback.csv')).toBe('fallback.csv');
+  expect(fileNameFromDisposition(null, 'fallback.csv')).toBe('fallback.csv');
+});
