@@ -12,11 +12,12 @@ const SHAPES = join(repoRoot, 'resources', 'demo', 'shapes');
 const SHAPES_IMAGES = 120;
 
 let dir: string;
+let db: string;
 let serve: ServeProcess;
 test.beforeEach(async () => {
   // A short run trained with the CLI on the database the server then opens: faster than the UI.
   dir = mkdtempSync(join(tmpdir(), 'pretext-explore-'));
-  const db = join(dir, 'explore.db');
+  db = join(dir, 'explore.db');
   const train = spawnSync(
     process.execPath,
     [join(repoRoot, 'bin', 'pretext.js'), 'train', SHAPES, '--method', 'simclr', '--epochs', '2', '--batch-size', '32', '--image-size', '16', '--json', '--db', db],
@@ -66,6 +67,18 @@ test('maps a run, previews on hover, lassoes and exports the selection, and sear
   await expect(first).toHaveAttribute('data-item-id', String(lone.itemId));
   await expect(first).toContainText('1.000');
   await expect(page.getByTestId('search-result')).toHaveCount(12);
+  // The renderer's top five are the five `pretext search --item <path> -k 5` prints.
+  const itemPath = (await page.getByTestId('search-result').first().getAttribute('data-path')) ?? '';
+  const cli = spawnSync(
+    process.execPath,
+    [join(repoRoot, 'bin', 'pretext.js'), 'search', runId, '--item', itemPath, '-k', '5', '--json', '--db', db],
+    { cwd: repoRoot, encoding: 'utf8', timeout: 60_000 },
+  );
+  expect(cli.status, cli.stderr).toBe(0);
+  const cliTop = (JSON.parse(cli.stdout) as { results: { itemId: number; similarity: number }[] }).results;
+  expect(cliTop[0]!.similarity).toBeCloseTo(1, 5);
+  const uiTop = await page.getByTestId('search-result').evaluateAll((rows) => rows.slice(0, 5).map((r) => Number(r.getAttribute('data-item-id'))));
+  expect(uiTop).toEqual(cliTop.map((r) => r.itemId));
 
   // A lasso around the left part of the map selects the points inside it, and only those.
   const xs = points.map((p) => p.x).sort((a, b) => a - b);
