@@ -97,7 +97,10 @@ export function createCore(options: CoreOptions): Core {
   });
   const dataServices = { runs, vectors, projections };
   // A run left 'running' by a process that died can only be resumed; say so instead of showing it as live.
-  if (options.shell !== 'cli') runs.markInterrupted();
+  if (options.shell !== 'cli') {
+    runs.markInterrupted();
+    datasets.markInterruptedImports();
+  }
 
   let backendInfo: Promise<BackendInfo> | null = null;
 

@@ -50,6 +50,13 @@ describe('DatasetsRepository', () => {
     ]);
   });
 
+  it('marks imports left running by a dead process as failed, with a way out', () => {
+    const { datasets, d } = setup();
+    expect(datasets.get(d.id)?.status).toBe('importing');
+    expect(datasets.markInterruptedImports()).toBe(1);
+    expect(datasets.get(d.id)).toMatchObject({ status: 'failed', error: expect.stringMatching(/re-import/) });
+  });
+
   it('bumps the generation on every import and finds datasets by root', () => {
     const { datasets, d, generation } = setup();
     expect(datasets.startImport(d.id, 'pets', null)).toBe(generation + 1);

@@ -58,6 +58,10 @@ export class DatasetsRepository {
            text_column = ?, name = ?, updated_at = ? WHERE id = ? RETURNING generation`,
       ),
       remove: db.prepare(`DELETE FROM datasets WHERE id = ?`),
+      markInterrupted: db.prepare(
+        `UPDATE datasets SET status = 'failed', error = 'Pretext stopped during this import; re-import to finish it (the files read so far were kept)'
+         WHERE status = 'importing'`,
+      ),
       countsByModality: db.prepare(
         `SELECT modality, COUNT(*) AS n FROM items WHERE dataset_id = ? AND status = 'ok' GROUP BY modality`,
       ),
@@ -96,6 +100,11 @@ export class DatasetsRepository {
 
   setStatus(id: number, status: DatasetStatus, error: string | null = null): void {
     this.stmts.setStatus.run(status, error, now(), id);
+  }
+
+  /** At start-up: imports left running by a process that died can only be re-run; say so. */
+  markInterruptedImports(): number {
+    return this.stmts.markInterrupted.run().changes;
   }
 
   remove(id: number): boolean {
