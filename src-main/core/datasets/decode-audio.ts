@@ -11,6 +11,10 @@
  * milliseconds, but they are third-party WASM fed with untrusted files, so each decode also races
  * a timeout. A timeout can stop us waiting on a decoder that never settles its promise; it cannot
  * interrupt a decoder stuck in a synchronous loop, which only a worker thread could.
+ *
+ * A WAV header's sizes are checked against the bytes really there before decoding (see
+ * wavSizeProblem): the decoder would otherwise play whatever is present of a `data` chunk that
+ * claims 4 GB, and the file would import as "ok" with a length no one can trust.
  */
 import decode from 'audio-decode';
 import { FORMAT_NAME, type FileFormat } from './detect';
@@ -88,6 +92,48 @@ function codecFor(bytes: Uint8Array, format: FileFormat): Codec {
   }
 }
 
+/** 4294967280 → "4.0 GB", 1234 → "1.2 KB". */
+function formatBytes(n: number): string {
+  if (n >= 1024 ** 3) return `${(n / 1024 ** 3).toFixed(1)} GB`;
+  if (n >= 1024 ** 2) return `${(n / 1024 ** 2).toFixed(1)} MB`;
+  if (n >= 1024) return `${(n / 1024).toFixed(1)} KB`;
+  return `${n} bytes`;
+}
+
+/**
+ * Checks a WAV's RIFF size and its `data` chunk size against the file's real length, walking the
+ * chunks from the header, and returns why they disagree, or null. A chunk may be one byte short of
+ * its declared end: chunks are padded to even sizes and some writers leave off the last pad byte.
+ * Only the first `data` chunk is checked (the one the decoder reads); a file this walk cannot make
+ * sense of is left to the decoder, whose reasons are more specific. Exported for tests.
+ */
+export function wavSizeProblem(bytes: Uint8Array): string | null {
+  if (bytes.length < 12 || !ascii(bytes, 0, 'RIFF') || !ascii(bytes, 8, 'WAVE')) return null;
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const has = formatBytes(bytes.length);
+  // 0xFFFFFFFF is what a writer leaves when it cannot seek back to fill the sizes in (ffmpeg
+  // writing to a pipe); the decoder would read such a file to its end, but its length is unknown.
+  const advice = (size: number): string =>
+    size === 0xffffffff
+      ? '(the size was never filled in, as when a WAV is written to a pipe; rewriting it with ffmpeg or sox fixes that)'
+      : '(truncated, or the header is wrong)';
+  for (let at = 12; at + 8 <= bytes.length; ) {
+    const size = view.getUint32(at + 4, true);
+    if (ascii(bytes, at, 'data')) {
+      if (at + 8 + size > bytes.length + 1) {
+        return `WAV header claims ${formatBytes(size)} of audio data but the file has ${has} ${advice(size)}`;
+      }
+      break;
+    }
+    at += 8 + size + (size & 1);
+  }
+  const riffSize = view.getUint32(4, true);
+  if (8 + riffSize > bytes.length + 1) {
+    return `WAV header claims a file of ${formatBytes(8 + riffSize)} but the file has ${has} ${advice(riffSize)}`;
+  }
+  return null;
+}
+
 async function* feed(bytes: Uint8Array): AsyncGenerator<Uint8Array> {
   for (let i = 0; i < bytes.length; i += FEED_BYTES) yield bytes.subarray(i, i + FEED_BYTES);
 }
@@ -124,6 +170,10 @@ async function decodeChunks(
   onChunk: (chunk: Chunk) => boolean,
 ): Promise<void> {
   const codec = codecFor(bytes, format);
+  if (codec === 'wav') {
+    const problem = wavSizeProblem(bytes);
+    if (problem) throw new AudioDecodeError(problem);
+  }
   const run = async (): Promise<void> => {
     try {
       for await (const chunk of decode(feed(bytes), codec)) {

@@ -23,8 +23,28 @@ export class BmpError extends Error {
   override name = 'BmpError';
 }
 
-/** The same default limit sharp applies to every other format (0x3FFF × 0x3FFF). */
-export const BMP_MAX_PIXELS = 268_402_689;
+/**
+ * An image whose header claims more pixels than the limit; thrown before anything is allocated.
+ * decode-image turns it into the same reason as for every other format.
+ */
+export class BmpTooLargeError extends BmpError {
+  override name = 'BmpTooLargeError';
+  constructor(
+    readonly width: number,
+    readonly height: number,
+    readonly maxPixels: number,
+  ) {
+    super(`BMP too large (${width}×${height} pixels; the limit is ${maxPixels} pixels)`);
+  }
+}
+
+/**
+ * The limit when decodeBmp is called without one: the same 100 megapixels as
+ * DEFAULT_MAX_IMAGE_PIXELS in decode-image.ts (a test keeps them equal), which always passes its
+ * limit in effect. This decoder holds the whole bitmap (4 bytes a pixel), so the limit is checked
+ * from the header before any allocation: a 2 MB RLE file can claim 16383×16383 = 1 GB of RGBA.
+ */
+export const BMP_MAX_PIXELS = 100_000_000;
 
 const BI_RGB = 0;
 const BI_RLE8 = 1;
@@ -121,9 +141,8 @@ export function decodeBmp(bytes: Uint8Array, opts: { maxPixels?: number } = {}):
   height = Math.abs(height);
   if (planes !== 1) throw new BmpError(`invalid BMP (${planes} colour planes, expected 1)`);
   if (width <= 0 || height <= 0) throw new BmpError(`invalid BMP dimensions ${width}×${height}`);
-  if (width * height > maxPixels) {
-    throw new BmpError(`BMP too large (${width}×${height} pixels; the limit is ${maxPixels} pixels)`);
-  }
+  // Before anything whose size depends on the header is allocated (the palette is a fixed 768 bytes).
+  if (width * height > maxPixels) throw new BmpTooLargeError(width, height, maxPixels);
   if (headerSize === 64 && compression > BI_RLE4) {
     throw new BmpError(`unsupported OS/2 2.x BMP compression ${compression}`);
   }
@@ -188,14 +207,30 @@ export function decodeBmp(bytes: Uint8Array, opts: { maxPixels?: number } = {}):
   if (dataOffset >= bytes.length) {
     throw new BmpError(`truncated BMP (pixel data should start at offset ${dataOffset}, the file has ${bytes.length} bytes)`);
   }
+  const rle = compression === BI_RLE8 || compression === BI_RLE4;
+  // Uncompressed pixels must all be in the file: check before allocating the output for them.
+  if (!rle) checkUncompressedLength(bytes, dataOffset, width, height, bpp);
   const out = new Uint8Array(width * height * 4);
   let hasAlpha: boolean;
-  if (compression === BI_RLE8 || compression === BI_RLE4) {
+  if (rle) {
     hasAlpha = decodeRle(bytes, dataOffset, width, height, compression === BI_RLE4, palette!, out);
   } else {
     hasAlpha = decodeUncompressed(bytes, view, dataOffset, width, height, bpp, topDown, palette, masks, out);
   }
   return { width, height, data: out, hasAlpha, bitsPerPixel: bpp };
+}
+
+/** Bytes per row of uncompressed pixels, padded to 32 bits. */
+const rowStride = (bpp: number, width: number): number => Math.floor((bpp * width + 31) / 32) * 4;
+
+function checkUncompressedLength(bytes: Uint8Array, dataOffset: number, width: number, height: number, bpp: number): void {
+  // Accept a last row without its padding: some writers leave it off, and no pixel is missing.
+  const needed = rowStride(bpp, width) * (height - 1) + Math.ceil((bpp * width) / 8);
+  if (dataOffset + needed > bytes.length) {
+    throw new BmpError(
+      `truncated BMP (pixel data needs ${needed} bytes from offset ${dataOffset}, the file has ${bytes.length - dataOffset})`,
+    );
+  }
 }
 
 function decodeUncompressed(
@@ -210,14 +245,7 @@ function decodeUncompressed(
   masks: [Mask, Mask, Mask, Mask] | null,
   out: Uint8Array,
 ): boolean {
-  const stride = Math.floor((bpp * width + 31) / 32) * 4;
-  // Accept a last row without its padding: some writers leave it off, and no pixel is missing.
-  const needed = stride * (height - 1) + Math.ceil((bpp * width) / 8);
-  if (dataOffset + needed > bytes.length) {
-    throw new BmpError(
-      `truncated BMP (pixel data needs ${needed} bytes from offset ${dataOffset}, the file has ${bytes.length - dataOffset})`,
-    );
-  }
+  const stride = rowStride(bpp, width);
   const [rm, gm, bm, am] = masks ?? [];
   const alphaMask = am && am.bits > 0 ? am : null;
   let anyAlpha = false;
