@@ -1,11 +1,13 @@
+import { createHmac } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import WebSocket from 'ws';
 import type { WireMessage } from '../../src-main/contract';
 import { createCore, type Core } from '../../src-main/core/app';
+import { tokenCookieName, tokenCookieValue } from '../../src-main/server/auth';
 import { startServer, type RunningServer } from '../../src-main/server/serve';
 
 let dir: string;
@@ -84,11 +86,43 @@ describe('pretext serve', () => {
     const reply = await get(`/?token=${server.token}`);
     expect(reply.status).toBe(200);
     expect(reply.body).toContain('<title>Pretext</title>');
-    expect(String(reply.headers['set-cookie'])).toMatch(/pretext_token=.*HttpOnly; SameSite=Strict/);
+    const cookie = `${tokenCookieName(server.port)}=${tokenCookieValue(server.token, server.port)}`;
+    expect(reply.headers['set-cookie']).toEqual([`${cookie}; HttpOnly; SameSite=Strict; Path=/`]);
     expect(reply.headers['content-security-policy']).toMatch(/default-src 'self'/);
-    const asset = await get('/assets/app.js', { cookie: `pretext_token=${server.token}` });
+    const asset = await get('/assets/app.js', { cookie });
     expect(asset.status).toBe(200);
     expect(asset.headers['content-type']).toMatch(/javascript/);
+  });
+
+  it('binds the cookie to the port and never puts the token itself in it', async () => {
+    const name = tokenCookieName(server.port);
+    const value = tokenCookieValue(server.token, server.port);
+    expect(name).toBe(`pretext_token_${server.port}`);
+    expect(value).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(value).not.toContain(server.token);
+    expect(value).toBe(createHmac('sha256', server.token).update(`cookie:${server.port}`).digest('base64url'));
+    const reply = await get(`/?token=${server.token}`);
+    expect(String(reply.headers['set-cookie'])).not.toContain(server.token);
+    // The old, port-less cookie, the raw token in the new one, another port's cookie: all refused.
+    expect((await get('/assets/app.js', { cookie: `pretext_token=${server.token}` })).status).toBe(401);
+    expect((await get('/assets/app.js', { cookie: `${name}=${server.token}` })).status).toBe(401);
+    const other = server.port === 65535 ? server.port - 1 : server.port + 1;
+    expect((await get('/assets/app.js', { cookie: `${tokenCookieName(other)}=${tokenCookieValue(server.token, other)}` })).status).toBe(401);
+    expect((await get('/assets/app.js', { cookie: `${name}=${tokenCookieValue(server.token, other)}` })).status).toBe(401);
+    // A malformed cookie is no cookie; the good one beside it still counts.
+    expect((await get('/assets/app.js', { cookie: `${name}=%` })).status).toBe(401);
+    expect((await get('/assets/app.js', { cookie: `${name}=%; a=b; ${name}=${value}` })).status).toBe(200);
+    // The WebSocket accepts the cookie too.
+    const ws = await openSocket('', { cookie: `${name}=${value}` });
+    expect(await callOver(ws, 1, 'app.info', null)).toMatchObject({ type: 'result', response: { name: 'Pretext' } });
+    ws.close();
+    await expect(openSocket('', { cookie: `${name}=%` })).rejects.toThrow(/401/);
+  });
+
+  it('answers 400 to malformed targets', async () => {
+    for (const path of ['/%', '/%zz', `/%?token=${server.token}`, `/media/thumb/%?token=${server.token}`, `/%ff?token=${server.token}`]) {
+      expect((await get(path)).status, path).toBe(400);
+    }
   });
 
   it('refuses a foreign Host header (DNS rebinding) even with the token', async () => {
@@ -116,6 +150,59 @@ describe('pretext serve', () => {
     const badImport = await callOver(ws, 5, 'datasets.import', { path: join(dir, 'does-not-exist') });
     expect(badImport).toMatchObject({ type: 'error', error: { code: 'bad_request' } });
     ws.close();
+  });
+
+  it('answers a handler that throws, rejects with a non-Error, or returns what JSON cannot carry', async () => {
+    const handlers = core.handlers as unknown as Record<string, (req: unknown) => unknown>;
+    const original = handlers['engine.info']!;
+    const ws = await openSocket(`?token=${server.token}`);
+    try {
+      handlers['engine.info'] = () => {
+        throw new Error('thrown synchronously');
+      };
+      expect(await callOver(ws, 1, 'engine.info', null)).toMatchObject({ type: 'error', id: 1, error: { code: 'internal', message: 'thrown synchronously' } });
+      handlers['engine.info'] = () => Promise.reject(null);
+      expect(await callOver(ws, 2, 'engine.info', null)).toMatchObject({ type: 'error', id: 2, error: { code: 'internal', message: 'null' } });
+      handlers['engine.info'] = () => Promise.reject('a string');
+      expect(await callOver(ws, 3, 'engine.info', null)).toMatchObject({ type: 'error', id: 3, error: { code: 'internal', message: 'a string' } });
+      handlers['engine.info'] = () => Promise.reject(Object.create(null));
+      expect(await callOver(ws, 4, 'engine.info', null)).toMatchObject({ type: 'error', id: 4, error: { code: 'internal' } });
+      handlers['engine.info'] = () => {
+        throw Symbol('odd');
+      };
+      expect(await callOver(ws, 5, 'engine.info', null)).toMatchObject({ type: 'error', id: 5, error: { code: 'internal' } });
+      handlers['engine.info'] = async () => ({ big: 1n });
+      expect(await callOver(ws, 6, 'engine.info', null)).toMatchObject({ type: 'error', id: 6, error: { code: 'internal' } });
+      // The socket is still good.
+      expect(await callOver(ws, 7, 'app.info', null)).toMatchObject({ type: 'result', id: 7 });
+    } finally {
+      handlers['engine.info'] = original;
+      ws.close();
+    }
+  });
+
+  it('answers 500 without details, and logs neither the URL nor the token, when a request fails unexpectedly', async () => {
+    const original = core.dataResponse;
+    const logged = vi.spyOn(console, 'error').mockImplementation(() => {});
+    try {
+      core.dataResponse = () => ({
+        get mime(): string {
+          throw new Error('unexpected');
+        },
+        filename: null,
+        write: async () => 0,
+      });
+      const reply = await get(`/data/run/1/points.bin?token=${server.token}`);
+      expect(reply.status).toBe(500);
+      expect(reply.body).toBe('Internal error');
+      expect(logged).toHaveBeenCalledTimes(1);
+      expect(String(logged.mock.calls[0])).not.toContain(server.token);
+      expect(String(logged.mock.calls[0])).not.toContain('points.bin');
+    } finally {
+      core.dataResponse = original;
+      logged.mockRestore();
+    }
+    expect((await get(`/?token=${server.token}`)).status).toBe(200);
   });
 
   it('returns 404 for media of an unknown item', async () => {
