@@ -7,11 +7,14 @@
  *   - an 83-byte PNG whose IHDR says 100000×100000,
  *   - a WAV of 444 bytes whose data chunk claims 4 GB.
  *
- * Goal: every bomb skipped with a reason, and the peak RSS under 300 MB.
+ * Goal: every bomb skipped with a reason, and the peak RSS under 300 MB, both in this process
+ * (importFolder) and for the real command (`pretext import`, a separate process with its import
+ * worker, its peak read from /proc/<pid>/status VmHWM on Linux). Needs `npm run build` for the latter.
  *
- *   npx tsx bench/bomb-bench.ts
+ *   npm run bench:bombs
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
@@ -83,6 +86,33 @@ try {
     `goal: peak under ${PEAK_GOAL_MB} MB and every bomb skipped: ${pass ? 'PASS' : 'FAIL'} (peak ${peakMb.toFixed(0)} MB)\n`,
   );
   if (!pass) process.exitCode = 1;
+
+  const cli = join(import.meta.dirname, '..', 'bin', 'pretext.js');
+  if (existsSync(join(import.meta.dirname, '..', 'out', 'main', 'cli.js'))) {
+    const child = spawn(process.execPath, [cli, 'import', folder, '--json', '--db', join(dir, 'cli.db')], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    let hwmKb = 0;
+    const poll = setInterval(() => {
+      try {
+        const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'));
+        if (m) hwmKb = Math.max(hwmKb, Number(m[1]));
+      } catch {
+        // gone, or not Linux
+      }
+    }, 5);
+    const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+    clearInterval(poll);
+    const cliReport = JSON.parse(out) as { skippedFiles: unknown[]; dataset: { total: number } };
+    const cliPass = code === 0 && hwmKb > 0 && hwmKb / 1024 < PEAK_GOAL_MB && cliReport.skippedFiles.length === 3 * COPIES;
+    process.stdout.write(
+      `pretext import (separate process): ${cliReport.dataset.total} ok, ${cliReport.skippedFiles.length} skipped, ` +
+        `peak RSS ${hwmKb > 0 ? `${(hwmKb / 1024).toFixed(0)} MB` : 'unknown (no /proc)'}: ${cliPass ? 'PASS' : 'FAIL'}\n`,
+    );
+    if (!cliPass) process.exitCode = 1;
+  } else {
+    process.stdout.write('pretext import: skipped (run `npm run build` first)\n');
+  }
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }

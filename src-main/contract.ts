@@ -83,6 +83,8 @@ export interface ItemMeta {
   format?: string;
   /** Set when content and extension disagree but the content was understood. */
   note?: string;
+  /** The real path a symbolic link led to when the file was imported; reads must still lead there. */
+  linkTarget?: string;
 }
 
 export interface ItemRow {
@@ -138,11 +140,23 @@ export interface ImportReport {
   unchanged: number;
   /** Files or rows skipped, with reasons (in the dataset's item list). */
   skipped: number;
-  /** Hidden files, symlink loops and other entries passed over silently. */
+  /** Entries passed over (hidden files, symlink loops, unreadable folders, sockets…): their count, */
   ignored: number;
+  /** and each with its reason (the first MAX_IGNORED_LISTED of them; `ignored` counts all). */
+  ignoredEntries: IgnoredEntry[];
   seconds: number;
   dataset: DatasetSummary;
 }
+
+/** An entry of an imported folder that is not an item, and why. */
+export interface IgnoredEntry {
+  /** Relative to the dataset folder, with forward slashes. */
+  path: string;
+  reason: string;
+}
+
+/** At most this many ignored entries are listed in an import report. */
+export const MAX_IGNORED_LISTED = 1000;
 
 export type ImportPhase = 'counting' | 'importing' | 'finishing' | 'done' | 'failed';
 
@@ -347,7 +361,8 @@ export const calls = {
   'runs.cancel': call<{ runId: number }, { cancelled: boolean }>(),
   'runs.remove': call<{ runId: number }, { removed: boolean }>(),
   /** Writes the run's embeddings as CSV to a path on the core's disk (the Electron save dialog's choice). */
-  'runs.exportCsv': call<{ runId: number; path: string }, { path: string; rows: number }>(),
+  /** Writes the run's embeddings to a file; an existing file is refused unless `overwrite`. */
+  'runs.exportCsv': call<{ runId: number; path: string; overwrite?: boolean }, { path: string; rows: number }>(),
   /** Computes (in a worker) and stores a 2-D projection; progress arrives as `projection.progress` events. */
   'projections.compute': call<{ runId: number; settings: ProjectionSettings }, ProjectionSummary>(),
   'projections.list': call<{ runId: number }, ProjectionSummary[]>(),
@@ -359,7 +374,7 @@ export const calls = {
   'items.get': call<{ itemId: number }, ItemRow>(),
   /** Writes a CSV (or a list of paths) of the given items to a path on the core's disk (Electron). */
   'exports.selection': call<
-    { runId: number; itemIds: number[]; kind: SelectionExportKind; projectionId?: number; path: string },
+    { runId: number; itemIds: number[]; kind: SelectionExportKind; projectionId?: number; path: string; overwrite?: boolean },
     { path: string; rows: number }
   >(),
 } as const;

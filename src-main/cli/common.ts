@@ -37,8 +37,31 @@ export function str(values: ParsedArgs['values'], name: string): string | undefi
   return typeof v === 'string' ? v : undefined;
 }
 
+/**
+ * Opens the core for one command. If the process is told to stop (SIGTERM, or a second Ctrl-C
+ * when the command handles the first one by cancelling gracefully), the runs and imports this
+ * process owns are marked interrupted at once, so the next `pretext runs` says so and
+ * `pretext train --resume` can continue them; then it exits.
+ */
 export function openCore(dbFlag: string | undefined, shell: 'cli' | 'serve' = 'cli'): Core {
-  return createCore({ dbPath: resolveDbPath(dbFlag), shell, workerDir: here });
+  const core = createCore({ dbPath: resolveDbPath(dbFlag), shell, workerDir: here });
+  let interrupts = 0;
+  const onSignal = (signal: NodeJS.Signals): void => {
+    // A command with its own Ctrl-C handler (cancel and wait) gets the first one.
+    if (signal === 'SIGINT' && ++interrupts === 1 && process.listenerCount('SIGINT') > 1) return;
+    core.abandon(`Pretext was stopped (${signal}) during this work; resume or re-run it to continue`);
+    process.exit(signal === 'SIGINT' ? 130 : 143);
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  const close = core.close.bind(core);
+  return Object.assign(core, {
+    close: async () => {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+      await close();
+    },
+  });
 }
 
 export async function importWithProgress(core: Core, path: string, extra: { name?: string; textColumn?: string }): Promise<ImportReport> {

@@ -7,6 +7,7 @@ import { basename } from 'node:path';
 import { ApiError, type ProjectionProgress, type ProjectionSettings, type ProjectionSummary, type SearchResult } from '../contract';
 import type { Core } from '../core/app';
 import { openCore, parse, str, UsageError } from './common';
+import { printable } from './format';
 import { ProgressBar } from './progress';
 
 function runIdOf(raw: string | undefined, command: string): number {
@@ -65,6 +66,7 @@ export async function cmdProject(args: string[]): Promise<number> {
     neighbors: { type: 'string' },
     'min-dist': { type: 'string' },
     out: { type: 'string', short: 'o' },
+    force: { type: 'boolean', default: false },
   });
   const runId = runIdOf(positionals[0], 'project');
   const method = str(values, 'method') ?? 'umap';
@@ -104,7 +106,7 @@ export async function cmdProject(args: string[]): Promise<number> {
     }
     bar.clear();
     const hash = coordinatesHash(core, runId, summary.id);
-    const written = out ? await core.exportCoordinates(runId, summary.id, out) : null;
+    const written = out ? await core.exportCoordinates(runId, summary.id, out, values.force === true) : null;
     if (json) {
       process.stdout.write(JSON.stringify({ ...summary, coordinatesSha256: hash, ...(written ? { out: { path: written.path, rows: written.rows } } : {}) }, null, 2) + '\n');
     } else {
@@ -154,10 +156,10 @@ export async function cmdSearch(args: string[]): Promise<number> {
       process.stdout.write(JSON.stringify({ runId, query: about, ...result }, null, 2) + '\n');
       return 0;
     }
-    console.log(`Most similar to ${about} in run #${runId} (${result.strategy} search, ${result.milliseconds.toFixed(1)} ms):`);
+    console.log(`Most similar to ${printable(about)} in run #${runId} (${result.strategy} search, ${result.milliseconds.toFixed(1)} ms):`);
     result.results.forEach((r, i) => {
       const name = r.row !== null ? `${r.path}#${r.row}` : r.path;
-      console.log(`${String(i + 1).padStart(4)}  ${r.similarity.toFixed(4)}  ${name}${r.label !== null ? `  [${r.label}]` : ''}`);
+      console.log(`${String(i + 1).padStart(4)}  ${r.similarity.toFixed(4)}  ${printable(name)}${r.label !== null ? `  [${printable(r.label)}]` : ''}`);
     });
     return 0;
   } finally {

@@ -1,14 +1,24 @@
 import type { DatasetSummary } from '../contract';
 
+/**
+ * Text from outside (file and folder names, labels, messages naming them) made safe for a terminal:
+ * control characters (C0, DEL, C1: escape sequences that would move the cursor, retitle the
+ * window or hide text) are shown as \xNN instead of being sent raw.
+ */
+export function printable(text: string): string {
+  // eslint-disable-next-line no-control-regex
+  return text.replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+}
+
 export function formatDataset(d: DatasetSummary): string {
   const lines = [
-    `#${d.id} ${d.name}  (${d.status})`,
-    `   folder:   ${d.root}`,
+    `#${d.id} ${printable(d.name)}  (${d.status})`,
+    `   folder:   ${printable(d.root)}`,
     `   items:    ${d.total}  (image ${d.counts.image}, text ${d.counts.text}, audio ${d.counts.audio})  skipped ${d.skipped}`,
   ];
   if (d.labels.some((l) => l.label !== null)) {
-    lines.push(`   labels:   ${d.labels.map((l) => `${l.label ?? '(none)'} ${l.count}`).join(', ')}`);
+    lines.push(`   labels:   ${d.labels.map((l) => `${printable(l.label ?? '(none)')} ${l.count}`).join(', ')}`);
   }
-  if (d.error) lines.push(`   error:    ${d.error}`);
+  if (d.error) lines.push(`   error:    ${printable(d.error)}`);
   return lines.join('\n');
 }

@@ -12,7 +12,7 @@ import { VERSION } from '../core/version';
 import { startServer } from '../server/serve';
 import { findElectronBinary } from './electron-binary';
 import { here, importWithProgress, openCore, parse, str, UsageError } from './common';
-import { formatDataset } from './format';
+import { formatDataset, printable } from './format';
 import { cmdProject, cmdSearch } from './explore';
 import { cmdExport, cmdRuns, cmdTrain, cmdVersion } from './training';
 
@@ -27,10 +27,11 @@ Usage:
                 [--seed N] [--lr X] [--temperature T] [--backend B] [--threads N] [--json]
   pretext train --resume <run-id> [--json]
   pretext runs [--dataset <id>] [--json]
-  pretext export <run-id> --out <file.csv>         every embedding: path,label,e0,…
-  pretext export <run-id> --coords --out <file.csv> [--projection <id>]
+  pretext export <run-id> --out <file.csv> [--force]   every embedding: path,label,e0,…
+                                               (an existing file is replaced only with --force)
+  pretext export <run-id> --coords --out <file.csv> [--projection <id>] [--force]
                                                a projection's path,label,x,y (default: the run's latest)
-  pretext project <run-id> [--method umap|pca] [--seed N] [--neighbors N] [--min-dist X] [--out xy.csv] [--json]
+  pretext project <run-id> [--method umap|pca] [--seed N] [--neighbors N] [--min-dist X] [--out xy.csv [--force]] [--json]
                                                compute and store a 2-D map; --json adds a SHA-256 of the coordinates
   pretext search <run-id> (--item <path> | --query <file>) [-k 10] [--json]
                                                the k most similar items, by cosine similarity of embeddings
@@ -80,6 +81,7 @@ async function cmdImport(args: string[]): Promise<void> {
         ...rest,
         dataset: datasetJson(dataset),
         skippedFiles: skipped.map((i) => ({ path: i.path, ...(i.row !== null ? { row: i.row } : {}), reason: i.error })),
+        ignoredEntries: report.ignoredEntries,
       };
       process.stdout.write(JSON.stringify(out, null, 2) + '\n');
       return;
@@ -91,8 +93,14 @@ async function cmdImport(args: string[]): Promise<void> {
     );
     if (skipped.length > 0) {
       console.log(`\nSkipped (${skipped.length}):`);
-      for (const i of skipped.slice(0, 50)) console.log(`  ${i.path}${i.row !== null ? `:${i.row}` : ''}  ${i.error}`);
+      for (const i of skipped.slice(0, 50)) console.log(`  ${printable(i.path)}${i.row !== null ? `:${i.row}` : ''}  ${printable(i.error ?? '')}`);
       if (skipped.length > 50) console.log(`  … and ${skipped.length - 50} more (see --json)`);
+    }
+    const passedOver = report.ignoredEntries.filter((e) => !/^hidden (file|folder)$/.test(e.reason));
+    if (passedOver.length > 0) {
+      console.log(`\nPassed over (${passedOver.length}, besides hidden files):`);
+      for (const e of passedOver.slice(0, 50)) console.log(`  ${printable(e.path)}  ${printable(e.reason)}`);
+      if (passedOver.length > 50) console.log(`  … and ${passedOver.length - 50} more (see --json)`);
     }
   } finally {
     await core.close();
@@ -245,7 +253,7 @@ export async function main(argv: string[]): Promise<number> {
       console.error(`pretext: ${error.message}\n\n${USAGE}`);
       return 2;
     }
-    console.error(`pretext: ${(error as Error).message}`);
+    console.error(`pretext: ${printable((error as Error).message)}`);
     return 1;
   }
 }

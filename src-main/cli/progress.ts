@@ -1,3 +1,5 @@
+import { printable } from './format';
+
 /** A one-line progress bar on a terminal; silent when stderr is not a TTY. */
 export class ProgressBar {
   private lastDraw = 0;
@@ -19,7 +21,7 @@ export class ProgressBar {
     const bar = total > 0 ? '█'.repeat(filled) + '░'.repeat(width - filled) : '░'.repeat(width);
     const pct = total > 0 ? `${String(Math.floor(fraction * 100)).padStart(3)}%` : '    ';
     const columns = this.stream.columns ?? 100;
-    const line = `${bar} ${pct} ${label}`.slice(0, columns - 1);
+    const line = `${bar} ${pct} ${printable(label)}`.slice(0, columns - 1);
     this.stream.write(`\r\x1b[2K${line}`);
     this.drawn = true;
   }

@@ -4,6 +4,7 @@ import type { RunSummary, TrainingProgress, TrainSettings } from '../contract';
 import { initBackend } from '../core/engine/backend';
 import { VERSION } from '../core/version';
 import { importWithProgress, openCore, parse, str, UsageError } from './common';
+import { printable } from './format';
 import { ProgressBar } from './progress';
 
 export async function cmdVersion(): Promise<void> {
@@ -33,9 +34,9 @@ function numberFlag(values: Record<string, unknown>, name: string, integer = tru
 function describeRun(r: RunSummary): string {
   const loss = r.firstLoss !== null && r.lastLoss !== null ? `loss ${r.firstLoss.toFixed(3)} → ${r.lastLoss.toFixed(3)}` : 'no steps yet';
   return (
-    `#${r.id} ${r.method} on "${r.datasetName}"  ${r.status}  epoch ${r.epochsDone}/${r.epochs}  ${loss}  ` +
+    `#${r.id} ${r.method} on "${printable(r.datasetName)}"  ${r.status}  epoch ${r.epochsDone}/${r.epochs}  ${loss}  ` +
     `${r.vectors} embeddings${r.embeddingDim ? ` × ${r.embeddingDim}` : ''}${r.backend ? `  [${r.backend}]` : ''}` +
-    (r.error ? `\n   ${r.error}` : '')
+    (r.error ? `\n   ${printable(r.error)}` : '')
   );
 }
 
@@ -151,7 +152,12 @@ export async function cmdRuns(args: string[]): Promise<void> {
 }
 
 export async function cmdExport(args: string[]): Promise<void> {
-  const { values, positionals } = parse(args, { out: { type: 'string', short: 'o' }, coords: { type: 'boolean', default: false }, projection: { type: 'string' } });
+  const { values, positionals } = parse(args, {
+    out: { type: 'string', short: 'o' },
+    coords: { type: 'boolean', default: false },
+    projection: { type: 'string' },
+    force: { type: 'boolean', default: false },
+  });
   const runId = Number(positionals[0]);
   if (!Number.isInteger(runId)) throw new UsageError('pretext export needs a run id');
   const out = str(values, 'out');
@@ -162,11 +168,11 @@ export async function cmdExport(args: string[]): Promise<void> {
   const core = openCore(values.db);
   try {
     if (values.coords) {
-      const written = await core.exportCoordinates(runId, projection === undefined ? null : Number(projection), out);
+      const written = await core.exportCoordinates(runId, projection === undefined ? null : Number(projection), out, values.force === true);
       console.log(`Wrote ${written.rows} rows of projection #${written.projectionId} to ${written.path}`);
       return;
     }
-    const { path, rows } = await core.handlers['runs.exportCsv']({ runId, path: out });
+    const { path, rows } = await core.handlers['runs.exportCsv']({ runId, path: out, overwrite: values.force === true });
     console.log(`Wrote ${rows} rows to ${path}`);
   } finally {
     await core.close();

@@ -27,7 +27,10 @@ import { startTrainWorker, type TrainJob } from './jobs/train-job';
 import { METHODS } from './ssl/methods';
 import { RunsRepository, type RunRecord } from './storage/repositories/runs';
 import { resolveTrainConfig, type TrainConfig } from './training/config';
-import { dataDirOf, trainRun, TrainingCancelled } from './training/train-loop';
+import { trainRun, TrainingCancelled } from './training/train-loop';
+import { storageLayout } from './paths';
+import { LeaseKeeper } from './jobs/lease-keeper';
+import { importResource, LeasesRepository, runResource } from './storage/repositories/leases';
 import { EventHub } from './events';
 import { startImportWorker, type ImportJob } from './jobs/import-job';
 import { MediaService } from './media';
@@ -62,9 +65,14 @@ export interface Core {
   /** Checks a data route and says how to answer it; throws ApiError (before writing anything) when it cannot. */
   dataResponse(route: DataRoute, body: string | null): DataResponse;
   /** Writes a projection's coordinates (the run's latest when `projectionId` is null) as CSV to a file. */
-  exportCoordinates(runId: number, projectionId: number | null, path: string): Promise<{ path: string; rows: number; projectionId: number }>;
+  exportCoordinates(runId: number, projectionId: number | null, path: string, overwrite?: boolean): Promise<{ path: string; rows: number; projectionId: number }>;
   /** Resolves when the run's training (and extraction) has ended, however it ended. */
   trainingDone(runId: number): Promise<void>;
+  /**
+   * For a process about to exit at once (SIGTERM, a second Ctrl-C): marks this process's runs as
+   * interrupted and its imports as failed with `reason`, and releases their leases. Synchronous.
+   */
+  abandon(reason: string): void;
   close(): Promise<void>;
 }
 
@@ -78,7 +86,8 @@ export function createCore(options: CoreOptions): Core {
   const imports = new Map<string, ImportJob>();
   const runs = new RunsRepository(db);
   const trainings = new Map<number, TrainJob>();
-  const dataDir = dataDirOf(options.dbPath);
+  const layout = storageLayout(options.dbPath);
+  const leases = new LeaseKeeper(new LeasesRepository(db));
   const vectors = new VectorsRepository(db);
   const projectionsRepo = new ProjectionsRepository(db);
   const projections = new ProjectionService({ db, dbPath: options.dbPath, workerDir: options.workerDir, events, projections: projectionsRepo, vectors });
@@ -90,17 +99,26 @@ export function createCore(options: CoreOptions): Core {
     vectors,
     runs,
     items,
-    dataDir,
+    layout,
     workerDir: options.workerDir,
     embedder,
     indexThreshold: options.searchIndexThreshold,
   });
   const dataServices = { runs, vectors, projections };
-  // A run left 'running' by a process that died can only be resumed; say so instead of showing it as live.
-  if (options.shell !== 'cli') {
-    runs.markInterrupted();
-    datasets.markInterruptedImports();
-  }
+  /**
+   * A run or import marked as working whose owner is gone (its process died, or its heartbeat went
+   * stale) can only be resumed or re-run; say so. One held by a live process, this one or another
+   * sharing the database, is left as it is.
+   */
+  const reconcileOwners = (): void => {
+    for (const runId of runs.activeIds()) {
+      if (!trainings.has(runId) && !leases.leases.isHeld(runResource(runId))) runs.markInterrupted(runId);
+    }
+    for (const dataset of datasets.importing()) {
+      if (!imports.has(dataset.root) && !leases.leases.isHeld(importResource(dataset.root))) datasets.markInterruptedImport(dataset.id);
+    }
+  };
+  reconcileOwners();
 
   let backendInfo: Promise<BackendInfo> | null = null;
 
@@ -136,21 +154,25 @@ export function createCore(options: CoreOptions): Core {
     return run;
   };
 
+  /** Takes the run's lease (refusing when another live process trains it), marking it queued in the same transaction. */
+  const leaseRun = (runId: number, check?: () => void): void => {
+    leases.take(runResource(runId), `Run #${runId}`, 'training', () => trainings.get(runId)?.cancel(), () => {
+      check?.();
+      runs.markQueued(runId);
+    });
+  };
+
   const launchTraining = (runId: number, resume: boolean): void => {
-    if (trainings.size > 0) {
-      const [other] = trainings.keys();
-      throw new ApiError('conflict', `Run #${other} is training; wait for it or cancel it first`);
-    }
     const onProgress = (progress: TrainingProgress): void => events.emit('training.progress', progress);
     let job: TrainJob;
     if (options.workerDir) {
-      job = startTrainWorker(join(options.workerDir, 'train-worker.js'), { dbPath: options.dbPath, runId, resume, dataDir }, onProgress);
+      job = startTrainWorker(join(options.workerDir, 'train-worker.js'), { dbPath: options.dbPath, runId, resume }, onProgress);
     } else {
       const controller = new AbortController();
       job = {
         runId,
         cancel: () => controller.abort(),
-        done: trainRun(db, runId, { resume, dataDir }, { signal: controller.signal, onProgress }).then(
+        done: trainRun(db, runId, { resume, layout }, { signal: controller.signal, onProgress }).then(
           () => ({ status: 'completed' as const }),
           (error: Error) => ({ status: error instanceof TrainingCancelled ? ('cancelled' as const) : ('failed' as const), message: error.message }),
         ),
@@ -159,6 +181,7 @@ export function createCore(options: CoreOptions): Core {
     trainings.set(runId, job);
     void job.done.then((outcome) => {
       trainings.delete(runId);
+      leases.drop(runResource(runId));
       const run = runs.get(runId);
       // The loop records its own outcome; a run still marked running means the worker died without a word.
       if (run && (run.status === 'running' || run.status === 'queued')) {
@@ -177,6 +200,7 @@ export function createCore(options: CoreOptions): Core {
   const runImport = (request: ImportOptions): Promise<ImportReport> => {
     const root = resolve(request.path);
     if (imports.has(root)) throw new ApiError('conflict', `${root} is already being imported`);
+    leases.take(importResource(root), root, 'being imported', () => imports.get(root)?.cancel());
     const onProgress = (progress: ImportProgress): void => events.emit('import.progress', progress);
     let job: ImportJob;
     if (options.workerDir) {
@@ -190,7 +214,10 @@ export function createCore(options: CoreOptions): Core {
       };
     }
     imports.set(root, job);
-    return job.done.finally(() => imports.delete(root));
+    return job.done.finally(() => {
+      imports.delete(root);
+      leases.drop(importResource(root));
+    });
   };
 
   const requireDataset = (datasetId: number) => {
@@ -208,8 +235,14 @@ export function createCore(options: CoreOptions): Core {
       node: process.versions.node,
       platform: process.platform,
     }),
-    'datasets.list': async () => datasets.list().map((d) => datasets.summary(d.id)!),
-    'datasets.get': async ({ datasetId }) => requireDataset(datasetId),
+    'datasets.list': async () => {
+      reconcileOwners();
+      return datasets.list().map((d) => datasets.summary(d.id)!);
+    },
+    'datasets.get': async ({ datasetId }) => {
+      reconcileOwners();
+      return requireDataset(datasetId);
+    },
     'datasets.items': async (query) => {
       requireDataset(query.datasetId);
       return items.page(query);
@@ -227,7 +260,7 @@ export function createCore(options: CoreOptions): Core {
     },
     'datasets.remove': async ({ datasetId }) => {
       const dataset = datasets.get(datasetId);
-      if (dataset && imports.has(dataset.root)) {
+      if (dataset && (imports.has(dataset.root) || leases.leases.isHeld(importResource(dataset.root)))) {
         throw new ApiError('conflict', `${dataset.root} is being imported; cancel the import first`);
       }
       return { removed: datasets.remove(datasetId) };
@@ -244,8 +277,14 @@ export function createCore(options: CoreOptions): Core {
         methods: METHODS.map((m) => ({ id: m.id, name: m.name, description: m.description, modalities: [...m.modalities] })),
       };
     },
-    'runs.list': async ({ datasetId } = {}) => runs.list(datasetId).map(summary),
-    'runs.get': async ({ runId }) => summary(requireRun(runId)),
+    'runs.list': async ({ datasetId } = {}) => {
+      reconcileOwners();
+      return runs.list(datasetId).map(summary);
+    },
+    'runs.get': async ({ runId }) => {
+      reconcileOwners();
+      return summary(requireRun(runId));
+    },
     'runs.metrics': async ({ runId, afterStep }) => {
       requireRun(runId);
       return runs.metrics(runId, afterStep ?? 0);
@@ -264,14 +303,31 @@ export function createCore(options: CoreOptions): Core {
       if (!METHODS.some((m) => m.id === config.method)) {
         throw new ApiError('bad_request', `Unknown method '${config.method}'; available: ${METHODS.map((m) => m.id).join(', ')}`);
       }
-      const run = runs.create({ datasetId, method: config.method, config, seed: config.seed });
+      if (trainings.size > 0) {
+        const [other] = trainings.keys();
+        throw new ApiError('conflict', `Run #${other} is training; wait for it or cancel it first`);
+      }
+      // The new run and its lease in one transaction: no other process ever sees it queued and unowned.
+      const run = db.transaction(() => {
+        const created = runs.create({ datasetId, method: config.method, config, seed: config.seed });
+        leaseRun(created.id);
+        return created;
+      }).immediate();
       launchTraining(run.id, false);
       return summary(requireRun(run.id));
     },
     'runs.resume': async ({ runId }) => {
-      const run = requireRun(runId);
+      requireRun(runId);
       if (trainings.has(runId)) throw new ApiError('conflict', `Run #${runId} is already training`);
-      if (run.status === 'completed') throw new ApiError('conflict', `Run #${runId} has completed; start a new run to train more`);
+      if (trainings.size > 0) {
+        const [other] = trainings.keys();
+        throw new ApiError('conflict', `Run #${other} is training; wait for it or cancel it first`);
+      }
+      leaseRun(runId, () => {
+        // Read again under the lease's write lock: another process may have just finished it.
+        const current = requireRun(runId);
+        if (current.status === 'completed') throw new ApiError('conflict', `Run #${runId} has completed; start a new run to train more`);
+      });
       launchTraining(runId, true);
       return summary(requireRun(runId));
     },
@@ -281,20 +337,21 @@ export function createCore(options: CoreOptions): Core {
       return { cancelled: job !== undefined };
     },
     'runs.remove': async ({ runId }) => {
-      if (trainings.has(runId)) throw new ApiError('conflict', `Run #${runId} is training; cancel it first`);
+      if (trainings.has(runId) || leases.leases.isHeld(runResource(runId))) throw new ApiError('conflict', `Run #${runId} is training; cancel it first`);
       // A projection of the run would only fail when its run vanished; stop it first.
       await projections.stop(runId);
       search.forget(runId);
       const removed = runs.remove(runId);
-      rmSync(join(dataDir, 'checkpoints', `run-${runId}`), { recursive: true, force: true });
-      rmSync(join(dataDir, 'indexes', `run-${runId}.hnsw`), { force: true });
+      rmSync(layout.checkpointDir(runId), { recursive: true, force: true });
+      rmSync(layout.legacyCheckpointDir(runId), { recursive: true, force: true });
+      rmSync(join(layout.indexDir, `run-${runId}.hnsw`), { force: true });
       return { removed };
     },
-    'runs.exportCsv': async ({ runId, path }) => {
+    'runs.exportCsv': async ({ runId, path, overwrite }) => {
       const run = requireRun(runId);
       if (run.vectors === 0 || run.embeddingDim === null) throw new ApiError('bad_request', `Run #${runId} has no embeddings yet`);
-      const target = resolve(expandHome(path));
-      const rows = await exportEmbeddingsToFile(runs, runId, run.embeddingDim, target);
+      const target = targetPath(path);
+      const rows = await exportEmbeddingsToFile(vectors, runId, run.embeddingDim, target, { overwrite: overwrite === true }).catch(rethrowWriteError(target));
       return { path: target, rows };
     },
     'projections.compute': async ({ runId, settings }) => {
@@ -313,11 +370,11 @@ export function createCore(options: CoreOptions): Core {
       if (!item) throw new ApiError('not_found', `No item ${itemId}`);
       return item;
     },
-    'exports.selection': async ({ runId, itemIds, kind, projectionId, path }) => {
+    'exports.selection': async ({ runId, itemIds, kind, projectionId, path, overwrite }) => {
       const run = requireRun(runId);
       const response = selectionResponse(dataServices, run, kind, checkItemIds(itemIds), projectionId ?? null);
       const target = targetPath(path);
-      const rows = await writeFileWith(target, (out) => response.write(out)).catch(rethrowWriteError(target));
+      const rows = await writeFileWith(target, (out) => response.write(out), { overwrite: overwrite === true }).catch(rethrowWriteError(target));
       return { path: target, rows };
     },
   };
@@ -333,17 +390,27 @@ export function createCore(options: CoreOptions): Core {
     search,
     dataRoute: (pathname, params) => parseDataRoute(pathname, params),
     dataResponse: (route, body) => dataResponse(dataServices, route, body),
-    exportCoordinates: async (runId, projectionId, path) => {
+    exportCoordinates: async (runId, projectionId, path, overwrite = false) => {
       requireRun(runId);
       const { record, points } = projections.pointsOf(runId, projectionId);
       const target = targetPath(path);
-      const rows = await writeFileWith(target, (out) => writeCoordinatesCsv(vectors.iterateItems(runId), points, out)).catch(rethrowWriteError(target));
+      const rows = await writeFileWith(target, (out) => writeCoordinatesCsv(vectors.iterateItems(runId), points, out), { overwrite }).catch(
+        rethrowWriteError(target),
+      );
       return { path: target, rows, projectionId: record.id };
     },
     trainingDone: async (runId) => {
       await trainings.get(runId)?.done;
       // Let the outcome handler record the final status first.
       await new Promise((r) => setImmediate(r));
+    },
+    abandon: (reason) => {
+      for (const runId of trainings.keys()) runs.markInterrupted(runId, reason);
+      for (const root of imports.keys()) {
+        const dataset = datasets.findByRoot(root);
+        if (dataset) datasets.markInterruptedImport(dataset.id, reason);
+      }
+      leases.dropAll();
     },
     close: async () => {
       await projections.close();
@@ -352,6 +419,7 @@ export function createCore(options: CoreOptions): Core {
       await Promise.allSettled([...imports.values()].map((j) => j.done));
       await Promise.allSettled([...trainings.values()].map((j) => j.done));
       await new Promise((r) => setImmediate(r));
+      leases.dropAll();
       db.close();
     },
   };

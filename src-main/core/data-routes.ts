@@ -109,7 +109,7 @@ export function dataResponse(services: DataServices, route: DataRoute, body: str
     }
     case 'embeddings': {
       const dim = requireEmbeddings(run);
-      return { mime: CSV, filename: `pretext-run-${run.id}-embeddings.csv`, write: (out) => writeEmbeddingsCsv(runs, run.id, dim, out) };
+      return { mime: CSV, filename: `pretext-run-${run.id}-embeddings.csv`, write: (out) => writeEmbeddingsCsv(vectors, run.id, dim, out) };
     }
     case 'coordinates': {
       const { record, points } = projections.pointsOf(run.id, route.projectionId);

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { basename, dirname, join, relative, resolve } from 'node:path';
 
 /** The per-user data folder: where the default database and (later) checkpoints live. */
 export function userDataDir(env: NodeJS.ProcessEnv = process.env, platform: NodeJS.Platform = process.platform): string {
@@ -31,4 +31,40 @@ export function packageRoot(fromDir: string): string {
     if (parent === dir) throw new Error(`Cannot find Pretext's package.json above ${fromDir}`);
     dir = parent;
   }
+}
+
+/**
+ * Where one database keeps its files: checkpoints, the decoded-image cache and search indexes live
+ * in a folder named after the database file (`pretext.db` → `pretext.db-files/`), so two databases
+ * in the same folder never share or overwrite each other's files. Paths stored in the database are
+ * relative to the database's folder (so older databases, whose files sit beside them, still resolve).
+ */
+export interface StorageLayout {
+  dbDir: string;
+  filesDir: string;
+  checkpointDir(runId: number): string;
+  /** Checkpoint folders of runs written before the per-database folder (removed with the run). */
+  legacyCheckpointDir(runId: number): string;
+  cacheDir: string;
+  indexDir: string;
+  /** A path stored in the database → an absolute path. */
+  resolveStored(stored: string): string;
+  /** An absolute path → the form stored in the database. */
+  toStored(abs: string): string;
+}
+
+export function storageLayout(dbPath: string): StorageLayout {
+  const abs = resolve(dbPath);
+  const dbDir = dirname(abs);
+  const filesDir = join(dbDir, `${basename(abs)}-files`);
+  return {
+    dbDir,
+    filesDir,
+    checkpointDir: (runId) => join(filesDir, 'checkpoints', `run-${runId}`),
+    legacyCheckpointDir: (runId) => join(dbDir, 'checkpoints', `run-${runId}`),
+    cacheDir: join(filesDir, 'cache'),
+    indexDir: join(filesDir, 'indexes'),
+    resolveStored: (stored) => resolve(dbDir, stored),
+    toStored: (path) => relative(dbDir, path),
+  };
 }

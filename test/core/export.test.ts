@@ -1,7 +1,7 @@
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { csvField, itemName, writeEmbeddingsCsv } from '../../src-main/core/export';
-import type { RunsRepository } from '../../src-main/core/storage/repositories/runs';
+import type { VectorsRepository } from '../../src-main/core/storage/repositories/vectors';
 
 describe('CSV export', () => {
   it('quotes only fields that need it (RFC 4180)', () => {
@@ -20,7 +20,7 @@ describe('CSV export', () => {
         yield { itemId: 1, path: 'x,y.png', row: 0, label: null, vector: values };
         yield { itemId: 2, path: 't.csv', row: 2, label: 'pos', vector: new Float32Array([1, 2, 3]) };
       },
-    } as unknown as RunsRepository;
+    } as unknown as VectorsRepository;
     let text = '';
     const out = new Writable({
       write(chunk, _enc, cb) {

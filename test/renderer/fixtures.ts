@@ -29,7 +29,7 @@ export function summary(over: Partial<DatasetSummary> = {}): DatasetSummary {
 }
 
 export function report(dataset: DatasetSummary, over: Partial<ImportReport> = {}): ImportReport {
-  return { datasetId: dataset.id, added: dataset.total, updated: 0, removed: 0, unchanged: 0, skipped: dataset.skipped, ignored: 0, seconds: 0.84, dataset, ...over };
+  return { datasetId: dataset.id, added: dataset.total, updated: 0, removed: 0, unchanged: 0, skipped: dataset.skipped, ignored: 0, ignoredEntries: [], seconds: 0.84, dataset, ...over };
 }
 
 export function progress(over: Partial<ImportProgress> = {}): ImportProgress {

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
-import { open, readFile, stat } from 'node:fs/promises';
+import { open, readFile, realpath, stat } from 'node:fs/promises';
 import { basename, resolve } from 'node:path';
-import { ApiError, type ImportOptions, type ImportProgress, type ImportReport, type ItemMeta } from '../../contract';
+import { ApiError, MAX_IGNORED_LISTED, type IgnoredEntry, type ImportOptions, type ImportProgress, type ImportReport, type ItemMeta } from '../../contract';
 import type { Db } from '../storage/db';
 import { DatasetsRepository } from '../storage/repositories/datasets';
 import { ItemsRepository, type ItemInput } from '../storage/repositories/items';
@@ -70,6 +70,7 @@ export async function importFolder(db: Db, options: ImportOptions, hooks: Import
   const generation = datasets.startImport(datasetId, name, textColumn);
 
   const counters: Counters = { added: 0, updated: 0, unchanged: 0, skipped: 0, ignored: 0, filesDone: 0, itemsDone: 0 };
+  const ignoredEntries: IgnoredEntry[] = [];
   let filesTotal = 0;
   let current: string | null = null;
   let lastProgress = 0;
@@ -114,15 +115,20 @@ export async function importFolder(db: Db, options: ImportOptions, hooks: Import
       hooks.signal?.throwIfAborted();
       if (entry.type === 'ignored') {
         counters.ignored++;
+        if (ignoredEntries.length < MAX_IGNORED_LISTED) ignoredEntries.push({ path: entry.relPath, reason: entry.reason });
         continue;
       }
       current = entry.relPath;
+      // Reads check later that the path still leads where it led now (see item-file.ts).
+      const linkTarget = entry.viaLink ? await realpath(entry.absPath).catch(() => null) : null;
       const state = items.fileState(datasetId, entry.relPath);
       const unchanged =
         state !== undefined &&
         state.size === entry.size &&
         state.mtimeMs === Math.trunc(entry.mtimeMs) &&
-        !(textColumnChanged && isTablePath(entry.relPath));
+        !(textColumnChanged && isTablePath(entry.relPath)) &&
+        // A file reached through a link is read again when the link now leads elsewhere.
+        state.linkTarget === linkTarget;
       if (unchanged) {
         counters.unchanged += items.touchPath(datasetId, entry.relPath, generation);
         counters.itemsDone += state.items;
@@ -131,7 +137,7 @@ export async function importFolder(db: Db, options: ImportOptions, hooks: Import
         continue;
       }
       const existingRows = state === undefined ? new Set<number>() : items.rowsForPath(datasetId, entry.relPath);
-      const task = readEntry(entry, { datasetId, generation, textColumn }, (input) =>
+      const task = readEntry(entry, linkTarget, { datasetId, generation, textColumn }, (input) =>
         record(input, existingRows.has(input.row)),
       ).finally(() => {
         inFlight.delete(task);
@@ -156,6 +162,7 @@ export async function importFolder(db: Db, options: ImportOptions, hooks: Import
       unchanged: counters.unchanged,
       skipped: counters.skipped,
       ignored: counters.ignored,
+      ignoredEntries,
       seconds: (performance.now() - started) / 1000,
       dataset: datasets.summary(datasetId)!,
     };
@@ -179,7 +186,7 @@ interface ReadContext {
 }
 
 /** Reads one file and emits its item(s): one for a media or text file, one per row of a table. */
-async function readEntry(entry: FileEntry, ctx: ReadContext, emit: (input: ItemInput) => void): Promise<void> {
+async function readEntry(entry: FileEntry, linkTarget: string | null, ctx: ReadContext, emit: (input: ItemInput) => void): Promise<void> {
   const base = {
     datasetId: ctx.datasetId,
     path: entry.relPath,
@@ -203,6 +210,7 @@ async function readEntry(entry: FileEntry, ctx: ReadContext, emit: (input: ItemI
   if (detection.kind === 'unsupported') return skip(detection.reason);
   const { format, modality } = detection;
   const baseMeta: ItemMeta = { format, ...(detection.note ? { note: detection.note } : {}) };
+  if (linkTarget !== null) baseMeta.linkTarget = linkTarget;
 
   if (TABLE_FORMATS.has(format)) {
     return readTable(entry, format as 'csv' | 'tsv' | 'jsonl', ctx, base, baseMeta, emit);

@@ -23,6 +23,8 @@ export interface FileEntry {
   label: string | null;
   size: number;
   mtimeMs: number;
+  /** Reached through a symbolic link (the file itself, or a folder on its way). */
+  viaLink: boolean;
 }
 
 export interface IgnoredEntry {
@@ -108,6 +110,7 @@ async function* walkDir(
   walker: Walker,
   ancestors: Set<string>,
   listing?: Listing,
+  viaLink = false,
 ): AsyncGenerator<Item> {
   listing ??= await readNames(absDir, walker);
   if ('error' in listing) {
@@ -137,6 +140,7 @@ async function* walkDir(
       }
     }
 
+    const linked = viaLink || info.isSymbolicLink();
     if (info.isSymbolicLink()) {
       try {
         info = await stat(absPath);
@@ -168,7 +172,7 @@ async function* walkDir(
       walker.visited.set(id, relPath);
       ancestors.add(id);
       try {
-        yield* walkDir(absPath, relPath, walker, ancestors);
+        yield* walkDir(absPath, relPath, walker, ancestors, undefined, linked);
       } finally {
         ancestors.delete(id);
       }
@@ -197,6 +201,7 @@ async function* walkDir(
       label: slash > 0 ? relPath.slice(0, slash) : null,
       size: stats?.size ?? 0,
       mtimeMs: stats?.mtimeMs ?? 0,
+      viaLink: linked,
     };
   }
 }

@@ -19,7 +19,7 @@ export interface TrainJob {
 /** Runs `train-worker.js` for one run; the outcome never rejects, a crash is a 'failed' outcome with its reason. */
 export function startTrainWorker(
   workerFile: string,
-  input: { dbPath: string; runId: number; resume: boolean; dataDir: string },
+  input: { dbPath: string; runId: number; resume: boolean },
   onProgress: (progress: TrainingProgress) => void,
 ): TrainJob {
   const worker = new Worker(workerFile, { workerData: input, resourceLimits: { maxOldGenerationSizeMb: 8192 } });

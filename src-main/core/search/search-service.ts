@@ -8,8 +8,9 @@
  * beside the database; queries stay exact until it is ready, then use it.
  */
 import { mkdirSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { ApiError, type SearchResult, type SimilarItem } from '../../contract';
+import type { StorageLayout } from '../paths';
 import { detectFormat, FORMAT_NAME, type FileFormat } from '../datasets/detect';
 import { startIndexWorker, type IndexJob } from '../jobs/index-job';
 import type { FileEmbedder } from '../jobs/embed-job';
@@ -42,7 +43,7 @@ export interface SearchServiceOptions {
   runs: RunsRepository;
   items: ItemsRepository;
   /** Folder of the database: checkpoints and saved indexes live there. */
-  dataDir: string;
+  layout: StorageLayout;
   /** Folder of the built worker entries; without it, indexes are built on this thread (tests). */
   workerDir?: string;
   embedder: FileEmbedder;
@@ -228,7 +229,7 @@ export class SearchService {
   private prepareIndex(runId: number, loaded: LoadedRun): Promise<boolean> {
     const params: HnswParams = { ...DEFAULT_HNSW_PARAMS, ...this.options.hnsw };
     const key = `${loaded.stamp}|${loaded.n}|${loaded.dim}|${params.m}|${params.efConstruction}|${params.seed}`;
-    const dir = join(this.options.dataDir, 'indexes');
+    const dir = this.options.layout.indexDir;
     const file = join(dir, `run-${runId}.hnsw`);
     const saved = loadHnsw(file, key);
     if (saved) {
@@ -289,7 +290,7 @@ export class SearchService {
       cached = { stamp, setup: { config, size: config.imageSize > 0 ? config.imageSize : chooseImageSize(images), channels: chooseChannels(images) } };
       this.setups.set(runId, cached);
     }
-    return { ...cached.setup, key: `${runId}:${checkpoint.id}`, checkpointPath: resolve(this.options.dataDir, checkpoint.path) };
+    return { ...cached.setup, key: `${runId}:${checkpoint.id}`, checkpointPath: this.options.layout.resolveStored(checkpoint.path) };
   }
 }
 

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, writeFileSync, existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { readItemFile } from '../datasets/item-file';
+import { join } from 'node:path';
 import { decodeImageRaw } from '../datasets/decode-image';
 import type { FileFormat } from '../datasets/detect';
 import type { SourceImage } from '../ssl/views/image';
@@ -87,7 +87,7 @@ export async function loadImageDataset(db: Db, datasetId: number, options: LoadI
       const index = next++;
       const item = items[index]!;
       try {
-        const bytes = await readFile(resolve(dataset.root, item.path));
+        const bytes = await readItemFile({ root: dataset.root, path: item.path, linkTarget: item.meta.linkTarget });
         const raw = await decodeImageRaw(bytes, item.format as FileFormat, size, { fit: 'cover', channels: 3 });
         writePixels(raw.data, pixels, index * perImage, size * size, channels);
         ok[index] = 1;

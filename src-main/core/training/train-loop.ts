@@ -6,7 +6,8 @@
  *   make views, one optimiser step, log → checkpoint → extract embeddings → store vectors
  */
 import { mkdirSync, rmSync } from 'node:fs';
-import { dirname, join, relative, resolve } from 'node:path';
+import { join } from 'node:path';
+import type { StorageLayout } from '../paths';
 import type { MetricPoint, TrainingPhase, TrainingProgress } from '../../contract';
 import { initBackend, tf, type BackendInfo, type EngineBackendName } from '../engine/backend';
 import { getMethod } from '../ssl/methods';
@@ -27,8 +28,8 @@ export interface TrainHooks {
 export interface TrainOptions {
   /** Continue from the run's last checkpoint instead of starting fresh. */
   resume: boolean;
-  /** Folder of the database: checkpoints and the image cache live beside it. */
-  dataDir: string;
+  /** Where the database keeps checkpoints and the image cache. */
+  layout: StorageLayout;
 }
 
 /** Checkpoints kept per run (older ones are deleted as new ones are written). */
@@ -48,7 +49,8 @@ export async function trainRun(db: Db, runId: number, options: TrainOptions, hoo
   const run = runs.get(runId);
   if (!run) throw new Error(`No run ${runId}`);
   const config: TrainConfig = resolveTrainConfig(run.config as Partial<TrainConfig>);
-  const checkpointDir = join(options.dataDir, 'checkpoints', `run-${runId}`);
+  const { layout } = options;
+  const checkpointDir = layout.checkpointDir(runId);
   mkdirSync(checkpointDir, { recursive: true });
 
   // Progress reporting, throttled to ~10 Hz; metric points are queued so none is ever dropped.
@@ -97,7 +99,7 @@ export async function trainRun(db: Db, runId: number, options: TrainOptions, hoo
     emit(true);
     const data = await loadImageDataset(db, run.datasetId, {
       size: config.imageSize,
-      cacheDir: join(options.dataDir, 'cache'),
+      cacheDir: layout.cacheDir,
       signal: hooks.signal,
       onProgress: (done, total) => {
         state.done = done;
@@ -123,7 +125,7 @@ export async function trainRun(db: Db, runId: number, options: TrainOptions, hoo
 
       const checkpoint = options.resume ? runs.latestCheckpoint(runId) : undefined;
       if (checkpoint) {
-        const meta = loadCheckpoint(resolve(options.dataDir, checkpoint.path), method.stateVariables());
+        const meta = loadCheckpoint(layout.resolveStored(checkpoint.path), method.stateVariables());
         method.optimizerStep = meta.optimizerStep;
         rng.setState(meta.rngState);
         startEpoch = meta.epoch + 1;
@@ -187,8 +189,8 @@ export async function trainRun(db: Db, runId: number, options: TrainOptions, hoo
         // End of epoch: a checkpoint to resume from.
         const file = join(checkpointDir, `epoch-${String(epoch).padStart(4, '0')}.ckpt`);
         const bytes = saveCheckpoint(file, { runId, epoch, step: state.step, optimizerStep: method.optimizerStep, rngState: rng.getState() }, method.stateVariables());
-        runs.addCheckpoint(runId, epoch, state.step, relative(options.dataDir, file), bytes);
-        pruneCheckpoints(runs, runId, options.dataDir);
+        runs.addCheckpoint(runId, epoch, state.step, layout.toStored(file), bytes);
+        pruneCheckpoints(runs, runId, layout);
         emit(true);
         runs.updateProgress(runId, epoch, state.step, elapsedBase + (performance.now() - trainStarted) / 1000);
       }
@@ -233,14 +235,10 @@ export async function trainRun(db: Db, runId: number, options: TrainOptions, hoo
   }
 }
 
-function pruneCheckpoints(runs: RunsRepository, runId: number, dataDir: string): void {
+function pruneCheckpoints(runs: RunsRepository, runId: number, layout: StorageLayout): void {
   const all = runs.checkpoints(runId);
   for (const old of all.slice(0, Math.max(0, all.length - KEEP_CHECKPOINTS))) {
-    rmSync(resolve(dataDir, old.path), { force: true });
+    rmSync(layout.resolveStored(old.path), { force: true });
     runs.removeCheckpoint(old.id);
   }
-}
-
-export function dataDirOf(dbPath: string): string {
-  return dirname(resolve(dbPath));
 }

@@ -3,11 +3,12 @@
  * process serving the window or the API never computes a gradient.
  */
 import { parentPort, workerData } from 'node:worker_threads';
+import { storageLayout } from '../paths';
 import { openDatabase } from '../storage/db';
 import type { TrainWorkerCommand, TrainWorkerMessage } from '../jobs/train-job';
 import { TrainingCancelled, trainRun } from './train-loop';
 
-const { dbPath, runId, resume, dataDir } = workerData as { dbPath: string; runId: number; resume: boolean; dataDir: string };
+const { dbPath, runId, resume } = workerData as { dbPath: string; runId: number; resume: boolean };
 const port = parentPort!;
 const controller = new AbortController();
 port.on('message', (command: TrainWorkerCommand) => {
@@ -17,7 +18,7 @@ const post = (message: TrainWorkerMessage): void => port.postMessage(message);
 
 const db = openDatabase(dbPath);
 try {
-  await trainRun(db, runId, { resume, dataDir }, { signal: controller.signal, onProgress: (progress) => post({ type: 'progress', progress }) });
+  await trainRun(db, runId, { resume, layout: storageLayout(dbPath) }, { signal: controller.signal, onProgress: (progress) => post({ type: 'progress', progress }) });
   post({ type: 'done' });
 } catch (error) {
   post({

@@ -102,7 +102,7 @@ export function importSummary(report: ImportReport, reimport: boolean): string {
   const time = formatElapsed(report.seconds);
   const skipped = report.skipped > 0 ? `, ${formatCount(report.skipped)} skipped` : '';
   if (!reimport) {
-    return `Imported ${plural(report.added + report.updated, 'item')}${skipped} in ${time}`;
+    return `Imported ${plural(report.added + report.updated, 'item')}${skipped} in ${time}${passedOver(report)}`;
   }
   const changes: string[] = [];
   if (report.added > 0) changes.push(`${formatCount(report.added)} added`);
@@ -111,7 +111,19 @@ export function importSummary(report: ImportReport, reimport: boolean): string {
   if (report.unchanged > 0) changes.push(`${formatCount(report.unchanged)} unchanged`);
   if (report.skipped > 0) changes.push(`${formatCount(report.skipped)} skipped`);
   const body = changes.length === 0 ? 'nothing to import' : changes.join(', ');
-  return `Re-imported: ${body} in ${time}`;
+  return `Re-imported: ${body} in ${time}${passedOver(report)}`;
+}
+
+/**
+ * Entries that are not items, with the reason, besides hidden files (which nobody expects to import):
+ * ". Passed over: cats/up (symbolic link loop …) and 2 more".
+ */
+function passedOver(report: ImportReport): string {
+  const notable = (report.ignoredEntries ?? []).filter((e) => !/^hidden (file|folder)$/.test(e.reason));
+  if (notable.length === 0) return '';
+  const [first] = notable;
+  const more = notable.length > 1 ? ` and ${formatCount(notable.length - 1)} more` : '';
+  return `. Passed over: ${first!.path} (${first!.reason})${more}`;
 }
 
 /** Any thrown value as a sentence for an error box. */

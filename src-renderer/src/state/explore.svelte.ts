@@ -606,7 +606,7 @@ export class ExploreState {
   }
 
   /** Electron: writes the selection's embeddings, coordinates or paths to a file on this computer. */
-  async exportSelectionTo(kind: SelectionExportKind, path: string): Promise<void> {
+  async exportSelectionTo(kind: SelectionExportKind, path: string, overwrite = false): Promise<void> {
     const runId = this.runId;
     if (runId === null || this.selection.length === 0 || this.exporting) return;
     const itemIds = Array.from(this.selectedItemIds());
@@ -617,24 +617,32 @@ export class ExploreState {
         kind,
         ...(this.projectionId !== null ? { projectionId: this.projectionId } : {}),
         path: path.trim(),
+        ...(overwrite ? { overwrite } : {}),
       });
       return `Wrote ${plural(written.rows, 'row')} to ${written.path}`;
     });
   }
 
   /** Electron: writes every embedding, or every point's coordinates, to a file. */
-  async exportAllTo(kind: 'embeddings' | 'coordinates', path: string): Promise<void> {
+  async exportAllTo(kind: 'embeddings' | 'coordinates', path: string, overwrite = false): Promise<void> {
     const runId = this.runId;
     if (runId === null || this.exporting) return;
     await this.#export(`all:${kind}`, async () => {
       if (kind === 'embeddings') {
-        const written = await this.#backend.calls['runs.exportCsv']({ runId, path: path.trim() });
+        const written = await this.#backend.calls['runs.exportCsv']({ runId, path: path.trim(), ...(overwrite ? { overwrite } : {}) });
         return `Wrote ${plural(written.rows, 'row')} to ${written.path}`;
       }
       const projectionId = this.projectionId;
       const ids = this.map.points?.itemIds;
       if (projectionId === null || !ids) throw new Error('Compute a map first.');
-      const written = await this.#backend.calls['exports.selection']({ runId, itemIds: Array.from(ids), kind: 'coordinates', projectionId, path: path.trim() });
+      const written = await this.#backend.calls['exports.selection']({
+        runId,
+        itemIds: Array.from(ids),
+        kind: 'coordinates',
+        projectionId,
+        path: path.trim(),
+        ...(overwrite ? { overwrite } : {}),
+      });
       return `Wrote ${plural(written.rows, 'row')} to ${written.path}`;
     });
   }

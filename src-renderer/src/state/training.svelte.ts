@@ -247,7 +247,7 @@ export class TrainingState {
   }
 
   /** Electron: writes the run's embeddings as CSV to a path on this computer. */
-  async exportCsv(runId: number, path: string): Promise<ExportResult | null> {
+  async exportCsv(runId: number, path: string, overwrite = false): Promise<ExportResult | null> {
     const target = path.trim();
     this.exportError = null;
     this.exportResult = null;
@@ -258,7 +258,7 @@ export class TrainingState {
     if (this.actions[runId]) return null;
     this.#setAction(runId, 'exporting');
     try {
-      const { path: written, rows } = await this.#backend.calls['runs.exportCsv']({ runId, path: target });
+      const { path: written, rows } = await this.#backend.calls['runs.exportCsv']({ runId, path: target, ...(overwrite ? { overwrite } : {}) });
       this.exportResult = { runId, path: written, rows };
       return this.exportResult;
     } catch (error) {

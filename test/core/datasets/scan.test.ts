@@ -69,6 +69,7 @@ describe('walkFolder', () => {
       label: 'cats',
       size: 5,
       mtimeMs: expect.any(Number),
+      viaLink: false,
     });
     expect((entry as FileEntry).mtimeMs).toBeGreaterThan(Date.now() - 60_000);
   });
@@ -112,6 +113,8 @@ describe('walkFolder', () => {
     ]);
     const link = (await walk()).find((e) => e.relPath === 'cats/rex-link.png') as FileEntry;
     expect(link.size).toBe(3); // the target's size, not the link's
+    expect(link.viaLink).toBe(true);
+    expect(((await walk()).find((e) => e.relPath === 'cats/tom.png') as FileEntry).viaLink).toBe(false);
   });
 
   it('walks a symlinked folder that is not inside the tree, labelled by the link name', async () => {
@@ -120,6 +123,7 @@ describe('walkFolder', () => {
     writeFileSync(join(outside, 'bird.png'), 'b');
     symlinkSync(outside, join(root, 'birds'));
     expect((await walk()).map(describeEntry)).toEqual(['file birds/bird.png [birds]']);
+    expect(((await walk())[0] as FileEntry).viaLink).toBe(true); // inside a linked folder
   });
 
   it('ignores sockets and named pipes', async () => {

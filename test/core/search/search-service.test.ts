@@ -57,8 +57,8 @@ describe('search.similarToItem', () => {
     const exact = new Set(before.results.map((r) => r.itemId));
     const overlap = after.results.filter((r) => exact.has(r.itemId)).length;
     expect(overlap).toBeGreaterThanOrEqual(9);
-    // Saved beside the database, so the next core reads it instead of building again.
-    expect(readFileSync(join(dir, 'indexes', `run-${big.runId}.hnsw`)).length).toBeGreaterThan(1000);
+    // Saved in the database's own folder, so the next core reads it instead of building again.
+    expect(readFileSync(join(dir, 'search.db-files', 'indexes', `run-${big.runId}.hnsw`)).length).toBeGreaterThan(1000);
   });
 
   it('explains unknown runs and items, items outside the run, and bad k', async () => {

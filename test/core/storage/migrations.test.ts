@@ -134,7 +134,7 @@ describe('migration 0030: projections', () => {
     const now = new Date().toISOString();
     db.prepare(`INSERT INTO datasets (id, name, root, status, created_at, updated_at) VALUES (1, 'd', '/x', 'ready', ?, ?)`).run(now, now);
     db.prepare(`INSERT INTO runs (id, dataset_id, method, config, seed, status, created_at) VALUES (1, 1, 'simclr', '{}', 0, 'completed', ?)`).run(now);
-    expect(migrate(db)).toEqual([30]);
+    expect(migrate(db, migrations.filter((m) => m.version <= 30))).toEqual([30]);
     expect(db.prepare(`SELECT strict FROM pragma_table_list WHERE name = 'projections'`).get()).toEqual({ strict: 1 });
     const insert = db.prepare(
       `INSERT INTO projections (run_id, method, settings, points, item_ids, coords, fitted_on, pca_components, seconds, created_at)
@@ -146,5 +146,56 @@ describe('migration 0030: projections', () => {
     db.pragma('foreign_keys = ON');
     db.prepare(`DELETE FROM runs WHERE id = 1`).run();
     expect(db.prepare(`SELECT COUNT(*) AS n FROM projections`).get()).toEqual({ n: 0 });
+  });
+});
+
+describe('migration 0040: leases', () => {
+  it('upgrades a version-30 database with a STRICT leases table keyed by resource', () => {
+    const db = new Database(':memory:');
+    migrate(db, migrations.filter((m) => m.version <= 30));
+    expect(migrate(db)).toEqual([40]);
+    expect(db.prepare(`SELECT strict FROM pragma_table_list WHERE name = 'leases'`).get()).toEqual({ strict: 1 });
+    const put = db.prepare(`INSERT INTO leases (resource, owner, pid, host, acquired_at, heartbeat_ms) VALUES (?, 'o', 1, 'h', 'now', ?)`);
+    put.run('run:1', 5);
+    expect(() => put.run('run:1', 6)).toThrow(/UNIQUE/);
+    expect(() => put.run('run:2', 'soon')).toThrow(/cannot store TEXT value in INTEGER column/);
+  });
+});
+
+describe('several processes opening one new database', () => {
+  it('serialise their migrations: every opener succeeds at the latest version', async () => {
+    const { spawn } = await import('node:child_process');
+    const child = join(__dirname, 'open-db-child.ts');
+    for (let trial = 0; trial < 3; trial++) {
+      const path = tempDb();
+      const at = Date.now() + 2500; // after every child has started
+      const results = await Promise.all(
+        Array.from({ length: 4 }, () =>
+          new Promise<string>((resolve) => {
+            const p = spawn(process.execPath, ['--import', 'tsx', child, path, String(at)]);
+            let out = '';
+            p.stdout.on('data', (d: Buffer) => (out += d.toString()));
+            p.stderr.on('data', (d: Buffer) => (out += d.toString()));
+            p.on('exit', () => resolve(out.trim()));
+          }),
+        ),
+      );
+      for (const r of results) expect(JSON.parse(r.split('\n').at(-1)!), r).toEqual({ ok: true, version: migrations.at(-1)!.version });
+      const db = openDatabase(path);
+      expect((db.prepare(`SELECT COUNT(*) AS n FROM datasets`).get() as { n: number }).n).toBe(4);
+      db.close();
+    }
+  });
+
+  it('refuse a newer database before changing anything in it (journal mode included)', () => {
+    const path = tempDb();
+    const raw = new Database(path);
+    raw.pragma('user_version = 9999');
+    expect(raw.pragma('journal_mode', { simple: true })).toBe('delete');
+    raw.close();
+    expect(() => openDatabase(path)).toThrow(NewerDatabaseError);
+    const again = new Database(path);
+    expect(again.pragma('journal_mode', { simple: true })).toBe('delete');
+    again.close();
   });
 });

@@ -53,8 +53,11 @@ describe('DatasetsRepository', () => {
   it('marks imports left running by a dead process as failed, with a way out', () => {
     const { datasets, d } = setup();
     expect(datasets.get(d.id)?.status).toBe('importing');
-    expect(datasets.markInterruptedImports()).toBe(1);
+    expect(datasets.importing().map((x) => x.id)).toEqual([d.id]);
+    expect(datasets.markInterruptedImport(d.id)).toBe(true);
     expect(datasets.get(d.id)).toMatchObject({ status: 'failed', error: expect.stringMatching(/re-import/) });
+    expect(datasets.markInterruptedImport(d.id)).toBe(false);
+    expect(datasets.importing()).toEqual([]);
   });
 
   it('bumps the generation on every import and finds datasets by root', () => {
@@ -92,7 +95,7 @@ describe('ItemsRepository', () => {
       item({ path: 't.csv', row: 1, modality: 'text', size: 50, mtimeMs: 7, label: 'x' }),
       item({ path: 't.csv', row: 2, modality: 'text', size: 50, mtimeMs: 7, label: 'y' }),
     ]);
-    expect(items.fileState(d.id, 't.csv')).toEqual({ size: 50, mtimeMs: 7, items: 2 });
+    expect(items.fileState(d.id, 't.csv')).toEqual({ size: 50, mtimeMs: 7, items: 2, linkTarget: null });
     expect(items.fileState(d.id, 'missing.csv')).toBeUndefined();
     expect(items.rowsForPath(d.id, 't.csv')).toEqual(new Set([1, 2]));
   });

@@ -3,6 +3,7 @@ import { openDatabase } from '../../../src-main/core/storage/db';
 import { DatasetsRepository } from '../../../src-main/core/storage/repositories/datasets';
 import { ItemsRepository } from '../../../src-main/core/storage/repositories/items';
 import { RunsRepository } from '../../../src-main/core/storage/repositories/runs';
+import { VectorsRepository } from '../../../src-main/core/storage/repositories/vectors';
 
 function setup() {
   const db = openDatabase(':memory:');
@@ -43,7 +44,7 @@ describe('RunsRepository', () => {
     const { runs, run, db } = setup();
     const ids = (db.prepare(`SELECT id, path FROM items ORDER BY path`).all() as { id: number; path: string }[]);
     runs.addVectors(run.id, ids.map((r, i) => ({ itemId: r.id, vector: new Float32Array([i, 0.5, -1.25]) })));
-    const rows = [...runs.iterateVectors(run.id)];
+    const rows = [...new VectorsRepository(db).iterateVectors(run.id)];
     expect(rows.map((r) => r.path)).toEqual(['a.png', 'b.png']);
     expect(Array.from(rows[1]!.vector)).toEqual([1, 0.5, -1.25]);
     expect(runs.get(run.id)?.vectors).toBe(2);
@@ -54,7 +55,10 @@ describe('RunsRepository', () => {
   it('marks runs left running by a dead process as interrupted', () => {
     const { runs, run } = setup();
     runs.markStarted(run.id, 'wasm', { pretext: 'test' });
-    expect(runs.markInterrupted()).toBe(1);
+    expect(runs.activeIds()).toEqual([run.id]);
+    expect(runs.markInterrupted(run.id)).toBe(true);
     expect(runs.get(run.id)).toMatchObject({ status: 'interrupted', error: expect.stringMatching(/resume/) });
+    expect(runs.markInterrupted(run.id)).toBe(false);
+    expect(runs.activeIds()).toEqual([]);
   });
 });

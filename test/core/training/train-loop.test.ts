@@ -1,3 +1,5 @@
+import { VectorsRepository } from '../../../src-main/core/storage/repositories/vectors';
+import { storageLayout } from '../../../src-main/core/paths';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -57,7 +59,7 @@ describe('trainRun (SimCLR on a tiny image folder)', () => {
   it('trains, logs every step, checkpoints every epoch and stores one embedding per image', async () => {
     const runId = newRun();
     const events: TrainingProgress[] = [];
-    await trainRun(db, runId, { resume: false, dataDir: dir }, { onProgress: (p) => events.push(p) });
+    await trainRun(db, runId, { resume: false, layout: storageLayout(join(dir, 'train.db')) }, { onProgress: (p) => events.push(p) });
     const metrics = runs.metrics(runId);
     expect(metrics.map((m) => m.step)).toEqual([1, 2, 3, 4, 5, 6]); // 16 images / batch 8 = 2 steps × 3 epochs
     expect(events.flatMap((e) => e.metrics).map((m) => m.step)).toEqual([1, 2, 3, 4, 5, 6]);
@@ -66,7 +68,7 @@ describe('trainRun (SimCLR on a tiny image folder)', () => {
     const run = runs.get(runId)!;
     expect(run).toMatchObject({ vectors: 16, embeddingDim: 128, backend: 'wasm', epochsDone: 3, stepsDone: 6 });
     const csv = join(dir, 'e.csv');
-    expect(await exportEmbeddingsToFile(runs, runId, 128, csv)).toBe(16);
+    expect(await exportEmbeddingsToFile(new VectorsRepository(db), runId, 128, csv)).toBe(16);
     const lines = readFileSync(csv, 'utf8').trim().split('\n');
     expect(lines[0]).toBe(['path', 'label', ...Array.from({ length: 128 }, (_, i) => `e${i}`)].join(','));
     expect(lines).toHaveLength(17);
@@ -78,19 +80,19 @@ describe('trainRun (SimCLR on a tiny image folder)', () => {
     const a = newRun();
     const b = newRun();
     const c = newRun({ seed: 4 });
-    for (const id of [a, b, c]) await trainRun(db, id, { resume: false, dataDir: dir });
+    for (const id of [a, b, c]) await trainRun(db, id, { resume: false, layout: storageLayout(join(dir, 'train.db')) });
     expect(losses(b)).toEqual(losses(a));
     expect(losses(c)).not.toEqual(losses(a));
   });
 
   it('stops within a step when cancelled and resumes from the last checkpoint onto the same curve', async () => {
     const reference = newRun();
-    await trainRun(db, reference, { resume: false, dataDir: dir });
+    await trainRun(db, reference, { resume: false, layout: storageLayout(join(dir, 'train.db')) });
 
     const runId = newRun();
     const controller = new AbortController();
     let abortedAt = 0;
-    const run = trainRun(db, runId, { resume: false, dataDir: dir }, {
+    const run = trainRun(db, runId, { resume: false, layout: storageLayout(join(dir, 'train.db')) }, {
       signal: controller.signal,
       onProgress: (p) => {
         if (abortedAt === 0 && p.phase === 'training' && p.step >= 3) {
@@ -105,7 +107,7 @@ describe('trainRun (SimCLR on a tiny image folder)', () => {
     expect(runs.metrics(runId)).toHaveLength(abortedAt);
     expect(runs.latestCheckpoint(runId)?.epoch).toBe(Math.floor(abortedAt / 2));
 
-    await trainRun(db, runId, { resume: true, dataDir: dir });
+    await trainRun(db, runId, { resume: true, layout: storageLayout(join(dir, 'train.db')) });
     expect(runs.metrics(runId).map((m) => m.step)).toEqual([1, 2, 3, 4, 5, 6]);
     expect(losses(runId)).toEqual(losses(reference));
   });
@@ -117,7 +119,7 @@ describe('trainRun (SimCLR on a tiny image folder)', () => {
     const textOnly = (await importFolder(db, { path: empty })).datasetId;
     const config = resolveTrainConfig(settings);
     const runId = runs.create({ datasetId: textOnly, method: 'simclr', config, seed: 1 }).id;
-    await expect(trainRun(db, runId, { resume: false, dataDir: dir })).rejects.toThrow(/has no images to train on/);
+    await expect(trainRun(db, runId, { resume: false, layout: storageLayout(join(dir, 'train.db')) })).rejects.toThrow(/has no images to train on/);
   });
 });
 

@@ -104,9 +104,22 @@ describe('importSummary', () => {
     unchanged: 0,
     skipped: 0,
     ignored: 0,
+    ignoredEntries: [],
     seconds: 0.84,
     dataset,
     ...over,
+  });
+
+  test('entries passed over are named with their reason, hidden files aside', () => {
+    const ignoredEntries = [
+      { path: '.DS_Store', reason: 'hidden file' },
+      { path: 'cats/up', reason: 'symbolic link loop (it leads back to the dataset folder itself)' },
+      { path: 'locked', reason: 'unreadable folder (EACCES: permission denied)' },
+    ];
+    expect(importSummary(report({ added: 2, ignored: 3, ignoredEntries }), false)).toBe(
+      'Imported 2 items in 0.8 s. Passed over: cats/up (symbolic link loop (it leads back to the dataset folder itself)) and 1 more',
+    );
+    expect(importSummary(report({ added: 2, ignored: 1, ignoredEntries: ignoredEntries.slice(0, 1) }), false)).toBe('Imported 2 items in 0.8 s');
   });
 
   test('a first import counts the dataset and the skipped files', () => {

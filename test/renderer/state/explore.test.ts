@@ -238,6 +238,9 @@ test('Electron exports write files through the core', async () => {
   expect(fake.callsTo('exports.selection')[1]).toMatchObject({ kind: 'coordinates', itemIds: IDS });
   await explore.exportAllTo('embeddings', '/tmp/e.csv');
   expect(fake.callsTo('runs.exportCsv')).toEqual([{ runId: 1, path: '/tmp/e.csv' }]);
+  // Replacing an existing file is asked for explicitly (the dialog's checkbox).
+  await explore.exportAllTo('embeddings', '/tmp/e.csv', true);
+  expect(fake.callsTo('runs.exportCsv')[1]).toEqual({ runId: 1, path: '/tmp/e.csv', overwrite: true });
   fake.handlers['exports.selection'] = () => Promise.reject(new Error('EACCES'));
   await explore.exportSelectionTo('paths', '/root/x');
   expect(explore.exportOutcome).toEqual({ tone: 'error', text: 'Could not export: EACCES' });

@@ -2,8 +2,9 @@ import type { Migration } from './types';
 import { migration0010Datasets } from './0010-datasets';
 import { migration0020Runs } from './0020-runs';
 import { migration0030Projections } from './0030-projections';
+import { migration0040Leases } from './0040-leases';
 
 /** Every migration, in order. Add new ones at the end with a higher version. */
-export const migrations: readonly Migration[] = [migration0010Datasets, migration0020Runs, migration0030Projections];
+export const migrations: readonly Migration[] = [migration0010Datasets, migration0020Runs, migration0030Projections, migration0040Leases];
 
 export type { Migration } from './types';

@@ -39,6 +39,8 @@ const toRow = (r: DatasetRecord): DatasetRow => ({
 
 const now = (): string => new Date().toISOString();
 
+export const IMPORT_INTERRUPTED_MESSAGE = 'The Pretext process importing this folder stopped; re-import to finish it (the files read so far were kept)';
+
 /** All SQL about datasets. Statements are prepared once per connection. */
 export class DatasetsRepository {
   private readonly stmts;
@@ -58,10 +60,8 @@ export class DatasetsRepository {
            text_column = ?, name = ?, updated_at = ? WHERE id = ? RETURNING generation`,
       ),
       remove: db.prepare(`DELETE FROM datasets WHERE id = ?`),
-      markInterrupted: db.prepare(
-        `UPDATE datasets SET status = 'failed', error = 'Pretext stopped during this import; re-import to finish it (the files read so far were kept)'
-         WHERE status = 'importing'`,
-      ),
+      markInterrupted: db.prepare(`UPDATE datasets SET status = 'failed', error = ?, updated_at = ? WHERE id = ? AND status = 'importing'`),
+      importing: db.prepare(`SELECT * FROM datasets WHERE status = 'importing'`),
       countsByModality: db.prepare(
         `SELECT modality, COUNT(*) AS n FROM items WHERE dataset_id = ? AND status = 'ok' GROUP BY modality`,
       ),
@@ -102,9 +102,14 @@ export class DatasetsRepository {
     this.stmts.setStatus.run(status, error, now(), id);
   }
 
-  /** At start-up: imports left running by a process that died can only be re-run; say so. */
-  markInterruptedImports(): number {
-    return this.stmts.markInterrupted.run().changes;
+  /** An import whose process died or was stopped can only be re-run; say so. */
+  markInterruptedImport(id: number, message = IMPORT_INTERRUPTED_MESSAGE): boolean {
+    return this.stmts.markInterrupted.run(message, now(), id).changes > 0;
+  }
+
+  /** Datasets marked 'importing' (live, or left so by a process that died). */
+  importing(): DatasetRow[] {
+    return (this.stmts.importing.all() as DatasetRecord[]).map(toRow);
   }
 
   remove(id: number): boolean {

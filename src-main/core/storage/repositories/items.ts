@@ -49,6 +49,8 @@ export interface ItemSource {
   format: string | null;
   status: ItemStatus;
   content: string | null;
+  /** JSON ItemMeta. */
+  meta: string;
 }
 
 export interface TrainingItem {
@@ -92,7 +94,7 @@ export class ItemsRepository {
            meta = excluded.meta, content = excluded.content, generation = excluded.generation`,
       ),
       fileState: db.prepare(
-        `SELECT size, mtime_ms AS mtimeMs, COUNT(*) AS n FROM items
+        `SELECT size, mtime_ms AS mtimeMs, COUNT(*) AS n, MAX(json_extract(meta, '$.linkTarget')) AS linkTarget FROM items
          WHERE dataset_id = ? AND path = ? GROUP BY size, mtime_ms`,
       ),
       touchPath: db.prepare(`UPDATE items SET generation = ? WHERE dataset_id = ? AND path = ?`),
@@ -105,7 +107,7 @@ export class ItemsRepository {
          WHERE dataset_id = ? AND status = 'ok' AND modality = ? ORDER BY id`,
       ),
       source: db.prepare(
-        `SELECT id, dataset_id AS datasetId, path, row, modality, format, status, content FROM items WHERE id = ?`,
+        `SELECT id, dataset_id AS datasetId, path, row, modality, format, status, content, meta FROM items WHERE id = ?`,
       ),
     };
     this.upsertMany = db.transaction((items: readonly ItemInput[]) => {
@@ -122,11 +124,11 @@ export class ItemsRepository {
    * The stored state of a file: its size and mtime when every item from it agrees (one item per
    * file, or one per row of a table), else undefined. The label needs no check: it follows from the path.
    */
-  fileState(datasetId: number, path: string): { size: number; mtimeMs: number; items: number } | undefined {
-    const rows = this.stmts.fileState.all(datasetId, path) as { size: number; mtimeMs: number; n: number }[];
+  fileState(datasetId: number, path: string): { size: number; mtimeMs: number; items: number; linkTarget: string | null } | undefined {
+    const rows = this.stmts.fileState.all(datasetId, path) as { size: number; mtimeMs: number; n: number; linkTarget: string | null }[];
     if (rows.length !== 1) return undefined;
     const r = rows[0]!;
-    return { size: r.size, mtimeMs: r.mtimeMs, items: r.n };
+    return { size: r.size, mtimeMs: r.mtimeMs, items: r.n, linkTarget: r.linkTarget };
   }
 
   /** Stamps every item of an unchanged file with the current generation. */

@@ -86,6 +86,8 @@ const toRun = (r: RunDbRow): RunRecord => ({
 });
 
 const now = (): string => new Date().toISOString();
+
+export const INTERRUPTED_MESSAGE = 'The Pretext process training this run stopped; resume it to continue from its last checkpoint';
 const RUN_SELECT = `SELECT r.*, d.name AS dataset_name,
   (SELECT COUNT(*) FROM vectors v WHERE v.run_id = r.id) AS vectors
   FROM runs r JOIN datasets d ON d.id = r.dataset_id`;
@@ -113,9 +115,10 @@ export class RunsRepository {
       finish: db.prepare(`UPDATE runs SET status = ?, error = ?, finished_at = ? WHERE id = ?`),
       setDim: db.prepare(`UPDATE runs SET embedding_dim = ? WHERE id = ?`),
       markInterrupted: db.prepare(
-        `UPDATE runs SET status = 'interrupted', error = 'Pretext stopped while this run was training; resume it to continue'
-         WHERE status IN ('running', 'queued')`,
+        `UPDATE runs SET status = 'interrupted', error = ? WHERE id = ? AND status IN ('running', 'queued')`,
       ),
+      active: db.prepare(`SELECT id FROM runs WHERE status IN ('running', 'queued')`).pluck(),
+      queue: db.prepare(`UPDATE runs SET status = 'queued', error = NULL WHERE id = ?`),
       metric: db.prepare(
         `INSERT OR REPLACE INTO metrics (run_id, step, epoch, loss, lr, images_per_sec, elapsed_sec)
          VALUES (?, ?, ?, ?, ?, ?, ?)`,
@@ -144,10 +147,6 @@ export class RunsRepository {
       dropCheckpointsAfter: db.prepare(`DELETE FROM checkpoints WHERE run_id = ? AND epoch > ?`),
       vector: db.prepare(`INSERT OR REPLACE INTO vectors (run_id, item_id, dim, vector) VALUES (?, ?, ?, ?)`),
       clearVectors: db.prepare(`DELETE FROM vectors WHERE run_id = ?`),
-      vectorsWithItems: db.prepare(
-        `SELECT i.id AS itemId, i.path, i.row, i.label, v.dim, v.vector
-         FROM vectors v JOIN items i ON i.id = v.item_id WHERE v.run_id = ? ORDER BY i.path, i.row`,
-      ),
       remove: db.prepare(`DELETE FROM runs WHERE id = ?`),
     };
     this.insertMetrics = db.transaction((rows: readonly MetricRow[], runId: number) => {
@@ -191,9 +190,19 @@ export class RunsRepository {
     this.stmts.setDim.run(dim, id);
   }
 
-  /** At start-up: runs left 'running' by a process that died are marked so the user can resume them. */
-  markInterrupted(): number {
-    return this.stmts.markInterrupted.run().changes;
+  /** Marks a run that its process left 'running' or 'queued' (it died or was stopped) so the user can resume it. */
+  markInterrupted(id: number, message = INTERRUPTED_MESSAGE): boolean {
+    return this.stmts.markInterrupted.run(message, id).changes > 0;
+  }
+
+  /** Ids of runs marked 'running' or 'queued' (live, or left so by a process that died). */
+  activeIds(): number[] {
+    return this.stmts.active.all() as number[];
+  }
+
+  /** A run about to (re)start: queued until its worker reports the backend. */
+  markQueued(id: number): void {
+    this.stmts.queue.run(id);
   }
 
   addMetrics(runId: number, rows: readonly MetricRow[]): void {
@@ -239,22 +248,6 @@ export class RunsRepository {
 
   addVectors(runId: number, rows: readonly { itemId: number; vector: Float32Array }[]): void {
     if (rows.length > 0) this.insertVectors(runId, rows);
-  }
-
-  /** Streams a run's vectors with their items, one row at a time (for exports of any size). */
-  *iterateVectors(runId: number): Generator<{ itemId: number; path: string; row: number; label: string | null; vector: Float32Array }> {
-    for (const r of this.stmts.vectorsWithItems.iterate(runId) as Iterable<{
-      itemId: number;
-      path: string;
-      row: number;
-      label: string | null;
-      dim: number;
-      vector: Buffer;
-    }>) {
-      const copy = new Float32Array(r.dim);
-      new Uint8Array(copy.buffer).set(r.vector.subarray(0, r.dim * 4));
-      yield { itemId: r.itemId, path: r.path, row: r.row, label: r.label, vector: copy };
-    }
   }
 
   remove(id: number): boolean {

@@ -1,4 +1,5 @@
 import type { Modality } from '../../../contract';
+import type { Statement } from 'better-sqlite3';
 import type { Db } from '../db';
 
 /** A run's embeddings as one matrix: row i is the vector of `itemIds[i]`; item ids ascend. */
@@ -52,19 +53,22 @@ export class VectorsRepository {
          JOIN vectors v ON v.run_id = r.id AND v.item_id = i.id
          WHERE r.id = ? AND i.path = ? AND i.row = ?`,
       ),
-      selectedVectors: db.prepare(
-        `SELECT i.id AS itemId, i.path, i.row, i.label, v.dim, v.vector
-         FROM vectors v JOIN items i ON i.id = v.item_id
+      orderedIds: db.prepare(
+        `SELECT i.id FROM vectors v JOIN items i ON i.id = v.item_id WHERE v.run_id = ? ORDER BY i.path, i.row`,
+      ).pluck(),
+      orderedSelectedIds: db.prepare(
+        `SELECT i.id FROM vectors v JOIN items i ON i.id = v.item_id
          WHERE v.run_id = ? AND v.item_id IN (SELECT value FROM json_each(?)) ORDER BY i.path, i.row`,
+      ).pluck(),
+      chunkVectors: db.prepare(
+        `SELECT i.id AS itemId, i.path, i.row, i.label, i.modality, v.dim, v.vector
+         FROM vectors v JOIN items i ON i.id = v.item_id
+         WHERE v.run_id = ? AND v.item_id IN (SELECT value FROM json_each(?))`,
       ),
-      selectedItems: db.prepare(
+      chunkItems: db.prepare(
         `SELECT i.id AS itemId, i.path, i.row, i.label, i.modality
          FROM vectors v JOIN items i ON i.id = v.item_id
-         WHERE v.run_id = ? AND v.item_id IN (SELECT value FROM json_each(?)) ORDER BY i.path, i.row`,
-      ),
-      allItems: db.prepare(
-        `SELECT i.id AS itemId, i.path, i.row, i.label, i.modality
-         FROM vectors v JOIN items i ON i.id = v.item_id WHERE v.run_id = ? ORDER BY i.path, i.row`,
+         WHERE v.run_id = ? AND v.item_id IN (SELECT value FROM json_each(?))`,
       ),
     };
   }
@@ -146,25 +150,49 @@ export class VectorsRepository {
     return (this.stmts.itemInRun.get(runId, path, row) as { id: number } | undefined)?.id;
   }
 
-  /** Vectors of the given items (those the run has), ordered like the full export: by path, then row. */
-  *iterateSelectedVectors(runId: number, itemIds: readonly number[]): Generator<{ itemId: number; path: string; row: number; label: string | null; vector: Float32Array }> {
-    for (const r of this.stmts.selectedVectors.iterate(runId, JSON.stringify(itemIds)) as Iterable<{
-      itemId: number;
-      path: string;
-      row: number;
-      label: string | null;
-      dim: number;
-      vector: Buffer;
-    }>) {
-      const vector = new Float32Array(r.dim);
-      new Uint8Array(vector.buffer).set(r.vector.subarray(0, r.dim * 4));
-      yield { itemId: r.itemId, path: r.path, row: r.row, label: r.label, vector };
+  /**
+   * The run's vectors with their items, by path then row (the export order); only `itemIds` when
+   * given. Read in chunks, each statement run to completion: a consumer may await between rows (a
+   * download waiting for its client) without keeping a statement open, which would leave the
+   * connection busy for every other call, and several such reads can run at once.
+   */
+  *iterateVectors(runId: number, itemIds?: readonly number[]): Generator<VectorRow> {
+    for (const rows of this.chunks<VectorDbRow>(this.stmts.chunkVectors, runId, itemIds)) {
+      for (const r of rows) {
+        const vector = new Float32Array(r.dim);
+        new Uint8Array(vector.buffer).set(r.vector.subarray(0, r.dim * 4));
+        yield { itemId: r.itemId, path: r.path, row: r.row, label: r.label, modality: r.modality, vector };
+      }
     }
   }
 
-  /** The run's items with a vector, by path then row; only `itemIds` when given. */
+  /** The run's items with a vector, by path then row; only `itemIds` when given. Chunked like iterateVectors. */
   *iterateItems(runId: number, itemIds?: readonly number[]): Generator<ItemBrief> {
-    const rows = itemIds === undefined ? this.stmts.allItems.iterate(runId) : this.stmts.selectedItems.iterate(runId, JSON.stringify(itemIds));
-    yield* rows as Iterable<ItemBrief>;
+    for (const rows of this.chunks<ItemBrief>(this.stmts.chunkItems, runId, itemIds)) yield* rows;
+  }
+
+  /** Rows of `chunk` for the run's ordered item ids, EXPORT_CHUNK ids at a time, in that order. */
+  private *chunks<T extends { itemId: number }>(chunk: Statement, runId: number, itemIds?: readonly number[]): Generator<T[]> {
+    const ids = (itemIds === undefined ? this.stmts.orderedIds.all(runId) : this.stmts.orderedSelectedIds.all(runId, JSON.stringify(itemIds))) as number[];
+    for (let start = 0; start < ids.length; start += EXPORT_CHUNK) {
+      const slice = ids.slice(start, start + EXPORT_CHUNK);
+      const byId = new Map<number, T>();
+      for (const r of chunk.all(runId, JSON.stringify(slice)) as T[]) byId.set(r.itemId, r);
+      // Items deleted since the ids were read (a re-import) are left out.
+      yield slice.map((id) => byId.get(id)).filter((r): r is T => r !== undefined);
+    }
   }
 }
+
+/** A stored vector with what an export row names about its item. */
+export interface VectorRow extends ItemBrief {
+  vector: Float32Array;
+}
+
+interface VectorDbRow extends ItemBrief {
+  dim: number;
+  vector: Buffer;
+}
+
+/** Items per chunk of an export read: 1,000 × 128-d is half a megabyte. */
+const EXPORT_CHUNK = 1000;
