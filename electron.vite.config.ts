@@ -20,6 +20,7 @@ export default defineConfig({
           cli: resolve(__dirname, 'src-main/cli/index.ts'),
           'import-worker': resolve(__dirname, 'src-main/core/datasets/import-worker.ts'),
           'train-worker': resolve(__dirname, 'src-main/core/training/train-worker.ts'),
+          'embed-set-worker': resolve(__dirname, 'src-main/core/training/embed-set-worker.ts'),
           'projection-worker': resolve(__dirname, 'src-main/core/projection/projection-worker.ts'),
           'embed-worker': resolve(__dirname, 'src-main/core/search/embed-worker.ts'),
           'index-worker': resolve(__dirname, 'src-main/core/search/index-worker.ts'),

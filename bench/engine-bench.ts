@@ -20,7 +20,10 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { getMethod } from '../src-main/core/ssl/methods';
 import { disposeNtXentCache } from '../src-main/core/ssl/losses/nt-xent';
-import { resolveTrainConfig } from '../src-main/core/training/config';
+import type { ImageInputSpec } from '../src-main/contract';
+import type { ImageData } from '../src-main/core/data/image';
+import { Rng } from '../src-main/core/ssl/random';
+import { resolveRunParams } from '../src-main/core/training/params';
 
 type Shape = [number, number, number];
 
@@ -80,9 +83,21 @@ async function runOne(options: BenchOptions): Promise<BenchResult> {
   const info = await initBackend(backend, { threads });
   const [h, w, c] = options.shapes[0]!;
   const batch = info.name === 'cpu' ? Math.min(options.batch, options.cpuBatch) : options.batch;
-  // The exact method the training loop runs (encoder chosen from the image size, projection head, NT-Xent, AdamW).
-  const method = getMethod('simclr').create({ inputShape: [h, w, c], config: resolveTrainConfig({ batchSize: batch }) });
-  const trainer = { step: (v1: tf.Tensor4D, v2: tf.Tensor4D) => method.trainStep([v1, v2], 1e-3) };
+  // The exact method and step the training loop runs (its views made on the CPU, encoder chosen from
+  // the image size, projection head, NT-Xent, AdamW), with the defaults a run of this shape gets.
+  const spec: ImageInputSpec = { modality: 'image', size: h, channels: c as 1 | 3, scale: '0-1' };
+  const definition = getMethod('simclr');
+  const method = definition.create({ spec, params: resolveRunParams(definition, { batchSize: batch }, spec), seed: 1 });
+  const pixels = new Uint8Array(batch * h * w * c);
+  for (let i = 0; i < pixels.length; i++) pixels[i] = (i * 2654435761) >>> 24;
+  const data: ImageData = { modality: 'image', spec, itemIds: [], labels: [], failures: [], size: h, channels: c as 1 | 3, pixels };
+  const indices = Int32Array.from({ length: batch }, (_, i) => i);
+  const rng = new Rng(1);
+  let step = 0;
+  const trainer = {
+    step: (_v1: tf.Tensor4D, _v2: tf.Tensor4D): number =>
+      method.trainStep(data, indices, { step: ++step, totalSteps: 1000, epoch: 1, epochs: 1, learningRate: 1e-3, rng }).total,
+  };
   const extractBatch = info.name === 'cpu' ? Math.min(options.extractBatch, options.cpuBatch) : options.extractBatch;
   const view1 = tf.randomUniform([batch, h, w, c], 0, 1, 'float32', 7) as tf.Tensor4D;
   const view2 = tf.randomUniform([batch, h, w, c], 0, 1, 'float32', 8) as tf.Tensor4D;

@@ -190,20 +190,96 @@ export interface PathCheck {
 
 export type RunStatus = 'queued' | 'running' | 'completed' | 'failed' | 'cancelled' | 'interrupted';
 
+export type ParamValue = number | boolean | string;
+export type ParamValues = Record<string, ParamValue>;
+
+/**
+ * One setting of a run, declared once where it is used — by the training loop, by a modality's data
+ * (image size), or by a method (temperature) — from which the new-run form, `pretext train --param`,
+ * `pretext methods` and the core's validation are all generated.
+ */
+export interface ParamSpec {
+  /** Key in TrainSettings.params, camelCase: 'temperature'. */
+  name: string;
+  /** Short label for the form: 'Temperature'. */
+  label: string;
+  type: 'integer' | 'number' | 'boolean' | 'choice';
+  default: ParamValue;
+  /** Inclusive range of a number. */
+  min?: number;
+  max?: number;
+  /** A value outside the range that means "chosen from the data", and how the form names it. */
+  auto?: { value: number; label: string };
+  /** Allowed values of a 'choice'. */
+  choices?: readonly string[];
+  /** Unit of a number: 'epochs', 'px', 'examples'. */
+  unit?: string;
+  /** One line for the form's hint and `pretext methods`. */
+  help: string;
+  /** Whose setting it is. */
+  scope: 'training' | 'data' | 'method';
+  /** Hidden under "More settings" in the form. */
+  advanced?: boolean;
+}
+
+export interface MethodInfo {
+  id: string;
+  name: string;
+  /** Family in the literature: 'contrastive', 'baseline', … */
+  family: string;
+  description: string;
+  modalities: Modality[];
+  /** False for baselines that need no training (raw pixels). */
+  trains: boolean;
+  /** Every setting of a run with this method: the loop's (if it trains), the data's, the method's. */
+  params: ParamSpec[];
+}
+
 /** The settings a user chooses for a run; everything omitted takes its default. */
 export interface TrainSettings {
   method?: string;
-  epochs?: number;
-  batchSize?: number;
-  /** Pixels; 0 = chosen from the images. */
-  imageSize?: number;
-  seed?: number;
-  learningRate?: number;
-  temperature?: number;
   /** 'tensorflow-gpu' | 'tensorflow' | 'wasm' | 'cpu'; omitted = the fastest available. */
   backend?: string;
-  /** wasm threads; 0 = all cores. */
-  threads?: number;
+  /** Values by ParamSpec.name (see `methods.list`); omitted ones take their defaults. */
+  params?: ParamValues;
+}
+
+/** What one input looks like to a run's encoder; stored with the run, used for every later embedding. */
+export interface ImageInputSpec {
+  modality: 'image';
+  /** Side in pixels (images are centre-cropped to a square). */
+  size: number;
+  channels: 1 | 3;
+  /** Pixel values are scaled to [0, 1]. */
+  scale: '0-1';
+}
+
+export type InputSpec = ImageInputSpec;
+
+/** Quality of a run's frozen embeddings at one point of training. */
+export interface EvaluationPoint {
+  /** 0: before the first step (the random encoder); N: after epoch N. */
+  epoch: number;
+  step: number;
+  /** Computed on every item's final embedding (true), or on a sample after an epoch (false). */
+  final: boolean;
+  /** Items the numbers are computed on. */
+  items: number;
+  /** Held-out accuracy of a cosine kNN (k=20, weighted votes); null without labels. */
+  knn: number | null;
+  /** Held-out accuracy of a logistic-regression probe; null without labels. */
+  linear: number | null;
+  /** Wang & Isola 2020: mean squared distance of two views' normalised embeddings (lower = more invariant). */
+  alignment: number | null;
+  /** Wang & Isola 2020: log mean Gaussian potential of normalised embeddings (lower = more spread). */
+  uniformity: number | null;
+  /** Roy & Vetterli 2007: effective number of dimensions used, 1..dim. */
+  effectiveRank: number | null;
+  /** Mean per-dimension variance of the normalised embeddings. */
+  meanVariance: number | null;
+  /** A sentence when the embeddings collapsed (near-zero variance or rank); else null. */
+  collapse: string | null;
+  seconds: number;
 }
 
 export interface RunSummary {
@@ -213,8 +289,14 @@ export interface RunSummary {
   method: string;
   status: RunStatus;
   error: string | null;
-  /** The complete configuration (defaults filled in). */
+  /** The complete configuration as stored: { method, backend?, params, inputSpec? }. */
   config: Record<string, unknown>;
+  /** Every parameter's value (defaults filled in). */
+  params: ParamValues;
+  /** The input the encoder was trained on; null before training started. */
+  inputSpec: InputSpec | null;
+  /** The last evaluation (final if there is one), for lists. */
+  evaluation: EvaluationPoint | null;
   seed: number;
   backend: string | null;
   epochs: number;
@@ -236,13 +318,16 @@ export interface RunSummary {
 export interface MetricPoint {
   step: number;
   epoch: number;
+  /** The total loss the optimiser minimised. */
   loss: number;
+  /** Its named parts, when the method has several (`reconstruction`, `kl`); {} otherwise. */
+  parts: Record<string, number>;
   lr: number;
-  imagesPerSec: number;
+  examplesPerSec: number;
   elapsedSec: number;
 }
 
-export type TrainingPhase = 'starting' | 'preparing' | 'training' | 'extracting' | 'completed' | 'failed' | 'cancelled';
+export type TrainingPhase = 'starting' | 'preparing' | 'training' | 'evaluating' | 'extracting' | 'completed' | 'failed' | 'cancelled';
 
 export interface TrainingProgress {
   runId: number;
@@ -255,7 +340,7 @@ export interface TrainingProgress {
   loss: number | null;
   learningRate: number | null;
   /** Training examples per second, averaged over recent steps. */
-  imagesPerSec: number | null;
+  examplesPerSec: number | null;
   etaSec: number | null;
   /** Progress of the preparing/extracting phases. */
   done: number;
@@ -264,6 +349,8 @@ export interface TrainingProgress {
   message: string | null;
   /** Metric points logged since the previous event (every step, none dropped). */
   metrics: MetricPoint[];
+  /** Evaluations computed since the previous event. */
+  evaluations: EvaluationPoint[];
 }
 
 export interface EngineInfo {
@@ -273,6 +360,32 @@ export interface EngineInfo {
   /** Why each faster backend is not used. */
   unavailable: { backend: string; why: string }[];
   methods: { id: string; name: string; description: string; modalities: Modality[] }[];
+}
+
+/** A trained run's embeddings of another dataset (`pretext embed`), kept apart from the run's own. */
+export interface VectorSetSummary {
+  id: number;
+  runId: number;
+  datasetId: number;
+  datasetName: string;
+  root: string;
+  status: 'running' | 'completed' | 'failed' | 'cancelled';
+  dim: number;
+  vectors: number;
+  /** Items that could not be read or embedded, with the reason (files skipped by the import are in the dataset's own list). */
+  skipped: { path: string; reason: string }[];
+  error: string | null;
+  createdAt: string;
+  finishedAt: string | null;
+}
+
+export interface EmbedProgress {
+  runId: number;
+  setId: number;
+  phase: 'preparing' | 'embedding' | 'completed' | 'failed' | 'cancelled';
+  done: number;
+  total: number;
+  message: string | null;
 }
 
 export type ProjectionMethod = 'umap' | 'pca';
@@ -355,6 +468,18 @@ export const calls = {
   'runs.list': call<{ datasetId?: number }, RunSummary[]>(),
   'runs.get': call<{ runId: number }, RunSummary>(),
   'runs.metrics': call<{ runId: number; afterStep?: number }, MetricPoint[]>(),
+  /** Every evaluation of the run, in order (epoch 0 first, the final one last). */
+  'runs.evaluations': call<{ runId: number }, EvaluationPoint[]>(),
+  /** Every registered method with its parameters. */
+  'methods.list': call<void, MethodInfo[]>(),
+  /**
+   * Embeds another dataset (or a folder, imported first) with a trained run's encoder, as its own
+   * vector set; progress arrives as `embed.progress`. Resolves when done.
+   */
+  'runs.embed': call<{ runId: number; datasetId?: number; path?: string }, VectorSetSummary>(),
+  'runs.vectorSets': call<{ runId: number }, VectorSetSummary[]>(),
+  /** Writes a vector set as CSV (the layout of runs.exportCsv). */
+  'exports.vectorSet': call<{ setId: number; path: string; overwrite?: boolean }, { path: string; rows: number }>(),
   /** Starts a run in the background; progress arrives as `training.progress` events. */
   'runs.start': call<{ datasetId: number; settings: TrainSettings }, RunSummary>(),
   'runs.resume': call<{ runId: number }, RunSummary>(),
@@ -383,6 +508,7 @@ export const events = {
   'import.progress': event<ImportProgress>(),
   'training.progress': event<TrainingProgress>(),
   'projection.progress': event<ProjectionProgress>(),
+  'embed.progress': event<EmbedProgress>(),
 } as const;
 
 export type Calls = typeof calls;

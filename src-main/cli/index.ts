@@ -14,7 +14,7 @@ import { findElectronBinary } from './electron-binary';
 import { here, importWithProgress, openCore, parse, str, UsageError } from './common';
 import { formatDataset, printable } from './format';
 import { cmdProject, cmdSearch } from './explore';
-import { cmdExport, cmdRuns, cmdTrain, cmdVersion } from './training';
+import { cmdEmbed, cmdEval, cmdExport, cmdMethods, cmdRuns, cmdTrain, cmdVersion } from './training';
 
 const USAGE = `Pretext ${VERSION}: self-supervised embeddings of your own folders.
 
@@ -23,10 +23,16 @@ Usage:
   pretext import <folder> [--db <file>] [--json] [--text-column <name>] [--name <name>]
   pretext datasets [--db <file>] [--json]
   pretext serve [--port N] [--host H] [--db <file>]
-  pretext train <dataset-id|folder> [--method simclr] [--epochs N] [--batch-size N] [--image-size N]
-                [--seed N] [--lr X] [--temperature T] [--backend B] [--threads N] [--json]
+  pretext train <dataset-id|folder> [--method simclr] [--param name=value …] [--epochs N] [--batch-size N]
+                [--image-size N] [--seed N] [--lr X] [--temperature T] [--backend B] [--threads N] [--json]
+                                               the parameters of each method: pretext methods
   pretext train --resume <run-id> [--json]
+  pretext methods [--json]                     every method, its modalities and parameters
   pretext runs [--dataset <id>] [--json]
+  pretext embed <run-id> <folder|dataset-id> [--out file.csv [--force]] [--json]
+                                               embed another folder with a trained run, as its own vector set
+  pretext eval <run-id> [--json]               held-out kNN and linear-probe accuracy, alignment, uniformity,
+                                               effective rank: before training, after each epoch, final
   pretext export <run-id> --out <file.csv> [--force]   every embedding: path,label,e0,…
                                                (an existing file is replaced only with --force)
   pretext export <run-id> --coords --out <file.csv> [--projection <id>] [--force]
@@ -218,6 +224,14 @@ export async function main(argv: string[]): Promise<number> {
       case 'runs':
         await cmdRuns(rest);
         return 0;
+      case 'methods':
+        await cmdMethods(rest);
+        return 0;
+      case 'eval':
+        await cmdEval(rest);
+        return 0;
+      case 'embed':
+        return await cmdEmbed(rest);
       case 'export':
         await cmdExport(rest);
         return 0;

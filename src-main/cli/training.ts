@@ -1,6 +1,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
-import type { RunSummary, TrainingProgress, TrainSettings } from '../contract';
+import type { EvaluationPoint, MethodInfo, ParamSpec, ParamValues, RunSummary, TrainingProgress, TrainSettings } from '../contract';
+import { parseParamAssignments } from '../core/params';
 import { initBackend } from '../core/engine/backend';
 import { VERSION } from '../core/version';
 import { importWithProgress, openCore, parse, str, UsageError } from './common';
@@ -31,27 +32,93 @@ function numberFlag(values: Record<string, unknown>, name: string, integer = tru
   return n;
 }
 
+const fixed = (x: number | null, digits = 3): string => (x === null ? '–' : x.toFixed(digits));
+
+/** "after epoch 3 (5,000 items): kNN 0.812, linear 0.834, alignment 0.61, uniformity −2.91, rank 41.2 of 128" */
+export function describeEvaluation(e: EvaluationPoint): string {
+  const when = e.final ? 'final' : e.epoch === 0 ? 'before training' : `after epoch ${e.epoch}`;
+  const probes = e.knn !== null || e.linear !== null ? `kNN ${fixed(e.knn)}, linear ${fixed(e.linear)}, ` : 'no labels for kNN/linear, ';
+  return (
+    `${when} (${e.items} items): ${probes}alignment ${fixed(e.alignment, 2)}, uniformity ${fixed(e.uniformity, 2)}, effective rank ${fixed(e.effectiveRank, 1)}` +
+    (e.collapse ? `\n   warning: ${e.collapse}` : '')
+  );
+}
+
 function describeRun(r: RunSummary): string {
   const loss = r.firstLoss !== null && r.lastLoss !== null ? `loss ${r.firstLoss.toFixed(3)} → ${r.lastLoss.toFixed(3)}` : 'no steps yet';
+  const quality = r.evaluation && (r.evaluation.knn !== null || r.evaluation.linear !== null) ? `  kNN ${fixed(r.evaluation.knn)} linear ${fixed(r.evaluation.linear)}` : '';
+  const progress = r.epochs > 0 ? `  epoch ${r.epochsDone}/${r.epochs}  ${loss}` : '';
   return (
-    `#${r.id} ${r.method} on "${printable(r.datasetName)}"  ${r.status}  epoch ${r.epochsDone}/${r.epochs}  ${loss}  ` +
+    `#${r.id} ${r.method} on "${printable(r.datasetName)}"  ${r.status}${progress}${quality}  ` +
     `${r.vectors} embeddings${r.embeddingDim ? ` × ${r.embeddingDim}` : ''}${r.backend ? `  [${r.backend}]` : ''}` +
+    (r.evaluation?.collapse ? `\n   warning: ${r.evaluation.collapse}` : '') +
     (r.error ? `\n   ${printable(r.error)}` : '')
   );
 }
 
+function describeParam(p: ParamSpec): string {
+  const range = p.type === 'choice' ? p.choices?.join('|') : p.type === 'boolean' ? 'true|false' : `${p.min ?? ''}..${p.max ?? ''}`;
+  const auto = p.auto ? `, ${p.auto.value} = ${p.auto.label.toLowerCase()}` : '';
+  return `    ${p.name.padEnd(16)} ${String(p.default).padEnd(8)} ${p.type} ${range}${auto}${p.unit ? ` ${p.unit}` : ''}  ${p.help}`;
+}
+
+function describeMethod(m: MethodInfo): string {
+  return [`${m.id}  ${m.name} (${m.family}; ${m.modalities.join(', ')})`, `  ${m.description}`, '  parameters (--param name=value):', ...m.params.map(describeParam)].join('\n');
+}
+
+export async function cmdMethods(args: string[]): Promise<void> {
+  const { values } = parse(args, {});
+  const core = openCore(values.db);
+  try {
+    const methods = await core.handlers['methods.list']();
+    if (values.json) process.stdout.write(JSON.stringify(methods, null, 2) + '\n');
+    else console.log(methods.map(describeMethod).join('\n\n'));
+  } finally {
+    await core.close();
+  }
+}
+
+export async function cmdEval(args: string[]): Promise<void> {
+  const { values, positionals } = parse(args, {});
+  const runId = Number(positionals[0]);
+  if (!Number.isInteger(runId)) throw new UsageError('pretext eval needs a run id');
+  const core = openCore(values.db);
+  try {
+    const run = await core.handlers['runs.get']({ runId });
+    const evaluations = await core.handlers['runs.evaluations']({ runId });
+    if (values.json) {
+      process.stdout.write(JSON.stringify({ runId, method: run.method, status: run.status, evaluations }, null, 2) + '\n');
+      return;
+    }
+    if (evaluations.length === 0) {
+      console.log(`Run #${runId} has no evaluations yet${run.status === 'completed' ? '' : `; they are computed after each epoch (status: ${run.status})`}.`);
+      return;
+    }
+    console.log(`Run #${runId} (${run.method} on "${printable(run.datasetName)}"):`);
+    for (const e of evaluations) console.log(`  ${describeEvaluation(e)}`);
+  } finally {
+    await core.close();
+  }
+}
+
+/** Flags kept as shorthands for the common parameters: `--epochs 5` is `--param epochs=5`. */
+const PARAM_FLAGS: Record<string, string> = {
+  epochs: 'epochs',
+  'batch-size': 'batchSize',
+  'image-size': 'imageSize',
+  seed: 'seed',
+  lr: 'learningRate',
+  temperature: 'temperature',
+  threads: 'threads',
+};
+
 export async function cmdTrain(args: string[]): Promise<number> {
   const { values, positionals } = parse(args, {
     method: { type: 'string' },
-    epochs: { type: 'string' },
-    'batch-size': { type: 'string' },
-    'image-size': { type: 'string' },
-    seed: { type: 'string' },
-    lr: { type: 'string' },
-    temperature: { type: 'string' },
+    param: { type: 'string', multiple: true },
     backend: { type: 'string' },
-    threads: { type: 'string' },
     resume: { type: 'string' },
+    ...Object.fromEntries(Object.keys(PARAM_FLAGS).map((flag) => [flag, { type: 'string' as const }])),
   });
   const target = positionals[0];
   if (str(values, 'resume') === undefined && !target) throw new UsageError('pretext train needs a dataset id or a folder (or --resume <run-id>)');
@@ -64,6 +131,19 @@ export async function cmdTrain(args: string[]): Promise<number> {
       const runId = numberFlag(values, 'resume')!;
       run = await core.handlers['runs.resume']({ runId });
     } else {
+      const methodId = str(values, 'method') ?? 'simclr';
+      const method = (await core.handlers['methods.list']()).find((m) => m.id === methodId);
+      if (!method) throw new UsageError(`Unknown method '${methodId}'; see pretext methods`);
+      const assignments = [
+        ...Object.entries(PARAM_FLAGS).flatMap(([flag, name]) => (str(values, flag) !== undefined ? [`${name}=${str(values, flag)}`] : [])),
+        ...((values.param as unknown as string[] | undefined) ?? []),
+      ];
+      let params: ParamValues;
+      try {
+        params = parseParamAssignments(method.params, assignments);
+      } catch (error) {
+        throw new UsageError((error as Error).message);
+      }
       let datasetId: number;
       if (/^\d+$/.test(target!) && !existsSync(target!)) datasetId = Number(target);
       else if (existsSync(target!) && statSync(target!).isDirectory()) {
@@ -71,23 +151,7 @@ export async function cmdTrain(args: string[]): Promise<number> {
         const known = (await core.handlers['datasets.list']()).find((d) => d.root === root);
         datasetId = known?.id ?? (await importWithProgress(core, root, {})).datasetId;
       } else throw new UsageError(`${target} is neither a dataset id nor a folder`);
-      const settings: TrainSettings = {
-        ...(str(values, 'method') ? { method: str(values, 'method') } : {}),
-        ...(str(values, 'backend') ? { backend: str(values, 'backend') } : {}),
-      };
-      const numeric: [keyof TrainSettings, string, boolean][] = [
-        ['epochs', 'epochs', true],
-        ['batchSize', 'batch-size', true],
-        ['imageSize', 'image-size', true],
-        ['seed', 'seed', true],
-        ['learningRate', 'lr', false],
-        ['temperature', 'temperature', false],
-        ['threads', 'threads', true],
-      ];
-      for (const [key, flag, integer] of numeric) {
-        const v = numberFlag(values, flag, integer);
-        if (v !== undefined) (settings as Record<string, unknown>)[key] = v;
-      }
+      const settings: TrainSettings = { method: methodId, params, ...(str(values, 'backend') ? { backend: str(values, 'backend') } : {}) };
       run = await core.handlers['runs.start']({ datasetId, settings });
     }
     const runId = run.id;
@@ -110,9 +174,14 @@ export async function cmdTrain(args: string[]): Promise<number> {
           p.step,
           p.totalSteps,
           `epoch ${p.epoch}/${p.epochs}  step ${p.step}/${p.totalSteps}  loss ${p.loss?.toFixed(4) ?? '-'}  ` +
-            `${p.imagesPerSec?.toFixed(0) ?? '-'} img/s  ETA ${formatDuration(p.etaSec)}`,
+            `${p.examplesPerSec?.toFixed(0) ?? '-'} ex/s  ETA ${formatDuration(p.etaSec)}`,
         );
       } else if (p.phase === 'extracting') bar.update(p.done, p.total, `extracting embeddings ${p.done}/${p.total}`);
+      else if (p.phase === 'evaluating') bar.update(0, 0, 'evaluating the embeddings');
+      for (const e of p.evaluations) {
+        bar.clear();
+        console.error(describeEvaluation(e));
+      }
       if (p.message && !bar.enabled && (p.phase === 'preparing' || p.phase === 'training') && p.step === 0) console.error(p.message);
     });
     const onSigint = (): void => {
@@ -175,6 +244,60 @@ export async function cmdExport(args: string[]): Promise<void> {
     const { path, rows } = await core.handlers['runs.exportCsv']({ runId, path: out, overwrite: values.force === true });
     console.log(`Wrote ${rows} rows to ${path}`);
   } finally {
+    await core.close();
+  }
+}
+
+export async function cmdEmbed(args: string[]): Promise<number> {
+  const { values, positionals } = parse(args, { out: { type: 'string', short: 'o' }, force: { type: 'boolean', default: false } });
+  const runId = Number(positionals[0]);
+  const target = positionals[1];
+  if (!Number.isInteger(runId) || !target) throw new UsageError('pretext embed needs a run id and a folder (or a dataset id)');
+  const json = values.json === true;
+  const core = openCore(values.db);
+  const bar = new ProgressBar();
+  try {
+    let request: { runId: number; datasetId?: number; path?: string };
+    if (existsSync(target) && statSync(target).isDirectory()) {
+      const root = resolve(target);
+      const known = (await core.handlers['datasets.list']()).find((d) => d.root === root);
+      request = { runId, datasetId: known?.id ?? (await importWithProgress(core, root, {})).datasetId };
+    } else if (/^\d+$/.test(target)) request = { runId, datasetId: Number(target) };
+    else throw new UsageError(`${target} is neither a folder nor a dataset id`);
+    const off = core.events.on('embed.progress', (p) => {
+      if (p.runId !== runId || json) return;
+      if (p.phase === 'preparing') bar.update(p.done, p.total, `decoding ${p.done}/${p.total}`);
+      else if (p.phase === 'embedding') bar.update(p.done, p.total, `embedding ${p.done}/${p.total}`);
+    });
+    let set;
+    try {
+      set = await core.handlers['runs.embed'](request);
+    } finally {
+      off();
+      bar.clear();
+    }
+    const importSkipped = (await core.handlers['datasets.items']({ datasetId: set.datasetId, status: 'skipped', offset: 0, limit: 1000 })).items.map((i) => ({
+      path: i.row !== null ? `${i.path}#${i.row}` : i.path,
+      reason: i.error ?? 'skipped',
+    }));
+    const skipped = [...importSkipped, ...set.skipped];
+    let written: { path: string; rows: number } | null = null;
+    const out = str(values, 'out');
+    if (out) written = await core.handlers['exports.vectorSet']({ setId: set.id, path: out, overwrite: values.force === true });
+    if (json) {
+      process.stdout.write(JSON.stringify({ set, skipped, ...(written ? { out: written } : {}) }, null, 2) + '\n');
+      return 0;
+    }
+    console.log(`Vector set #${set.id}: ${set.vectors} embeddings × ${set.dim} of "${printable(set.datasetName)}" with run #${runId}`);
+    if (written) console.log(`Wrote ${written.rows} rows to ${written.path}`);
+    else console.log(`Export them with: pretext embed ${runId} ${set.datasetId} --out embeddings.csv`);
+    if (skipped.length > 0) {
+      console.log(`\nSkipped (${skipped.length}):`);
+      for (const s of skipped.slice(0, 50)) console.log(`  ${printable(s.path)}  ${printable(s.reason)}`);
+    }
+    return 0;
+  } finally {
+    bar.clear();
     await core.close();
   }
 }

@@ -10,23 +10,29 @@ import {
   type ImportReport,
   type PathCheck,
   type RunSummary,
-  type TrainSettings,
+  type EmbedProgress,
+  type ParamValues,
   type TrainingProgress,
 } from '../contract';
 import { checkItemIds, dataResponse, parseDataRoute, selectionResponse, type DataResponse, type DataRoute } from './data-routes';
 import { importFolder } from './datasets/import';
 import { initBackend, tf, type BackendInfo } from './engine/backend';
-import { exportEmbeddingsToFile, writeCoordinatesCsv, writeFileWith } from './export';
+import { exportEmbeddingsToFile, writeCoordinatesCsv, writeFileWith, writeVectorRowsCsv } from './export';
+import { VectorSetsRepository } from './storage/repositories/vector-sets';
+import { embedSet } from './training/embed-set';
+import type { EmbedSetWorkerMessage } from './training/embed-set-worker';
+import { Worker } from 'node:worker_threads';
 import { EmbedWorkerClient, type FileEmbedder } from './jobs/embed-job';
 import { ProjectionService } from './projection/projection-service';
-import { ImageEmbedder } from './search/embedder';
+import { RunEmbedder } from './search/embedder';
 import { SearchService } from './search/search-service';
 import { ProjectionsRepository } from './storage/repositories/projections';
 import { VectorsRepository } from './storage/repositories/vectors';
 import { startTrainWorker, type TrainJob } from './jobs/train-job';
 import { METHODS } from './ssl/methods';
 import { RunsRepository, type RunRecord } from './storage/repositories/runs';
-import { resolveTrainConfig, type TrainConfig } from './training/config';
+import type { RunConfig } from './training/config';
+import { checkGiven, methodCatalogue, runConfigOf, runParamsOf } from './training/params';
 import { trainRun, TrainingCancelled } from './training/train-loop';
 import { storageLayout } from './paths';
 import { LeaseKeeper } from './jobs/lease-keeper';
@@ -89,12 +95,15 @@ export function createCore(options: CoreOptions): Core {
   const layout = storageLayout(options.dbPath);
   const leases = new LeaseKeeper(new LeasesRepository(db));
   const vectors = new VectorsRepository(db);
+  const vectorSets = new VectorSetsRepository(db);
+  /** Cancel functions of the embeddings of other datasets that this process runs, by set id. */
+  const embedJobs = new Map<number, () => void>();
   const projectionsRepo = new ProjectionsRepository(db);
   const projections = new ProjectionService({ db, dbPath: options.dbPath, workerDir: options.workerDir, events, projections: projectionsRepo, vectors });
   let inlineBackend: Promise<unknown> | null = null;
   const embedder: FileEmbedder = options.workerDir
     ? new EmbedWorkerClient(join(options.workerDir, 'embed-worker.js'))
-    : inlineEmbedder(new ImageEmbedder(() => (inlineBackend ??= tf.ready())));
+    : inlineEmbedder(new RunEmbedder(() => (inlineBackend ??= tf.ready())));
   const search = new SearchService({
     vectors,
     runs,
@@ -124,7 +133,9 @@ export function createCore(options: CoreOptions): Core {
 
   const summary = (run: RunRecord): RunSummary => {
     const loss = runs.lossRange(run.id);
-    const config = run.config as Partial<TrainConfig>;
+    const config = runConfigOf(run.config);
+    const params = runParamsOf(config);
+    const trains = METHODS.find((m) => m.id === config.method)?.trains ?? true;
     return {
       id: run.id,
       datasetId: run.datasetId,
@@ -133,9 +144,12 @@ export function createCore(options: CoreOptions): Core {
       status: run.status,
       error: run.error,
       config: run.config,
+      params,
+      inputSpec: config.inputSpec ?? null,
+      evaluation: runs.lastEvaluation(run.id),
       seed: run.seed,
       backend: run.backend,
-      epochs: config.epochs ?? 0,
+      epochs: trains && typeof params.epochs === 'number' ? params.epochs : 0,
       epochsDone: run.epochsDone,
       stepsDone: run.stepsDone,
       trainSeconds: run.trainSeconds,
@@ -190,8 +204,8 @@ export function createCore(options: CoreOptions): Core {
         // Tell the UI, since the loop could not.
         events.emit('training.progress', {
           runId, datasetId: run.datasetId, phase: 'failed', epoch: run.epochsDone, epochs: 0, step: run.stepsDone, totalSteps: 0,
-          loss: null, learningRate: null, imagesPerSec: null, etaSec: null, done: 0, total: 0, backend: run.backend,
-          message, metrics: [],
+          loss: null, learningRate: null, examplesPerSec: null, etaSec: null, done: 0, total: 0, backend: run.backend,
+          message, metrics: [], evaluations: [],
         });
       }
     });
@@ -277,6 +291,64 @@ export function createCore(options: CoreOptions): Core {
         methods: METHODS.map((m) => ({ id: m.id, name: m.name, description: m.description, modalities: [...m.modalities] })),
       };
     },
+    'methods.list': async () => methodCatalogue(),
+    'runs.embed': async ({ runId, datasetId, path }) => {
+      const run = requireRun(runId);
+      if (run.status !== 'completed' || run.embeddingDim === null) {
+        throw new ApiError('conflict', `Run #${runId} is ${run.status}; embed with a run that completed training`);
+      }
+      let target: number;
+      if (typeof path === 'string' && path.trim() !== '') target = (await runImport({ path: resolve(expandHome(path.trim())) })).datasetId;
+      else if (typeof datasetId === 'number') target = requireDataset(datasetId).id;
+      else throw new ApiError('bad_request', 'Give the folder (path) or the dataset id to embed');
+      const setId = vectorSets.create(runId, target, run.embeddingDim);
+      const onProgress = (progress: EmbedProgress): void => events.emit('embed.progress', progress);
+      let done: Promise<string | null>;
+      if (options.workerDir) {
+        const worker = new Worker(join(options.workerDir, 'embed-set-worker.js'), { workerData: { dbPath: options.dbPath, setId } });
+        embedJobs.set(setId, () => worker.postMessage({ type: 'cancel' }));
+        done = new Promise((resolveDone) => {
+          let outcome: string | null | undefined;
+          worker.on('message', (m: EmbedSetWorkerMessage) => {
+            if (m.type === 'progress') onProgress(m.progress);
+            else outcome = m.type === 'done' ? null : m.message;
+          });
+          worker.on('error', (error) => (outcome ??= `The embedding worker crashed: ${error.message}`));
+          worker.on('exit', (code) => resolveDone(outcome === undefined ? `The embedding worker stopped unexpectedly (exit code ${code})` : outcome));
+        });
+      } else {
+        const controller = new AbortController();
+        embedJobs.set(setId, () => controller.abort());
+        done = embedSet(db, layout, setId, { signal: controller.signal, onProgress }).then(
+          () => null,
+          (error: Error) => error.message,
+        );
+      }
+      const failure = await done.finally(() => embedJobs.delete(setId));
+      const set = vectorSets.get(setId)!;
+      if (failure !== null) {
+        if (set.status === 'running') vectorSets.finish(setId, 'failed', [], failure);
+        throw new ApiError(set.status === 'cancelled' ? 'cancelled' : 'internal', failure);
+      }
+      return set;
+    },
+    'runs.vectorSets': async ({ runId }) => {
+      requireRun(runId);
+      return vectorSets.list(runId);
+    },
+    'exports.vectorSet': async ({ setId, path, overwrite }) => {
+      const set = vectorSets.get(setId);
+      if (!set) throw new ApiError('not_found', `No vector set with id ${setId}`);
+      const target = targetPath(path);
+      const rows = await writeFileWith(target, (out) => writeVectorRowsCsv(vectorSets.iterateVectors(setId, set.dim), set.dim, out), { overwrite: overwrite === true }).catch(
+        rethrowWriteError(target),
+      );
+      return { path: target, rows };
+    },
+    'runs.evaluations': async ({ runId }) => {
+      requireRun(runId);
+      return runs.evaluations(runId);
+    },
     'runs.list': async ({ datasetId } = {}) => {
       reconcileOwners();
       return runs.list(datasetId).map(summary);
@@ -291,25 +363,29 @@ export function createCore(options: CoreOptions): Core {
     },
     'runs.start': async ({ datasetId, settings }) => {
       const dataset = requireDataset(datasetId);
-      if (dataset.counts.image === 0) {
-        throw new ApiError('bad_request', `"${dataset.name}" has no images; training text and audio comes in a later version`);
+      const methodId = settings?.method ?? 'simclr';
+      const method = METHODS.find((m) => m.id === methodId);
+      if (!method) throw new ApiError('bad_request', `Unknown method '${methodId}'; available: ${METHODS.map((m) => m.id).join(', ')}`);
+      if (!method.modalities.some((m) => dataset.counts[m] > 0)) {
+        const what = method.modalities.map((m) => (m === 'audio' ? 'audio clips' : `${m}s`)).join(' or ');
+        throw new ApiError('bad_request', `"${dataset.name}" has no ${what}, which ${method.name} trains on; training text and audio comes in a later version`);
       }
-      let config: TrainConfig;
+      if (settings?.backend !== undefined && typeof settings.backend !== 'string') throw new ApiError('bad_request', 'backend must be a backend name');
+      let given: ParamValues;
       try {
-        config = resolveTrainConfig(settingsToConfig(settings ?? {}));
+        given = checkGiven(method, settings?.params ?? {});
       } catch (error) {
         throw new ApiError('bad_request', (error as Error).message);
       }
-      if (!METHODS.some((m) => m.id === config.method)) {
-        throw new ApiError('bad_request', `Unknown method '${config.method}'; available: ${METHODS.map((m) => m.id).join(', ')}`);
-      }
+      const config: RunConfig = { method: method.id, ...(settings?.backend ? { backend: settings.backend as RunConfig['backend'] } : {}), given };
+      const seed = typeof given.seed === 'number' ? given.seed : 1;
       if (trainings.size > 0) {
         const [other] = trainings.keys();
         throw new ApiError('conflict', `Run #${other} is training; wait for it or cancel it first`);
       }
       // The new run and its lease in one transaction: no other process ever sees it queued and unowned.
       const run = db.transaction(() => {
-        const created = runs.create({ datasetId, method: config.method, config, seed: config.seed });
+        const created = runs.create({ datasetId, method: config.method, config, seed });
         leaseRun(created.id);
         return created;
       }).immediate();
@@ -405,6 +481,7 @@ export function createCore(options: CoreOptions): Core {
       await new Promise((r) => setImmediate(r));
     },
     abandon: (reason) => {
+      for (const setId of embedJobs.keys()) vectorSets.finish(setId, 'cancelled', [], reason);
       for (const runId of trainings.keys()) runs.markInterrupted(runId, reason);
       for (const root of imports.keys()) {
         const dataset = datasets.findByRoot(root);
@@ -416,6 +493,7 @@ export function createCore(options: CoreOptions): Core {
       await projections.close();
       await search.close();
       for (const job of [...imports.values(), ...trainings.values()]) job.cancel();
+      for (const cancel of embedJobs.values()) cancel();
       await Promise.allSettled([...imports.values()].map((j) => j.done));
       await Promise.allSettled([...trainings.values()].map((j) => j.done));
       await new Promise((r) => setImmediate(r));
@@ -464,7 +542,7 @@ function rethrowWriteError(target: string): (error: Error) => never {
 }
 
 /** The embedder on this thread, for cores without a worker folder (tests). */
-function inlineEmbedder(embedder: ImageEmbedder): FileEmbedder {
+function inlineEmbedder(embedder: RunEmbedder): FileEmbedder {
   return {
     embed: (setup, bytes, format) => embedder.embed(setup, bytes, format),
     close: async () => embedder.dispose(),
@@ -474,10 +552,4 @@ function inlineEmbedder(embedder: ImageEmbedder): FileEmbedder {
 function expandHome(path: string): string {
   const home = process.env.HOME ?? process.env.USERPROFILE;
   return home && (path === '~' || path.startsWith('~/')) ? join(home, path.slice(1)) : path;
-}
-
-/** UI and CLI settings → a training config (unknown backend names are refused by the backend picker). */
-function settingsToConfig(settings: TrainSettings): Partial<TrainConfig> {
-  const { backend, ...rest } = settings;
-  return { ...rest, ...(backend ? { backend: backend as TrainConfig['backend'] } : {}) };
 }

@@ -31,7 +31,7 @@ export async function writeSelectedEmbeddingsCsv(vectors: VectorsRepository, run
   return writeVectorRowsCsv(vectors.iterateVectors(runId, itemIds), dim, out);
 }
 
-async function writeVectorRowsCsv(rows: Iterable<{ path: string; row: number; label: string | null; vector: Float32Array }>, dim: number, out: Writable): Promise<number> {
+export async function writeVectorRowsCsv(rows: Iterable<{ path: string; row: number; label: string | null; vector: Float32Array }>, dim: number, out: Writable): Promise<number> {
   const header = ['path', 'label', ...Array.from({ length: dim }, (_, i) => `e${i}`)].join(',');
   const lines = new ChunkedWriter(out, header + '\n');
   let count = 0;

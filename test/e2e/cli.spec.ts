@@ -1,6 +1,6 @@
 import { expect, test } from '@playwright/test';
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fixture, repoRoot } from './support/serve';
@@ -88,4 +88,82 @@ test('--version names the compute backend and why faster ones are unavailable', 
   expect(r.stdout).toMatch(/^pretext \d+\.\d+\.\d+/);
   expect(r.stdout).toMatch(/compute backend: (wasm|tensorflow|tensorflow-gpu|cpu)/);
   if (/compute backend: wasm/.test(r.stdout)) expect(r.stdout).toMatch(/tensorflow unavailable: .+/);
+});
+
+test('methods --json lists SimCLR and raw pixels with their parameters', () => {
+  const r = pretext('methods', '--json');
+  expect(r.status, r.stderr).toBe(0);
+  const methods = JSON.parse(r.stdout) as { id: string; modalities: string[]; trains: boolean; params: { name: string; default: unknown; min?: number; max?: number; help: string }[] }[];
+  const simclr = methods.find((m) => m.id === 'simclr')!;
+  expect(simclr).toMatchObject({ modalities: ['image'], trains: true });
+  expect(simclr.params.find((p) => p.name === 'temperature')).toMatchObject({ default: 0.2, min: 0.01, max: 10 });
+  expect(simclr.params.map((p) => p.name)).toEqual(expect.arrayContaining(['epochs', 'batchSize', 'learningRate', 'imageSize', 'minutes']));
+  const raw = methods.find((m) => m.id === 'raw-pixels')!;
+  expect(raw).toMatchObject({ trains: false });
+  expect(raw.params.map((p) => p.name)).toContain('pcaDims');
+  const text = pretext('methods');
+  expect(text.stdout).toMatch(/simclr {2}SimCLR \(contrastive; image\)/);
+  expect(text.stdout).toMatch(/temperature +0\.2 /);
+});
+
+test('train --param sets a method parameter; a bad value is refused naming the field and its range; eval --json prints the evaluations', () => {
+  const bad = pretext('train', shapes, '--param', 'temperature=-1', '--epochs', '1');
+  expect(bad.status).toBe(2);
+  expect(bad.stderr).toContain('temperature must be a number in 0.01..10, got -1');
+  const unknown = pretext('train', shapes, '--param', 'tau=1');
+  expect(unknown.status).toBe(2);
+  expect(unknown.stderr).toMatch(/Unknown parameter 'tau'; this method takes: /);
+
+  const train = pretext('train', shapes, '--method', 'simclr', '--param', 'temperature=0.2', '--epochs', '1', '--batch-size', '32', '--image-size', '16', '--json');
+  expect(train.status, train.stderr).toBe(0);
+  const done = JSON.parse(train.stdout.trim().split('\n').at(-1)!);
+  expect(done.run).toMatchObject({ status: 'completed', params: { temperature: 0.2, epochs: 1 }, inputSpec: { modality: 'image', size: 16 } });
+  // The demo shapes have three labelled classes: held-out kNN and linear-probe accuracy are measured.
+  expect(done.run.evaluation).toMatchObject({ final: true, items: 120 });
+  expect(done.run.evaluation.knn).toBeGreaterThan(0);
+
+  const evals = pretext('eval', String(done.run.id), '--json');
+  expect(evals.status, evals.stderr).toBe(0);
+  const report = JSON.parse(evals.stdout) as { evaluations: { epoch: number; final: boolean; knn: number; linear: number }[] };
+  expect(report.evaluations.map((e) => [e.epoch, e.final])).toEqual([[0, false], [1, true]]);
+  expect(report.evaluations.at(-1)).toEqual(done.run.evaluation);
+  const text = pretext('eval', String(done.run.id));
+  expect(text.stdout).toMatch(/before training \(120 items\): kNN \d\.\d{3}, linear \d\.\d{3}/);
+  expect(text.stdout).toMatch(/final \(120 items\): kNN/);
+
+  const raw = pretext('train', shapes, '--method', 'raw-pixels', '--param', 'pcaDims=8', '--json');
+  expect(raw.status, raw.stderr).toBe(0);
+  expect(JSON.parse(raw.stdout.trim().split('\n').at(-1)!).run).toMatchObject({ status: 'completed', embeddingDim: 8, vectors: 120 });
+});
+
+test('embed writes one row per good image of a new folder and lists the bad ones', () => {
+  const train = pretext('train', shapes, '--epochs', '1', '--batch-size', '32', '--image-size', '16', '--json');
+  expect(train.status, train.stderr).toBe(0);
+  const runId = JSON.parse(train.stdout.trim().split('\n').at(-1)!).run.id as number;
+  const folder = join(dir, 'new-images');
+  mkdirSync(folder);
+  copyFileSync(join(shapes, 'circle', 'circle-01.png'), join(folder, 'a.png'));
+  copyFileSync(join(shapes, 'square', 'square-02.png'), join(folder, 'b.png'));
+  copyFileSync(join(fixture('bad'), 'truncated.png'), join(folder, 'broken.png'));
+  const out = join(dir, 'new.csv');
+  const r = pretext('embed', String(runId), folder, '--out', out, '--json');
+  expect(r.status, r.stderr).toBe(0);
+  const report = JSON.parse(r.stdout) as { set: { vectors: number; dim: number }; skipped: { path: string; reason: string }[]; out: { rows: number } };
+  expect(report.set).toMatchObject({ vectors: 2, dim: 128 });
+  expect(report.out.rows).toBe(2);
+  expect(report.skipped).toEqual([{ path: 'broken.png', reason: expect.stringMatching(/truncated/) }]);
+  const csv = readFileSync(out, 'utf8').trim().split('\n');
+  expect(csv[0]!.startsWith('path,label,e0,e1,')).toBe(true);
+  expect(csv.slice(1).map((l) => l.split(',')[0])).toEqual(['a.png', 'b.png']);
+  // The same image embeds the same in the run and in the new set.
+  const runCsv = join(dir, 'run.csv');
+  expect(pretext('export', String(runId), '--out', runCsv).status).toBe(0);
+  const runRow = readFileSync(runCsv, 'utf8').split('\n').find((l) => l.startsWith('circle/circle-01.png,'))!;
+  const a = runRow.split(',').slice(2).map(Number);
+  const b = csv[1]!.split(',').slice(2).map(Number);
+  a.forEach((x, i) => expect(b[i]!).toBeCloseTo(x, 4));
+  // Refuses to overwrite without --force.
+  const again = pretext('embed', String(runId), folder, '--out', out);
+  expect(again.status).toBe(1);
+  expect(again.stderr).toMatch(/already exists/);
 });

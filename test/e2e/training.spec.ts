@@ -1,10 +1,11 @@
+import { spawnSync } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { expect, test } from '@playwright/test';
 import { DatasetsPage } from './support/datasets-page';
 import { repoRoot, startServe, type ServeProcess } from './support/serve';
 
-/** The bundled demo: 120 images of 64×64 pixels in 3 classes. */
+/** The bundled demo: 120 images of 64×64 pixels in 3 labelled classes (circle/square/triangle sub-folders). */
 const SHAPES = join(repoRoot, 'resources', 'demo', 'shapes');
 const SHAPES_IMAGES = 120;
 
@@ -16,7 +17,24 @@ test.afterEach(async () => {
   await serve.stop();
 });
 
-test('trains a small run with a live loss curve, then exports its embeddings as CSV', async ({ page }) => {
+interface EvalReport {
+  runId: number;
+  status: string;
+  evaluations: { epoch: number; final: boolean; knn: number | null; linear: number | null; effectiveRank: number | null }[];
+}
+
+/** `pretext eval <run> --json` on the serve process's database, as a user would run it beside the window. */
+function cliEval(runId: string, dbPath: string): EvalReport {
+  const r = spawnSync(process.execPath, [join(repoRoot, 'bin', 'pretext.js'), 'eval', runId, '--json', '--db', dbPath], {
+    cwd: repoRoot,
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
+  expect(r.status, r.stderr).toBe(0);
+  return JSON.parse(r.stdout) as EvalReport;
+}
+
+test('trains a small run with a live loss curve and evaluations, then exports its embeddings as CSV', async ({ page }) => {
   test.setTimeout(180_000);
   await page.goto(serve.url);
   const datasets = new DatasetsPage(page);
@@ -34,7 +52,15 @@ test('trains a small run with a live loss curve, then exports its embeddings as 
   await expect(page.getByTestId('train-method')).toHaveValue('simclr');
   await page.getByTestId('train-epochs').fill('2');
   await page.getByTestId('train-batch-size').fill('32');
-  await page.getByTestId('train-image-size').selectOption('16');
+  // The form is generated from the method's parameters: image size is a number field, empty = Auto.
+  await expect(page.getByTestId('train-image-size')).toHaveValue('');
+  await expect(page.getByTestId('train-image-size')).toHaveAttribute('placeholder', 'Auto');
+  await page.getByTestId('train-image-size').fill('4');
+  await expect(page.locator('#err-imageSize')).toHaveText(/Enter a whole number from 8 to 256/);
+  await expect(page.getByTestId('start-run')).toBeDisabled();
+  await page.getByTestId('train-image-size').fill('16');
+  await expect(page.locator('#err-imageSize')).toHaveCount(0);
+  await expect(page.getByTestId('train-estimate')).toContainText('3 steps per epoch');
 
   // Every value the chart's point count takes, recorded in the page: two epochs of 3 steps can
   // finish between two polls of a test, but not between two redraws of the chart.
@@ -70,6 +96,38 @@ test('trains a small run with a live loss curve, then exports its embeddings as 
   await expect.poll(points).toBe(6);
   await expect(page.getByTestId('run-loss')).toHaveText(/^\d+\.\d+$/);
   await expect(row).toContainText(String(SHAPES_IMAGES));
+
+  // The evaluation panel: held-out kNN and linear-probe accuracy of the 3 classes, per epoch from the
+  // random encoder (epoch 0) to the final evaluation on every image, and the label-free diagnostics.
+  const knn = page.getByTestId('eval-knn');
+  const linear = page.getByTestId('eval-linear');
+  await expect(knn).toHaveText(/^[01]\.\d{3}$/);
+  await expect(linear).toHaveText(/^[01]\.\d{3}$/);
+  const evalChart = page.getByTestId('eval-chart');
+  await expect(evalChart).toBeVisible();
+  // Epoch 0 (the random encoder), epoch 1, and the final one after epoch 2.
+  await expect(evalChart).toHaveAttribute('data-points', '3');
+  const diagnostics = page.getByTestId('eval-diagnostics');
+  await expect(diagnostics).toBeVisible();
+  await expect(diagnostics).toContainText('Alignment');
+  await expect(diagnostics).toContainText('Uniformity');
+  await expect(diagnostics).toContainText(/Effective rank\s*\d+(\.\d)? of \d+/);
+  await expect(diagnostics).toContainText('Mean variance');
+  await expect(page.getByTestId('eval-no-labels')).toHaveCount(0);
+
+  // The CLI reads the same run from the same database: its final numbers are the page's, as rounded there.
+  const report = cliEval(runId!, serve.dbPath);
+  expect(report.runId).toBe(Number(runId));
+  expect(report.status).toBe('completed');
+  expect(report.evaluations.map((e) => e.epoch)).toEqual([0, 1, 2]);
+  const final = report.evaluations.find((e) => e.final);
+  expect(final).toBeDefined();
+  expect(final!.knn).not.toBeNull();
+  expect(final!.linear).not.toBeNull();
+  await expect(knn).toHaveText(final!.knn!.toFixed(3));
+  await expect(linear).toHaveText(final!.linear!.toFixed(3));
+  // The runs list shows them beside the loss.
+  await expect(row.getByTestId('run-row-eval')).toHaveText(`${final!.knn!.toFixed(3)} / ${final!.linear!.toFixed(3)}`);
 
   // The CSV: a header, then one row per image.
   const exportLink = page.getByTestId('export-csv');

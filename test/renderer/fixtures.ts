@@ -1,10 +1,13 @@
 import type {
   DatasetSummary,
   EngineInfo,
+  EvaluationPoint,
   ImportProgress,
   ImportReport,
   ItemRow,
+  MethodInfo,
   MetricPoint,
+  ParamSpec,
   PathCheck,
   ProjectionSummary,
   RunSummary,
@@ -56,7 +59,10 @@ export function run(over: Partial<RunSummary> = {}): RunSummary {
     method: 'simclr',
     status: 'completed',
     error: null,
-    config: { method: 'simclr', epochs: 2, batchSize: 32, imageSize: 16, seed: 1, learningRate: 0.001, temperature: 0.5, threads: 0 },
+    config: { method: 'simclr', given: { epochs: 2, batchSize: 32, imageSize: 16 }, params: { epochs: 2, batchSize: 32, imageSize: 16, seed: 1, learningRate: 0.002, temperature: 0.2, threads: 0 } },
+    params: { epochs: 2, batchSize: 32, imageSize: 16, seed: 1, learningRate: 0.002, temperature: 0.2, threads: 0 },
+    inputSpec: { modality: 'image', size: 16, channels: 3, scale: '0-1' },
+    evaluation: null,
     seed: 1,
     backend: 'wasm',
     epochs: 2,
@@ -75,7 +81,7 @@ export function run(over: Partial<RunSummary> = {}): RunSummary {
 }
 
 export function metric(step: number, over: Partial<MetricPoint> = {}): MetricPoint {
-  return { step, epoch: Math.ceil(step / 3), loss: 5 - step * 0.1, lr: 0.001, imagesPerSec: 400, elapsedSec: step * 0.1, ...over };
+  return { step, epoch: Math.ceil(step / 3), loss: 5 - step * 0.1, parts: {}, lr: 0.001, examplesPerSec: 400, elapsedSec: step * 0.1, ...over };
 }
 
 export function metrics(from: number, to: number): MetricPoint[] {
@@ -95,13 +101,59 @@ export function training(over: Partial<TrainingProgress> = {}): TrainingProgress
     totalSteps: 6,
     loss: 4.9,
     learningRate: 0.001,
-    imagesPerSec: 400,
+    examplesPerSec: 400,
     etaSec: 12,
     done: 0,
     total: 0,
     backend: 'wasm',
     message: null,
     metrics: [],
+    evaluations: [],
+    ...over,
+  };
+}
+
+export function evaluation(epoch: number, over: Partial<EvaluationPoint> = {}): EvaluationPoint {
+  return {
+    epoch,
+    step: epoch * 3,
+    final: false,
+    items: 120,
+    knn: 0.4 + epoch * 0.1,
+    linear: 0.35 + epoch * 0.1,
+    alignment: 0.8,
+    uniformity: -2.1,
+    effectiveRank: 23.4,
+    meanVariance: 0.0061,
+    collapse: null,
+    seconds: 0.2,
+    ...over,
+  };
+}
+
+/** A parameter with the fields every spec has. */
+export function param(name: string, over: Partial<ParamSpec> = {}): ParamSpec {
+  return { name, label: name, type: 'number', default: 1, help: `The ${name}.`, scope: 'method', ...over };
+}
+
+/** A small hand-written method (the core's real catalogue is in core-catalogue.mjs). */
+export function method(over: Partial<MethodInfo> = {}): MethodInfo {
+  return {
+    id: 'toy',
+    name: 'Toy',
+    family: 'contrastive',
+    description: 'A method for tests.',
+    modalities: ['image'],
+    trains: true,
+    params: [
+      param('epochs', { label: 'Epochs', type: 'integer', default: 20, min: 1, max: 10_000, unit: 'epochs', scope: 'training' }),
+      param('batchSize', { label: 'Batch size', type: 'integer', default: 256, min: 2, max: 4096, unit: 'examples', scope: 'training' }),
+      param('imageSize', { label: 'Image size', type: 'integer', default: 0, min: 8, max: 256, auto: { value: 0, label: 'Auto' }, unit: 'px', scope: 'data' }),
+      param('temperature', { label: 'Temperature', default: 0.2, min: 0.01, max: 10 }),
+      param('learningRate', { label: 'Learning rate', default: 1e-3, min: 1e-7, max: 10, scope: 'training' }),
+      param('headBatchNorm', { label: 'Batch norm in the head', type: 'boolean', default: true, advanced: true }),
+      param('schedule', { label: 'Schedule', type: 'choice', default: 'cosine', choices: ['cosine', 'constant'], advanced: true }),
+    ],
     ...over,
   };
 }

@@ -86,7 +86,7 @@ describe('an aborted download', () => {
     const images = join(dir, 'images');
     await makeImages(images);
     const report = await core.handlers['datasets.import']({ path: images });
-    const run = await core.handlers['runs.start']({ datasetId: report.datasetId, settings: { epochs: 1, batchSize: 8, imageSize: 8, threads: 1 } });
+    const run = await core.handlers['runs.start']({ datasetId: report.datasetId, settings: { params: { epochs: 1, batchSize: 8, imageSize: 8, threads: 1 } } });
     await core.trainingDone(run.id);
     expect((await core.handlers['runs.get']({ runId: run.id })).status).toBe('completed');
 

@@ -7,7 +7,7 @@ export type EmbedWorkerMessage =
   | { type: 'result'; id: number; vector: Float32Array }
   | { type: 'error'; id: number; undecodable: boolean; message: string };
 
-/** Anything that turns a file into a run's embedding: the worker client below, or an ImageEmbedder inline. */
+/** Anything that turns a file into a run's embedding: the worker client below, or an RunEmbedder inline. */
 export interface FileEmbedder {
   embed(setup: EmbedSetup, bytes: Uint8Array, format: FileFormat): Promise<Float32Array>;
   close(): Promise<void>;

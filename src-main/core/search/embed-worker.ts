@@ -6,12 +6,12 @@
 import { parentPort } from 'node:worker_threads';
 import { initBackend } from '../engine/backend';
 import type { EmbedWorkerMessage, EmbedWorkerRequest } from '../jobs/embed-job';
-import { ImageEmbedder, UndecodableFileError } from './embedder';
+import { RunEmbedder, UndecodableFileError } from './embedder';
 
 const port = parentPort!;
 let backend: Promise<unknown> | null = null;
 // One thread: a single image's forward pass gains nothing from more, and the other core stays free.
-const embedder = new ImageEmbedder(() => (backend ??= initBackend(undefined, { threads: 1 })));
+const embedder = new RunEmbedder(() => (backend ??= initBackend(undefined, { threads: 1 })));
 
 port.on('message', (request: EmbedWorkerRequest) => {
   void (async () => {

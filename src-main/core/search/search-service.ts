@@ -18,8 +18,8 @@ import { getMethod } from '../ssl/methods';
 import type { ItemsRepository } from '../storage/repositories/items';
 import type { RunsRepository } from '../storage/repositories/runs';
 import type { VectorsRepository } from '../storage/repositories/vectors';
-import { resolveTrainConfig, type TrainConfig } from '../training/config';
-import { chooseChannels, chooseImageSize } from '../training/image-data';
+import { runConfigOf, runParamsOf } from '../training/params';
+import { dataFor } from '../data';
 import { UndecodableFileError, type EmbedSetup } from './embedder';
 import { exactSearch, normalised, normaliseRows } from './exact';
 import { DEFAULT_HNSW_PARAMS, HnswIndex, type HnswParams } from './hnsw';
@@ -274,20 +274,27 @@ export class SearchService {
     return step.value;
   }
 
-  /** How to rebuild the run's encoder: its config, the image size and channels it trained on, its latest checkpoint. */
+  /**
+   * How to rebuild the run's encoder: its method, parameters and input spec as stored with the run,
+   * and its latest checkpoint. A run of Pretext 0.1 stored no input spec; it is worked out from the
+   * dataset once (as that version's loop did) and then stored, so it never changes again.
+   */
   private embedSetup(runId: number, stamp: string): EmbedSetup {
     const run = this.options.runs.get(runId)!;
     const checkpoint = this.options.runs.latestCheckpoint(runId);
     if (!checkpoint) throw new ApiError('bad_request', `Run #${runId} has no checkpoint to embed new files with`);
     let cached = this.setups.get(runId);
     if (!cached || cached.stamp !== stamp) {
-      const config: TrainConfig = resolveTrainConfig(run.config as Partial<TrainConfig>);
-      // Size 0 means the run chose it from its images, as the training loop did; so do we.
-      const images = this.options.items.forTraining(run.datasetId, 'image');
-      if (images.length === 0 && config.imageSize === 0) {
-        throw new ApiError('bad_request', `The dataset of run #${runId} has no images left to tell the image size it trained on`);
+      const config = runConfigOf(run.config);
+      const params = runParamsOf(config);
+      let spec = config.inputSpec;
+      if (!spec) {
+        const images = this.options.items.forTraining(run.datasetId, 'image');
+        if (images.length === 0) throw new ApiError('bad_request', `The dataset of run #${runId} has no images left to tell the image size it trained on`);
+        spec = dataFor('image').resolveSpec(images, params);
+        this.options.runs.setConfig(runId, { ...config, params, inputSpec: spec });
       }
-      cached = { stamp, setup: { config, size: config.imageSize > 0 ? config.imageSize : chooseImageSize(images), channels: chooseChannels(images) } };
+      cached = { stamp, setup: { method: config.method, params, seed: typeof params.seed === 'number' ? params.seed : run.seed, spec } };
       this.setups.set(runId, cached);
     }
     return { ...cached.setup, key: `${runId}:${checkpoint.id}`, checkpointPath: this.options.layout.resolveStored(checkpoint.path) };

@@ -6,6 +6,7 @@
  * leaves half a checkpoint.
  */
 import { closeSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
+import type { InputSpec } from '../../contract';
 import { tf } from '../engine/backend';
 
 const MAGIC = 'PRTXCKP1';
@@ -16,6 +17,10 @@ export interface CheckpointMeta {
   step: number;
   optimizerStep: number;
   rngState: number[];
+  /** The input the encoder was built for (absent in checkpoints of Pretext 0.1). */
+  inputSpec?: InputSpec;
+  /** The method's non-tensor state (TrainableMethod.extraState). */
+  extra?: unknown;
 }
 
 interface Header extends CheckpointMeta {

@@ -1,79 +1,127 @@
+import type { InputSpec, ParamSpec, ParamValues } from '../../contract';
 import type { EngineBackendName } from '../engine/backend';
 
 /**
- * Everything a training run depends on, in one flat object (stored with the run, so a run can be
- * resumed or repeated exactly). Each field: unit, then default.
+ * The training loop's own parameters (every method that trains shares them). A method adds its
+ * own, a modality's data adds its own (image size); see ssl/methods and data/. Each: unit, default.
  */
-export interface TrainConfig {
-  /** Self-supervised method id from the registry. Default 'simclr'. */
+export const TRAINING_PARAMS: readonly ParamSpec[] = [
+  { name: 'epochs', label: 'Epochs', type: 'integer', default: 20, min: 1, max: 10_000, unit: 'epochs', help: 'Passes over the dataset.', scope: 'training' },
+  {
+    name: 'batchSize',
+    label: 'Batch size',
+    type: 'integer',
+    default: 256,
+    min: 2,
+    max: 4096,
+    unit: 'examples',
+    help: 'Examples per optimiser step (capped at the dataset size).',
+    scope: 'training',
+  },
+  {
+    name: 'minutes',
+    label: 'Time budget',
+    type: 'number',
+    default: 0,
+    min: 0.1,
+    max: 10_000,
+    auto: { value: 0, label: 'Off' },
+    unit: 'minutes',
+    help: 'Train for about this long instead of a number of epochs: the epochs are fixed from the speed of the first steps.',
+    scope: 'training',
+  },
+  { name: 'learningRate', label: 'Learning rate', type: 'number', default: 1e-3, min: 1e-7, max: 10, help: 'Peak learning rate of AdamW, after warm-up; cosine decay to zero.', scope: 'training' },
+  { name: 'seed', label: 'Seed', type: 'integer', default: 1, min: 0, max: 2 ** 31 - 1, help: 'Weights, shuffling, augmentations and the held-out split follow it.', scope: 'training' },
+  { name: 'warmupEpochs', label: 'Warm-up', type: 'number', default: 1, min: 0, max: 1000, unit: 'epochs', help: 'Linear learning-rate warm-up (fractions allowed).', scope: 'training', advanced: true },
+  { name: 'weightDecay', label: 'Weight decay', type: 'number', default: 1e-4, min: 0, max: 1, help: 'Decoupled (AdamW) weight decay; not applied to biases and batch-norm parameters.', scope: 'training', advanced: true },
+  {
+    name: 'evalFraction',
+    label: 'Held-out share',
+    type: 'number',
+    default: 0.2,
+    min: 0.05,
+    max: 0.5,
+    auto: { value: 0, label: 'No evaluation' },
+    help: 'Share of labelled items held out to measure kNN and linear-probe accuracy (labels are never used to train).',
+    scope: 'training',
+    advanced: true,
+  },
+  {
+    name: 'evalItems',
+    label: 'Items evaluated per epoch',
+    type: 'integer',
+    default: 5000,
+    min: 100,
+    max: 1_000_000,
+    help: 'After each epoch the evaluation uses a seeded sample this large; the final one uses every item.',
+    scope: 'training',
+    advanced: true,
+  },
+  { name: 'threads', label: 'Threads', type: 'integer', default: 0, min: 1, max: 64, auto: { value: 0, label: 'All cores' }, help: 'Threads of the WebAssembly backend.', scope: 'training', advanced: true },
+];
+
+/**
+ * A run's configuration as stored with it. `given` holds what the user chose; `params` every value
+ * resolved once training started (method defaults may depend on the data's shape, never its labels);
+ * `inputSpec` the input the encoder was built for, used for every later embedding of the run.
+ */
+export interface RunConfig {
   method: string;
-  /** Passes over the dataset. Default 20. */
-  epochs: number;
-  /** Examples per optimiser step (each gives two views for contrastive methods). Default 256, capped at the dataset size. */
-  batchSize: number;
-  /** Side in pixels that images are resized to; 0 = chosen from the images (their median side, 16..64). */
-  imageSize: number;
-  /** Seed for weight init, shuffling and augmentations. Default 1. */
-  seed: number;
-  /** Peak learning rate of Adam(W), after warm-up. Default 1e-3. */
-  learningRate: number;
-  /** Linear warm-up, in epochs (fractions allowed). Default 1. */
-  warmupEpochs: number;
-  /** Decoupled weight decay (AdamW). Default 1e-6. */
-  weightDecay: number;
-  /** NT-Xent temperature τ. Default 0.5. */
-  temperature: number;
-  /** Output size of the projection head. Default 64. */
-  projectionDim: number;
-  /** Compute backend; undefined = the fastest available. */
   backend?: EngineBackendName;
-  /** Threads for the wasm backend; 0 = all cores. Default 0. */
-  threads: number;
+  given: ParamValues;
+  params?: ParamValues;
+  inputSpec?: InputSpec;
 }
 
-export const DEFAULT_TRAIN_CONFIG: TrainConfig = {
-  method: 'simclr',
-  epochs: 20,
-  batchSize: 256,
-  imageSize: 0,
-  seed: 1,
-  learningRate: 1e-3,
-  warmupEpochs: 1,
-  weightDecay: 1e-6,
-  temperature: 0.5,
-  projectionDim: 64,
-  threads: 0,
-};
+/** The loop's view of resolved params. */
+export interface LoopParams {
+  epochs: number;
+  batchSize: number;
+  learningRate: number;
+  seed: number;
+  warmupEpochs: number;
+  weightDecay: number;
+  evalFraction: number;
+  evalItems: number;
+  threads: number;
+  minutes: number;
+}
 
-/** Fills defaults and checks every field, naming the field and the value when one is off. */
-export function resolveTrainConfig(input: Partial<TrainConfig>): TrainConfig {
-  const config: TrainConfig = { ...DEFAULT_TRAIN_CONFIG };
-  for (const [key, value] of Object.entries(input)) {
-    if (value !== undefined && key in DEFAULT_TRAIN_CONFIG) (config as unknown as Record<string, unknown>)[key] = value;
+export function loopParams(params: ParamValues): LoopParams {
+  const n = (name: keyof LoopParams, fallback: number): number => (typeof params[name] === 'number' ? (params[name] as number) : fallback);
+  return {
+    epochs: n('epochs', 1),
+    batchSize: n('batchSize', 256),
+    learningRate: n('learningRate', 1e-3),
+    seed: n('seed', 1),
+    warmupEpochs: n('warmupEpochs', 0),
+    weightDecay: n('weightDecay', 0),
+    evalFraction: n('evalFraction', 0),
+    evalItems: n('evalItems', 5000),
+    threads: n('threads', 0),
+    minutes: n('minutes', 0),
+  };
+}
+
+/** Keys of the flat TrainConfig stored by Pretext 0.1 (before parameters were declared per method). */
+const LEGACY_KEYS = ['epochs', 'batchSize', 'imageSize', 'seed', 'learningRate', 'warmupEpochs', 'weightDecay', 'temperature', 'projectionDim', 'threads'];
+
+/**
+ * A stored run config in today's shape. Runs of Pretext 0.1 stored one flat object; their values
+ * become `given`, and `legacy` (the method's values for settings that did not exist then, so that
+ * the same network is rebuilt) fills the rest.
+ */
+export function readRunConfig(stored: Record<string, unknown>, legacy: (method: string) => ParamValues = () => ({})): RunConfig {
+  if (stored.given && typeof stored.given === 'object') return stored as unknown as RunConfig;
+  const method = typeof stored.method === 'string' ? stored.method : 'simclr';
+  const given: ParamValues = { ...legacy(method) };
+  for (const key of LEGACY_KEYS) {
+    const value = stored[key];
+    if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'string') given[key] = value;
   }
-  if (input.backend !== undefined) config.backend = input.backend;
-  const int = (name: keyof TrainConfig, min: number, max: number): void => {
-    const v = config[name] as number;
-    if (!Number.isInteger(v) || v < min || v > max) throw new RangeError(`${name} must be an integer in ${min}..${max}, got ${String(v)}`);
-  };
-  const real = (name: keyof TrainConfig, min: number, max: number): void => {
-    const v = config[name] as number;
-    if (typeof v !== 'number' || !Number.isFinite(v) || v < min || v > max) {
-      throw new RangeError(`${name} must be a number in ${min}..${max}, got ${String(v)}`);
-    }
-  };
-  int('epochs', 1, 10_000);
-  int('batchSize', 2, 4096);
-  int('imageSize', 0, 256);
-  if (config.imageSize !== 0 && config.imageSize < 8) throw new RangeError(`imageSize must be 0 (auto) or at least 8, got ${config.imageSize}`);
-  int('seed', 0, 2 ** 31 - 1);
-  real('learningRate', 1e-7, 10);
-  real('warmupEpochs', 0, 1000);
-  real('weightDecay', 0, 1);
-  real('temperature', 0.01, 10);
-  int('projectionDim', 2, 4096);
-  int('threads', 0, 64);
-  return config;
+  // 0.1 evaluated nothing, and had no weight-decay exclusions: keep its runs as they were.
+  given.evalFraction = 0;
+  return { method, ...(typeof stored.backend === 'string' ? { backend: stored.backend as EngineBackendName } : {}), given };
 }
 
 /** Learning rate at a step: linear warm-up to the peak, then cosine decay to zero (SimCLR, §B.1). */

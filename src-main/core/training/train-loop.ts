@@ -1,24 +1,29 @@
 /**
  * The training loop: straight-line code over one flat config (nanoGPT's train.py style). Methods
- * plug in through the registry; adding one never edits this file.
+ * and modalities plug in through their registries; adding one never edits this file.
  *
- *   prepare data → build method → (restore checkpoint) → for each epoch: shuffle, for each batch:
- *   make views, one optimiser step, log → checkpoint → extract embeddings → store vectors
+ *   resolve input spec and params → load data → build method → (restore checkpoint) → evaluate the
+ *   random encoder → for each epoch: shuffle, for each batch: one method step, log → checkpoint,
+ *   evaluate → extract embeddings → store vectors → final evaluation
  */
 import { mkdirSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
-import type { StorageLayout } from '../paths';
-import type { MetricPoint, TrainingPhase, TrainingProgress } from '../../contract';
+import type { EvaluationPoint, MetricPoint, Modality, TrainingPhase, TrainingProgress } from '../../contract';
+import { dataFor } from '../data';
+import { inputSize, type LoadedData, type ModalityData } from '../data/types';
 import { initBackend, tf, type BackendInfo, type EngineBackendName } from '../engine/backend';
-import { getMethod } from '../ssl/methods';
+import type { StorageLayout } from '../paths';
+import { getMethod, type TrainableMethod } from '../ssl/methods';
 import { Rng } from '../ssl/random';
-import { defaultImageViews, ImageViewSampler } from '../ssl/views/image';
 import type { Db } from '../storage/db';
+import { DatasetsRepository } from '../storage/repositories/datasets';
+import { ItemsRepository } from '../storage/repositories/items';
 import { RunsRepository } from '../storage/repositories/runs';
 import { VERSION } from '../version';
 import { loadCheckpoint, saveCheckpoint } from './checkpoint';
-import { learningRateAt, resolveTrainConfig, type TrainConfig } from './config';
-import { loadImageDataset, sourceImage } from './image-data';
+import { learningRateAt, loopParams } from './config';
+import { Evaluator } from './evaluate';
+import { embedInputs, embedItems } from './extract';
+import { resolveRunParams, runConfigOf } from './params';
 
 export interface TrainHooks {
   signal?: AbortSignal;
@@ -28,13 +33,12 @@ export interface TrainHooks {
 export interface TrainOptions {
   /** Continue from the run's last checkpoint instead of starting fresh. */
   resume: boolean;
-  /** Where the database keeps checkpoints and the image cache. */
+  /** Where the database keeps checkpoints and the decoded-data cache. */
   layout: StorageLayout;
 }
 
 /** Checkpoints kept per run (older ones are deleted as new ones are written). */
 const KEEP_CHECKPOINTS = 3;
-const EXTRACT_BATCH = 512;
 const PROGRESS_INTERVAL_MS = 100;
 
 export class TrainingCancelled extends Error {
@@ -44,11 +48,19 @@ export class TrainingCancelled extends Error {
   }
 }
 
+/** The modality a method trains on in this dataset: the first of its modalities that the dataset has. */
+function modalityFor(methodModalities: readonly Modality[], counts: Record<Modality, number>, datasetName: string): Modality {
+  const found = methodModalities.find((m) => counts[m] > 0);
+  if (!found) throw new Error(`"${datasetName}" has no ${methodModalities.join(' or ')} items to train on`);
+  return found;
+}
+
 export async function trainRun(db: Db, runId: number, options: TrainOptions, hooks: TrainHooks = {}): Promise<void> {
   const runs = new RunsRepository(db);
   const run = runs.get(runId);
   if (!run) throw new Error(`No run ${runId}`);
-  const config: TrainConfig = resolveTrainConfig(run.config as Partial<TrainConfig>);
+  const stored = runConfigOf(run.config);
+  const definition = getMethod(stored.method);
   const { layout } = options;
   const checkpointDir = layout.checkpointDir(runId);
   mkdirSync(checkpointDir, { recursive: true });
@@ -56,32 +68,36 @@ export async function trainRun(db: Db, runId: number, options: TrainOptions, hoo
   // Progress reporting, throttled to ~10 Hz; metric points are queued so none is ever dropped.
   let phase: TrainingPhase = 'starting';
   let backend: BackendInfo | null = null;
+  let epochs = 0;
   const pendingMetrics: MetricPoint[] = [];
-  const state = { epoch: 0, step: 0, totalSteps: 0, loss: null as number | null, lr: null as number | null, ips: null as number | null, eta: null as number | null, done: 0, total: 0, message: null as string | null };
+  const pendingEvaluations: EvaluationPoint[] = [];
+  const state = { epoch: 0, step: 0, totalSteps: 0, loss: null as number | null, lr: null as number | null, eps: null as number | null, eta: null as number | null, done: 0, total: 0, message: null as string | null };
   let lastEmit = 0;
   const emit = (force = false): void => {
     const now = performance.now();
     if (!force && now - lastEmit < PROGRESS_INTERVAL_MS) return;
     lastEmit = now;
     const metrics = pendingMetrics.splice(0);
+    const evaluations = pendingEvaluations.splice(0);
     runs.addMetrics(runId, metrics);
     hooks.onProgress?.({
       runId,
       datasetId: run.datasetId,
       phase,
       epoch: state.epoch,
-      epochs: config.epochs,
+      epochs,
       step: state.step,
       totalSteps: state.totalSteps,
       loss: state.loss,
       learningRate: state.lr,
-      imagesPerSec: state.ips,
+      examplesPerSec: state.eps,
       etaSec: state.eta,
       done: state.done,
       total: state.total,
       backend: backend?.name ?? null,
       message: state.message,
       metrics,
+      evaluations,
     });
   };
   const yieldToEvents = (): Promise<void> => new Promise((r) => setImmediate(r));
@@ -91,14 +107,26 @@ export async function trainRun(db: Db, runId: number, options: TrainOptions, hoo
 
   try {
     emit(true);
-    backend = await initBackend(config.backend as EngineBackendName | undefined, { threads: config.threads > 0 ? config.threads : undefined });
+    const staticLoop = loopParams(resolveRunParams(definition, stored.given, null));
+    backend = await initBackend(stored.backend as EngineBackendName | undefined, { threads: staticLoop.threads > 0 ? staticLoop.threads : undefined });
     runs.markStarted(runId, backend.name, { pretext: VERSION, tfjs: tf.version.tfjs, node: process.versions.node });
 
+    // The input spec and every parameter, resolved once and stored with the run: a resume, and every
+    // later embedding of the run, uses these, never the dataset's state at that time.
+    const dataset = new DatasetsRepository(db).summary(run.datasetId);
+    if (!dataset) throw new Error(`The dataset of run #${runId} no longer exists`);
+    const modality = stored.inputSpec?.modality ?? modalityFor(definition.modalities, dataset.counts, dataset.name);
+    const module: ModalityData = dataFor(modality);
+    const spec = stored.inputSpec ?? module.resolveSpec(new ItemsRepository(db).forTraining(run.datasetId, modality), stored.given);
+    const params = stored.params ?? resolveRunParams(definition, stored.given, spec);
+    runs.setConfig(runId, { ...stored, params, inputSpec: spec });
+    const loop = loopParams(params);
+    epochs = definition.trains ? loop.epochs : 0;
+
     phase = 'preparing';
-    state.message = 'Decoding images';
+    state.message = `Decoding ${modality === 'audio' ? 'audio' : `${modality}s`}`;
     emit(true);
-    const data = await loadImageDataset(db, run.datasetId, {
-      size: config.imageSize,
+    const data: LoadedData = await module.load(db, run.datasetId, spec, {
       cacheDir: layout.cacheDir,
       signal: hooks.signal,
       onProgress: (done, total) => {
@@ -108,25 +136,53 @@ export async function trainRun(db: Db, runId: number, options: TrainOptions, hoo
       },
     });
     const n = data.itemIds.length;
-    if (n < 2) throw new Error(`Training needs at least 2 images; this dataset has ${n}`);
-    if (data.failures.length > 0) state.message = `${data.failures.length} image(s) could not be read and were left out, e.g. ${data.failures[0]!.path}: ${data.failures[0]!.reason}`;
-    else state.message = null;
+    if (n < 2) throw new Error(`Training needs at least 2 ${modality} items; this dataset has ${n}`);
+    state.message =
+      data.failures.length > 0
+        ? `${data.failures.length} item(s) could not be read and were left out, e.g. ${data.failures[0]!.path}: ${data.failures[0]!.reason}`
+        : null;
 
-    const method = getMethod(config.method).create({ inputShape: [data.size, data.size, data.channels], config });
+    const method: TrainableMethod = definition.create({ spec, params, seed: loop.seed });
     try {
       runs.setEmbeddingDim(runId, method.embeddingDim);
-      const batchSize = Math.min(config.batchSize, n);
-      const stepsPerEpoch = Math.floor(n / batchSize);
-      state.totalSteps = stepsPerEpoch * config.epochs;
-      const warmupSteps = Math.round(config.warmupEpochs * stepsPerEpoch);
-      const rng = new Rng(config.seed);
+      const batchSize = Math.min(loop.batchSize, n);
+      const stepsPerEpoch = method.trains ? Math.floor(n / batchSize) : 0;
+      state.totalSteps = stepsPerEpoch * epochs;
+      const warmupSteps = Math.round(loop.warmupEpochs * stepsPerEpoch);
+      const rng = new Rng(loop.seed);
+      const perExample = inputSize(module, spec);
+      const evaluator = new Evaluator({
+        labels: data.labels,
+        fraction: loop.evalFraction,
+        sampleSize: loop.evalItems,
+        seed: loop.seed,
+        dim: method.embeddingDim,
+        embed: async (indices, out) => out.set(await embedItems(method, module, data, indices, { check: checkCancel })),
+        embedPairs: async (indices, out1, out2) => {
+          const first = new Float32Array(indices.length * perExample);
+          const second = new Float32Array(indices.length * perExample);
+          // Its own generator: evaluating never changes the training's random stream.
+          module.viewPair(data, indices, first, second, new Rng(loop.seed + 7919));
+          await embedInputs(method, module.inputShape(spec), first, indices.length, out1, { check: checkCancel });
+          await embedInputs(method, module.inputShape(spec), second, indices.length, out2, { check: checkCancel });
+        },
+      });
+      const evaluate = async (epoch: number, final: boolean, vectors?: Float32Array): Promise<void> => {
+        const result = await evaluator.run({ epoch, step: state.step, final, vectors });
+        if (!result) return;
+        runs.addEvaluation(runId, result);
+        pendingEvaluations.push(result);
+        if (result.collapse) state.message = result.collapse;
+        emit(true);
+      };
+
       let startEpoch = 1;
       let elapsedBase = 0;
-
       const checkpoint = options.resume ? runs.latestCheckpoint(runId) : undefined;
       if (checkpoint) {
         const meta = loadCheckpoint(layout.resolveStored(checkpoint.path), method.stateVariables());
         method.optimizerStep = meta.optimizerStep;
+        if (meta.extra !== undefined) method.restoreExtraState?.(meta.extra);
         rng.setState(meta.rngState);
         startEpoch = meta.epoch + 1;
         state.step = meta.step;
@@ -134,66 +190,116 @@ export async function trainRun(db: Db, runId: number, options: TrainOptions, hoo
         runs.rewindTo(runId, meta.epoch, meta.step);
         state.message = `Resumed from the checkpoint of epoch ${meta.epoch}`;
       } else {
-        runs.rewindTo(runId, 0, 0);
+        runs.rewindTo(runId, -1, 0);
+        await method.prepare?.(data);
+        // The random encoder, before any step: the reference every epoch is compared with.
+        if (method.trains) {
+          phase = 'evaluating';
+          await evaluate(0, false);
+        }
       }
+      const saveEpochCheckpoint = (epoch: number): void => {
+        const file = `${checkpointDir}/epoch-${String(epoch).padStart(4, '0')}.ckpt`;
+        const bytes = saveCheckpoint(
+          file,
+          { runId, epoch, step: state.step, optimizerStep: method.optimizerStep, rngState: rng.getState(), inputSpec: spec, extra: method.extraState?.() },
+          method.stateVariables(),
+        );
+        runs.addCheckpoint(runId, epoch, state.step, layout.toStored(file), bytes);
+        pruneCheckpoints(runs, runId, layout);
+      };
 
-      // Buffers reused by every step: views for the whole batch, and the epoch's order.
-      const perImage = data.size * data.size * data.channels;
-      const sampler = new ImageViewSampler(defaultImageViews(data.size), data.channels);
-      const views = Array.from({ length: method.viewsPerExample }, () => new Float32Array(batchSize * perImage));
       const order = new Int32Array(n);
-
-      phase = 'training';
+      const batch = new Int32Array(batchSize);
       const trainStarted = performance.now();
       let recentSeconds = 0;
-      for (let epoch = startEpoch; epoch <= config.epochs; epoch++) {
+      // A time budget sets the number of epochs from the speed of the first steps (the first two,
+      // which warm the engine up, left out), and corrects it after every epoch from the time the
+      // epochs really took, evaluations included: the learning-rate schedule then runs its whole
+      // course (warm-up and cosine) within the budget, whatever the machine's load.
+      const budgeted = loop.minutes > 0 && method.trains;
+      const budgetSeconds = loop.minutes * 60;
+      const budgetStart = performance.now() - (startEpoch > 1 ? (runs.get(runId)?.trainSeconds ?? 0) * 1000 : 0);
+      let budgetFirstFixed = !budgeted || startEpoch > 1;
+      let warmStepsAt = 0;
+      const setEpochs = (planned: number, speed: number): void => {
+        const next = Math.max(state.epoch, Math.min(10_000, planned));
+        if (next === epochs && budgetFirstFixed) return;
+        epochs = next;
+        state.totalSteps = stepsPerEpoch * epochs;
+        params.epochs = epochs;
+        runs.setConfig(runId, { ...stored, params, inputSpec: spec });
+        state.message = `Time budget of ${loop.minutes} min: ${epochs} epoch${epochs === 1 ? '' : 's'} at ${speed.toFixed(0)} examples/s`;
+      };
+      const evaluationSeconds = (): number => runs.evaluations(runId).at(-1)?.seconds ?? 0;
+      /** Seconds still needed after training: extracting every item (≈4× training speed) and the final evaluation. */
+      const tailSeconds = (perStep: number): number => n / Math.max(1, (batchSize / perStep) * 4) + evaluationSeconds();
+      for (let epoch = startEpoch; epoch <= epochs; epoch++) {
+        phase = 'training';
         state.epoch = epoch;
         for (let i = 0; i < n; i++) order[i] = i;
         rng.shuffle(order);
         for (let s = 0; s < stepsPerEpoch; s++) {
           checkCancel();
           const t0 = performance.now();
-          for (let b = 0; b < batchSize; b++) {
-            const src = sourceImage(data, order[s * batchSize + b]!);
-            for (const view of views) sampler.sample(src, view, b * perImage, rng);
+          batch.set(order.subarray(s * batchSize, (s + 1) * batchSize));
+          const lr = learningRateAt(state.step + 1, state.totalSteps, warmupSteps, loop.learningRate);
+          const losses = method.trainStep(data, batch, { step: state.step + 1, totalSteps: state.totalSteps, epoch, epochs, learningRate: lr, rng });
+          for (const [name, value] of Object.entries(losses)) {
+            if (!Number.isFinite(value)) {
+              throw new Error(`The ${name === 'total' ? 'loss' : `${name} loss`} became ${value} at step ${state.step + 1}; try a lower learning rate (now ${loop.learningRate})`);
+            }
           }
-          const tensors = views.map((v) => tf.tensor4d(v, [batchSize, data.size, data.size, data.channels]));
-          const lr = learningRateAt(state.step + 1, state.totalSteps, warmupSteps, config.learningRate);
-          let loss: number;
-          try {
-            loss = method.trainStep(tensors, lr);
-          } finally {
-            tf.dispose(tensors);
-          }
-          if (!Number.isFinite(loss)) {
-            throw new Error(`The loss became ${loss} at step ${state.step + 1}; try a lower learning rate (now ${config.learningRate})`);
-          }
+          const { total, ...parts } = losses;
           const seconds = (performance.now() - t0) / 1000;
           state.step++;
           recentSeconds = recentSeconds === 0 ? seconds : 0.9 * recentSeconds + 0.1 * seconds;
-          state.loss = loss;
+          state.loss = total;
           state.lr = lr;
-          state.ips = batchSize / recentSeconds;
-          state.eta = (state.totalSteps - state.step) * recentSeconds + n / Math.max(1, state.ips * 4);
+          state.eps = batchSize / recentSeconds;
+          state.eta = (state.totalSteps - state.step) * recentSeconds + n / Math.max(1, state.eps * 4);
           pendingMetrics.push({
             step: state.step,
             epoch,
-            loss,
+            loss: total,
+            parts,
             lr,
-            imagesPerSec: batchSize / seconds,
+            examplesPerSec: batchSize / seconds,
             elapsedSec: elapsedBase + (performance.now() - trainStarted) / 1000,
           });
+          if (!budgetFirstFixed) {
+            if (state.step === 2) warmStepsAt = performance.now();
+            const measured = state.step - 2;
+            if (measured >= Math.min(6, stepsPerEpoch - 2) && measured > 0) {
+              const perStep = (performance.now() - warmStepsAt) / 1000 / measured;
+              const perEpoch = stepsPerEpoch * perStep + evaluationSeconds();
+              const left = budgetSeconds - (performance.now() - budgetStart) / 1000 - tailSeconds(perStep);
+              setEpochs(Math.floor((left + (s + 1) * perStep) / perEpoch), batchSize / perStep);
+              budgetFirstFixed = true;
+            }
+          }
           emit();
           await yieldToEvents();
         }
-        // End of epoch: a checkpoint to resume from.
-        const file = join(checkpointDir, `epoch-${String(epoch).padStart(4, '0')}.ckpt`);
-        const bytes = saveCheckpoint(file, { runId, epoch, step: state.step, optimizerStep: method.optimizerStep, rngState: rng.getState() }, method.stateVariables());
-        runs.addCheckpoint(runId, epoch, state.step, layout.toStored(file), bytes);
-        pruneCheckpoints(runs, runId, layout);
+        // End of epoch: a checkpoint to resume from, then the held-out evaluation (the last epoch's
+        // is the final one, on every item's embedding, after extraction).
+        saveEpochCheckpoint(epoch);
         emit(true);
         runs.updateProgress(runId, epoch, state.step, elapsedBase + (performance.now() - trainStarted) / 1000);
+        if (budgeted && epoch < epochs) {
+          // Correct the plan from what the epochs really took.
+          const elapsed = (performance.now() - budgetStart) / 1000;
+          const perEpoch = (elapsed + evaluationSeconds()) / epoch;
+          const perStep = perEpoch / Math.max(1, stepsPerEpoch);
+          setEpochs(epoch + Math.max(0, Math.floor((budgetSeconds - elapsed - tailSeconds(perStep)) / perEpoch)), batchSize / perStep);
+        }
+        if (epoch < epochs) {
+          phase = 'evaluating';
+          await evaluate(epoch, false);
+        }
       }
+      // A baseline has nothing to train, but its state (a PCA basis) is what search by file needs.
+      if (!method.trains) saveEpochCheckpoint(0);
 
       phase = 'extracting';
       state.message = null;
@@ -202,23 +308,20 @@ export async function trainRun(db: Db, runId: number, options: TrainOptions, hoo
       state.total = n;
       emit(true);
       runs.clearVectors(runId);
-      const batch = new Float32Array(EXTRACT_BATCH * perImage);
-      for (let start = 0; start < n; start += EXTRACT_BATCH) {
-        checkCancel();
-        const count = Math.min(EXTRACT_BATCH, n - start);
-        for (let i = 0; i < count; i++) sampler.centre(sourceImage(data, start + i), batch, i * perImage);
-        const embeddings = tf.tidy(() => method.embed(tf.tensor4d(batch.subarray(0, count * perImage), [count, data.size, data.size, data.channels])));
-        const values = (await embeddings.data()) as Float32Array;
-        embeddings.dispose();
-        const dim = method.embeddingDim;
-        runs.addVectors(
-          runId,
-          Array.from({ length: count }, (_, i) => ({ itemId: data.itemIds[start + i]!, vector: values.slice(i * dim, (i + 1) * dim) })),
-        );
-        state.done = start + count;
-        emit();
-        await yieldToEvents();
-      }
+      const dim = method.embeddingDim;
+      const all = await embedItems(method, module, data, null, {
+        check: checkCancel,
+        onBatch: (start, count, values) => {
+          runs.addVectors(
+            runId,
+            Array.from({ length: count }, (_, i) => ({ itemId: data.itemIds[start + i]!, vector: values.slice(i * dim, (i + 1) * dim) })),
+          );
+          state.done = start + count;
+          emit();
+        },
+      });
+      phase = 'evaluating';
+      await evaluate(epochs, true, all);
       // The status is stored before the final event, so a client that re-reads the run on it sees the outcome.
       runs.finish(runId, 'completed');
       phase = 'completed';

@@ -1,7 +1,8 @@
 /**
  * The loss curve's data: steps, raw loss, a smoothed line and the epoch of each point, in typed
  * arrays grown in place (doubling), so that appending a few points per progress event stays cheap at
- * 100,000 points and the chart receives views, never copies. Pure, tested in test/renderer.
+ * 100,000 points and the chart receives views, never copies. Methods whose loss has named parts
+ * (`MetricPoint.parts`) get a raw and a smoothed column per part as well. Pure, tested in test/renderer.
  */
 import type { MetricPoint } from '../../../src-main/contract';
 
@@ -40,18 +41,37 @@ export type CurveColumns = [steps: Float64Array, loss: Float64Array, smooth: Flo
 
 export type AppendResult = 'none' | 'appended' | 'rewound';
 
+/** One named part of the loss: views of its raw and smoothed values (NaN where a point lacks it). */
+export interface PartColumn {
+  name: string;
+  raw: Float64Array;
+  smooth: Float64Array;
+}
+
+/** A part's values and its EMA state. */
+interface PartSeries {
+  name: string;
+  raw: Float64Array;
+  smooth: Float64Array;
+  acc: number;
+  norm: number;
+}
+
 export class CurveBuffer {
   steps: Float64Array;
   loss: Float64Array;
   smooth: Float64Array;
   epochs: Int32Array;
   length = 0;
+  /** Named loss parts, in the order they first appeared. */
+  #parts: PartSeries[] = [];
 
   #weight: number;
   /** EMA state after the last point: the running sum and its normaliser. */
   #acc = 0;
   #norm = 0;
   #min = Number.POSITIVE_INFINITY;
+  #minPart = Number.POSITIVE_INFINITY;
 
   constructor(smoothing = DEFAULT_SMOOTHING, capacity = 1024) {
     const size = Math.max(16, Math.floor(capacity));
@@ -92,6 +112,28 @@ export class CurveBuffer {
     return this.length === 0 ? null : this.smooth[this.length - 1]!;
   }
 
+  /** Names of the loss parts, in the order they first appeared ([] for single-loss methods). */
+  get partNames(): string[] {
+    return this.#parts.map((p) => p.name);
+  }
+
+  /** The smallest finite value of the loss and its parts (a log axis needs every line above zero). */
+  get minValue(): number {
+    return Math.min(this.#min, this.#minPart);
+  }
+
+  /** Views of each part's filled values, for uPlot (no copy). */
+  partColumns(): PartColumn[] {
+    const n = this.length;
+    return this.#parts.map((p) => ({ name: p.name, raw: p.raw.subarray(0, n), smooth: p.smooth.subarray(0, n) }));
+  }
+
+  /** A part's raw value at `index` (NaN where the point lacks it), or null. */
+  partAt(name: string, index: number): number | null {
+    const part = this.#parts.find((p) => p.name === name);
+    return part && index >= 0 && index < this.length ? part.raw[index]! : null;
+  }
+
   /**
    * Appends points in step order. A point at or before the last step means the run was rewound (a
    * resume from a checkpoint) or the same points arrived twice (a load racing live events): the
@@ -107,7 +149,7 @@ export class CurveBuffer {
       } else if (result === 'none') {
         result = 'appended';
       }
-      this.#push(p.step, p.loss, p.epoch);
+      this.#push(p.step, p.loss, p.epoch, p.parts);
     }
     return result;
   }
@@ -118,6 +160,8 @@ export class CurveBuffer {
     this.#acc = 0;
     this.#norm = 0;
     this.#min = Number.POSITIVE_INFINITY;
+    this.#minPart = Number.POSITIVE_INFINITY;
+    this.#parts = [];
     if (points.length > this.capacity) this.#grow(points.length);
     this.append(points);
   }
@@ -144,6 +188,7 @@ export class CurveBuffer {
     this.#weight = w;
     const smooth = emaSmooth(this.loss.subarray(0, this.length), w);
     this.smooth.set(smooth);
+    for (const part of this.#parts) part.smooth.set(emaSmooth(part.raw.subarray(0, this.length), w));
     this.#acc = 0;
     this.#norm = 0;
     this.#restoreEma();
@@ -160,9 +205,24 @@ export class CurveBuffer {
     return index >= 0 && index < this.length ? this.epochs[index]! : null;
   }
 
-  #push(step: number, loss: number, epoch: number): void {
+  #push(step: number, loss: number, epoch: number, parts: Record<string, number> | undefined): void {
     if (this.length === this.capacity) this.#grow(this.length + 1);
     const i = this.length;
+    if (parts) {
+      for (const name of Object.keys(parts)) if (name !== 'total' && !this.#parts.some((p) => p.name === name)) this.#addPart(name);
+    }
+    const w = this.#weight;
+    for (const part of this.#parts) {
+      const v = parts?.[part.name];
+      const value = typeof v === 'number' ? v : Number.NaN;
+      part.raw[i] = value;
+      if (Number.isFinite(value)) {
+        if (value < this.#minPart) this.#minPart = value;
+        part.acc = part.acc * w + (1 - w) * value;
+        part.norm = part.norm * w + (1 - w);
+      }
+      part.smooth[i] = part.norm > 0 ? part.acc / part.norm : Number.NaN;
+    }
     this.steps[i] = step;
     this.loss[i] = loss;
     this.epochs[i] = epoch;
@@ -191,6 +251,26 @@ export class CurveBuffer {
     this.#acc = acc;
     this.#norm = norm;
     this.#min = min;
+    let minPart = Number.POSITIVE_INFINITY;
+    for (const part of this.#parts) {
+      part.acc = 0;
+      part.norm = 0;
+      for (let i = 0; i < this.length; i++) {
+        const v = part.raw[i]!;
+        if (!Number.isFinite(v)) continue;
+        if (v < minPart) minPart = v;
+        part.acc = part.acc * w + (1 - w) * v;
+        part.norm = part.norm * w + (1 - w);
+      }
+    }
+    this.#minPart = minPart;
+  }
+
+  /** A part seen for the first time: NaN for the points before it. */
+  #addPart(name: string): void {
+    const raw = new Float64Array(this.capacity).fill(Number.NaN);
+    const smooth = new Float64Array(this.capacity).fill(Number.NaN);
+    this.#parts.push({ name, raw, smooth, acc: 0, norm: 0 });
   }
 
   #grow(min: number): void {
@@ -205,6 +285,10 @@ export class CurveBuffer {
     this.loss = grow(this.loss, (n) => new Float64Array(n));
     this.smooth = grow(this.smooth, (n) => new Float64Array(n));
     this.epochs = grow(this.epochs, (n) => new Int32Array(n));
+    for (const part of this.#parts) {
+      part.raw = grow(part.raw, (n) => new Float64Array(n));
+      part.smooth = grow(part.smooth, (n) => new Float64Array(n));
+    }
   }
 }
 

@@ -2,9 +2,11 @@
  * How training runs are named and shown: status badges, phase lines, numbers of the live panel, the
  * runs list's rows and the config table. Pure, tested in test/renderer.
  */
-import type { EngineInfo, Modality, RunStatus, RunSummary, TrainingPhase, TrainingProgress } from '../../../src-main/contract';
+import type { EngineInfo, InputSpec, MethodInfo, Modality, RunStatus, RunSummary, TrainingPhase, TrainingProgress } from '../../../src-main/contract';
 import { formatCount, formatElapsed } from './format';
 import { formatPercent, progressFraction } from './progress';
+import { evaluationBrief, evaluationShort } from './evaluation';
+import { formatParamValue } from './train-settings';
 
 const FINAL_PHASES: readonly TrainingPhase[] = ['completed', 'failed', 'cancelled'];
 
@@ -159,6 +161,11 @@ export function phaseView(p: TrainingProgress | null | undefined): PhaseView {
         indeterminate: fraction === null,
       };
     }
+    case 'evaluating': {
+      // The done/total of an evaluation event are the previous phase's: the bar stays where training left it.
+      const fraction = progressFraction(p.step, p.totalSteps);
+      return { title: 'Evaluating embeddings…', fraction, percent: fraction === null ? '' : formatPercent(fraction), indeterminate: fraction === null };
+    }
     case 'extracting':
       return counted('Extracting embeddings', p.done, p.total);
     case 'completed':
@@ -173,13 +180,21 @@ export function phaseView(p: TrainingProgress | null | undefined): PhaseView {
 export interface RunRow {
   status: RunStatus;
   badge: RunBadge;
-  /** "3/20": epochs done (or the epoch being trained) of all. */
+  /** "3/20": epochs done (or the epoch being trained) of all; "–" for a run without epochs (a baseline). */
   epochsText: string;
   /** Progress of the whole run for a mini bar while it runs, else null. */
   fraction: number | null;
   lastLoss: number | null;
   trend: LossTrend | null;
   vectors: number;
+  /** Accuracy of the run's last evaluation: "0.812 / 0.790" (kNN / linear) and "kNN 0.812 · linear 0.790"; null without. */
+  evaluation: { short: string; long: string } | null;
+}
+
+function evaluationRow(run: RunSummary): RunRow['evaluation'] {
+  const short = evaluationShort(run.evaluation);
+  const long = evaluationBrief(run.evaluation);
+  return short && long ? { short, long } : null;
 }
 
 /** One line of the runs list, from the stored summary and the run's latest progress. */
@@ -191,18 +206,20 @@ export function runRow(run: RunSummary, live: TrainingProgress | null | undefine
   const lastLoss = (running ? live.loss : null) ?? run.lastLoss;
   let fraction: number | null = null;
   if (running) {
-    if (live.phase === 'training') fraction = progressFraction(live.step, live.totalSteps);
+    if (live.phase === 'training' || live.phase === 'evaluating') fraction = progressFraction(live.step, live.totalSteps) ?? 0;
     else if (live.phase === 'extracting') fraction = 1;
     else fraction = 0;
   }
   return {
     status,
     badge: runStatusBadge(status),
-    epochsText: `${formatCount(epochsDone)}/${formatCount(epochs)}`,
+    // A baseline (raw pixels) has no epochs.
+    epochsText: epochs === 0 && epochsDone === 0 ? '–' : `${formatCount(epochsDone)}/${formatCount(epochs)}`,
     fraction,
     lastLoss,
     trend: lossTrend(run.firstLoss, lastLoss),
     vectors: run.vectors,
+    evaluation: evaluationRow(run),
   };
 }
 
@@ -241,13 +258,13 @@ export function engineSummary(engine: EngineInfo): string {
 export type EngineMethod = EngineInfo['methods'][number];
 
 /** Methods that can train on a dataset with these counts (any modality it has). */
-export function methodsFor(methods: readonly EngineMethod[], counts: Record<Modality, number> | null | undefined): EngineMethod[] {
+export function methodsFor<M extends { modalities: readonly Modality[] }>(methods: readonly M[], counts: Record<Modality, number> | null | undefined): M[] {
   if (!counts) return [];
   return methods.filter((m) => m.modalities.some((mod) => counts[mod] > 0));
 }
 
-/** The method's display name, or its id when the engine does not list it. */
-export function methodName(methods: readonly EngineMethod[] | undefined, id: string): string {
+/** The method's display name, or its id when the list does not have it. */
+export function methodName(methods: readonly { id: string; name: string }[] | null | undefined, id: string): string {
   return methods?.find((m) => m.id === id)?.name ?? id;
 }
 
@@ -257,34 +274,35 @@ export interface ConfigRow {
   value: string;
 }
 
-const CONFIG_LABELS: [key: string, label: string, format: (v: unknown) => string][] = [
-  ['method', 'Method', (v) => String(v)],
-  ['epochs', 'Epochs', (v) => (typeof v === 'number' ? formatCount(v) : String(v))],
-  ['batchSize', 'Batch size', (v) => (typeof v === 'number' ? formatCount(v) : String(v))],
-  ['imageSize', 'Image size', (v) => (v === 0 ? 'Auto' : typeof v === 'number' ? `${v}×${v} px` : String(v))],
-  ['seed', 'Seed', (v) => String(v)],
-  ['learningRate', 'Learning rate', (v) => (typeof v === 'number' ? formatLearningRate(v) : String(v))],
-  ['warmupEpochs', 'Warm-up', (v) => (typeof v === 'number' ? `${v} ${v === 1 ? 'epoch' : 'epochs'}` : String(v))],
-  ['weightDecay', 'Weight decay', (v) => (typeof v === 'number' ? formatLearningRate(v) : String(v))],
-  ['temperature', 'Temperature', (v) => String(v)],
-  ['projectionDim', 'Projection size', (v) => String(v)],
-  ['backend', 'Backend asked for', (v) => String(v)],
-  ['threads', 'Threads', (v) => (v === 0 ? 'All cores' : String(v))],
-];
+/** What the encoder saw: "32×32 px, grey" or "64×64 px, colour". */
+export function inputSpecText(spec: InputSpec | null | undefined): string | null {
+  if (!spec) return null;
+  return `${spec.size}×${spec.size} px, ${spec.channels === 1 ? 'grey' : 'colour'}`;
+}
 
-/** The run's configuration as label/value rows: known keys first in a fixed order, then any others. */
-export function configRows(config: Record<string, unknown>): ConfigRow[] {
-  const rows: ConfigRow[] = [];
-  const known = new Set<string>();
-  for (const [key, label, format] of CONFIG_LABELS) {
-    known.add(key);
-    if (!(key in config) || config[key] === undefined || config[key] === null) continue;
-    rows.push({ key, label, value: format(config[key]) });
+/**
+ * The run's configuration as label/value rows: the method, then every parameter in the method's
+ * order with its label and unit (any the method no longer declares after, by name), the backend
+ * asked for and the input the encoder was built for.
+ */
+export function configRows(run: Pick<RunSummary, 'method' | 'params' | 'config' | 'inputSpec'>, method: MethodInfo | null | undefined): ConfigRow[] {
+  const rows: ConfigRow[] = [{ key: 'method', label: 'Method', value: method?.name ?? run.method }];
+  const params = run.params ?? {};
+  const seen = new Set<string>();
+  for (const spec of method?.params ?? []) {
+    seen.add(spec.name);
+    const value = params[spec.name];
+    if (value === undefined || value === null) continue;
+    rows.push({ key: spec.name, label: spec.label, value: formatParamValue(spec, value) });
   }
-  for (const [key, value] of Object.entries(config)) {
-    if (known.has(key) || value === undefined || value === null) continue;
-    rows.push({ key, label: key, value: typeof value === 'object' ? JSON.stringify(value) : String(value) });
+  for (const [key, value] of Object.entries(params)) {
+    if (seen.has(key) || value === undefined || value === null) continue;
+    rows.push({ key, label: key, value: formatParamValue(undefined, value) });
   }
+  const backend = run.config?.backend;
+  if (typeof backend === 'string' && backend) rows.push({ key: 'backend', label: 'Backend asked for', value: backend });
+  const input = inputSpecText(run.inputSpec);
+  if (input) rows.push({ key: 'inputSpec', label: 'Input', value: input });
   return rows;
 }
 

@@ -1,8 +1,9 @@
-import type { EngineInfo, RunStatus, RunSummary, TrainSettings, TrainingProgress } from '../../../src-main/contract';
+import type { EngineInfo, MethodInfo, RunStatus, RunSummary, TrainSettings, TrainingProgress } from '../../../src-main/contract';
 import type { Backend } from '../lib/client';
 import { errorMessage, plural } from '../lib/format';
 import { displayStatus, isActiveStatus, isFinalPhase } from '../lib/runs';
 import { LossCurve } from './loss-curve.svelte';
+import { RunEvaluations } from './run-evaluations.svelte';
 import { RunForm } from './run-form.svelte';
 
 /** What a run's buttons are waiting for. */
@@ -36,12 +37,15 @@ export const SETTLE_DELAYS_MS: readonly number[] = [120, 250, 500, 1000, 2000, 4
 export class TrainingState {
   engine = $state.raw<EngineInfo | null>(null);
   engineError = $state<string | null>(null);
+  /** Every method with its parameters (`methods.list`); null until it arrived. */
+  methods = $state.raw<MethodInfo[] | null>(null);
+  methodsError = $state<string | null>(null);
   runs = $state.raw<RunSummary[]>([]);
   /** True once the list arrived the first time. */
   loaded = $state(false);
   listError = $state<string | null>(null);
   selectedId = $state<number | null>(null);
-  /** The latest progress of each run that sent some (without its metric points), by run id. */
+  /** The latest progress of each run that sent some (without its metric points and evaluations), by run id. */
   live = $state.raw<Record<number, TrainingProgress>>({});
   starting = $state(false);
   /** `runs.start` failed: shown in the new-run card. */
@@ -55,6 +59,8 @@ export class TrainingState {
   notice = $state.raw<RunNotice | null>(null);
 
   readonly curve: LossCurve;
+  /** The evaluations of the run on screen. */
+  readonly evaluations: RunEvaluations;
   readonly form = new RunForm();
   readonly #backend: Backend;
   #refreshing: Promise<void> | null = null;
@@ -68,12 +74,14 @@ export class TrainingState {
   constructor(backend: Backend) {
     this.#backend = backend;
     this.curve = new LossCurve(backend);
+    this.evaluations = new RunEvaluations(backend);
   }
 
   /** Subscribes to progress and loads the engine and the runs; returns the cleanup. */
   start(): () => void {
     const off = this.#backend.events.on('training.progress', (p) => this.#onProgress(p));
     void this.loadEngine();
+    void this.loadMethods();
     void this.refresh().then(() => {
       const first = this.runs[0];
       if (first && this.selectedId === null) this.select(first.id);
@@ -88,6 +96,7 @@ export class TrainingState {
   /** After the connection came back: progress may have been missed. */
   onReconnect(): void {
     if (this.engine === null) void this.loadEngine();
+    if (this.methods === null) void this.loadMethods();
     void this.refresh().then(() => {
       // Progress of runs that ended while disconnected will never be followed by a final event.
       const next: Record<number, TrainingProgress> = {};
@@ -98,6 +107,7 @@ export class TrainingState {
       this.live = next;
     });
     void this.curve.reload();
+    void this.evaluations.reload();
   }
 
   get selected(): RunSummary | null {
@@ -125,13 +135,34 @@ export class TrainingState {
   }
 
   select(runId: number | null): void {
-    if (runId === this.selectedId && (runId === null || this.curve.runId === runId)) return;
+    if (runId === this.selectedId && (runId === null || (this.curve.runId === runId && this.evaluations.runId === runId))) return;
     this.selectedId = runId;
     this.actionError = null;
     this.exportError = null;
     if (this.exportResult?.runId !== runId) this.exportResult = null;
-    if (runId === null) this.curve.close();
-    else void this.curve.open(runId);
+    if (runId === null) {
+      this.curve.close();
+      this.evaluations.close();
+    } else {
+      void this.curve.open(runId);
+      void this.evaluations.open(runId);
+    }
+  }
+
+  /** The method of a run (or any id), from `methods.list`. */
+  methodInfo(id: string): MethodInfo | null {
+    return this.methods?.find((m) => m.id === id) ?? null;
+  }
+
+  async loadMethods(): Promise<void> {
+    try {
+      const methods = await this.#backend.calls['methods.list']();
+      this.methods = methods;
+      this.form.setCatalogue(methods);
+      this.methodsError = null;
+    } catch (error) {
+      this.methodsError = errorMessage(error);
+    }
   }
 
   async loadEngine(): Promise<void> {
@@ -215,6 +246,8 @@ export class TrainingState {
       if (!current || isFinalPhase(current.phase)) this.#setLive(runId, startingProgress(run));
       this.#epochSeen.delete(runId);
       if (this.selectedId !== runId) this.select(runId);
+      // The core drops the evaluations after the checkpoint it resumes from; they are computed again.
+      else void this.evaluations.reload();
     } catch (error) {
       this.actionError = `Could not resume the run: ${errorMessage(error)}`;
     } finally {
@@ -288,7 +321,9 @@ export class TrainingState {
 
   #onProgress(p: TrainingProgress): void {
     this.curve.push(p.runId, p.metrics);
-    this.#setLive(p.runId, p.metrics.length === 0 ? p : { ...p, metrics: [] });
+    this.evaluations.push(p.runId, p.evaluations);
+    const bulky = p.metrics.length > 0 || (p.evaluations?.length ?? 0) > 0;
+    this.#setLive(p.runId, bulky ? { ...p, metrics: [], evaluations: [] } : p);
     const known = this.runs.some((r) => r.id === p.runId);
     if (isFinalPhase(p.phase)) {
       this.#epochSeen.delete(p.runId);
@@ -388,12 +423,13 @@ function startingProgress(run: RunSummary): TrainingProgress {
     totalSteps: 0,
     loss: null,
     learningRate: null,
-    imagesPerSec: null,
+    examplesPerSec: null,
     etaSec: null,
     done: 0,
     total: 0,
     backend: run.backend,
     message: null,
     metrics: [],
+    evaluations: [],
   };
 }

@@ -82,7 +82,7 @@ async function trainedRun(): Promise<{ runId: number; root: string }> {
     }
   }
   const report = await core.handlers['datasets.import']({ path: root });
-  const started = await core.handlers['runs.start']({ datasetId: report.datasetId, settings: { epochs: 1, batchSize: 8, imageSize: 8, backend: 'wasm', threads: 1 } });
+  const started = await core.handlers['runs.start']({ datasetId: report.datasetId, settings: { backend: 'wasm', params: { epochs: 1, batchSize: 8, imageSize: 8, threads: 1 } } });
   await core.trainingDone(started.id);
   expect((await core.handlers['runs.get']({ runId: started.id })).status).toBe('completed');
   return { runId: started.id, root };
@@ -112,6 +112,35 @@ describe('search.similarToFile', () => {
     await expect(ask('truncated.png', truncated)).rejects.toMatchObject({ code: 'bad_request', message: expect.stringMatching(/^truncated\.png: .*truncated/) });
     await expect(ask('data.bin', Buffer.from([1, 2, 3, 4]))).rejects.toThrow(/^data\.bin: unsupported file type \.bin/);
     await expect(ask('empty.png', Buffer.alloc(0))).rejects.toThrow(/^empty\.png: empty file/);
+  });
+
+  it('uses the input spec stored with the run: after a re-import whose images changed size, an unchanged file finds the same neighbours', async () => {
+    const root = join(dir, 'resized');
+    const png = async (side: number, label: string, i: number): Promise<Buffer> => {
+      const pixels = Buffer.alloc(side * side * 3, 100);
+      for (let p = 0; p < side * side; p++) if ((p + i) % (label === 'a' ? 3 : 4) === 0) pixels.fill(label === 'a' ? 230 : 20, p * 3, p * 3 + 3);
+      return sharp(pixels, { raw: { width: side, height: side, channels: 3 } }).png().toBuffer();
+    };
+    for (const label of ['a', 'b']) {
+      mkdirSync(join(root, label), { recursive: true });
+      for (let i = 0; i < 8; i++) writeFileSync(join(root, label, `${i}.png`), await png(16, label, i));
+    }
+    const report = await core.handlers['datasets.import']({ path: root });
+    // Image size Auto: chosen from the images (16 px) when training starts, and stored with the run.
+    const started = await core.handlers['runs.start']({ datasetId: report.datasetId, settings: { backend: 'wasm', params: { epochs: 1, batchSize: 8, threads: 1 } } });
+    await core.trainingDone(started.id);
+    expect((await core.handlers['runs.get']({ runId: started.id })).inputSpec).toEqual({ modality: 'image', size: 16, channels: 3, scale: '0-1' });
+    const query = readFileSync(join(root, 'a', '0.png')).toString('base64');
+    const ask = () => core.handlers['search.similarToFile']({ runId: started.id, fileName: 'q.png', base64: query, k: 5 });
+    const before = await ask();
+
+    // Every other image becomes 48×48: the dataset's median side (what Auto would choose now) changes.
+    for (const label of ['a', 'b']) for (let i = 1; i < 8; i++) writeFileSync(join(root, label, `${i}.png`), await png(48, label, i));
+    await core.handlers['datasets.import']({ path: root });
+    core.search.forget(started.id); // as a new process would: nothing cached
+    const after = await ask();
+    expect(after.results.map((r) => r.path)).toEqual(before.results.map((r) => r.path));
+    after.results.forEach((r, i) => expect(r.similarity).toBeCloseTo(before.results[i]!.similarity, 5));
   });
 
   it('refuses a run without a checkpoint', async () => {

@@ -153,7 +153,7 @@ describe('migration 0040: leases', () => {
   it('upgrades a version-30 database with a STRICT leases table keyed by resource', () => {
     const db = new Database(':memory:');
     migrate(db, migrations.filter((m) => m.version <= 30));
-    expect(migrate(db)).toEqual([40]);
+    expect(migrate(db, migrations.filter((m) => m.version <= 40))).toEqual([40]);
     expect(db.prepare(`SELECT strict FROM pragma_table_list WHERE name = 'leases'`).get()).toEqual({ strict: 1 });
     const put = db.prepare(`INSERT INTO leases (resource, owner, pid, host, acquired_at, heartbeat_ms) VALUES (?, 'o', 1, 'h', 'now', ?)`);
     put.run('run:1', 5);

@@ -30,11 +30,13 @@ describe('RunsRepository', () => {
 
   it('keeps every metric, reports the loss range, and rewinds past a checkpoint', () => {
     const { runs, run } = setup();
-    runs.addMetrics(run.id, [1, 2, 3, 4].map((step) => ({ step, epoch: Math.ceil(step / 2), loss: 5 - step, lr: 0.1, imagesPerSec: 10, elapsedSec: step })));
+    runs.addMetrics(run.id, [1, 2, 3, 4].map((step) => ({ step, epoch: Math.ceil(step / 2), loss: 5 - step, parts: (step === 1 ? { kl: 0.5 } : {}) as Record<string, number>, lr: 0.1, examplesPerSec: 10, elapsedSec: step })));
     runs.addCheckpoint(run.id, 1, 2, 'c1', 10);
     runs.addCheckpoint(run.id, 2, 4, 'c2', 10);
     expect(runs.lossRange(run.id)).toEqual({ first: 4, last: 1 });
     expect(runs.metrics(run.id, 2).map((m) => m.step)).toEqual([3, 4]);
+    expect(runs.metrics(run.id)[0]).toMatchObject({ parts: { kl: 0.5 }, examplesPerSec: 10 });
+    expect(runs.metrics(run.id)[1]!.parts).toEqual({});
     runs.rewindTo(run.id, 1, 2);
     expect(runs.metrics(run.id).map((m) => m.step)).toEqual([1, 2]);
     expect(runs.latestCheckpoint(run.id)?.epoch).toBe(1);

@@ -1,18 +1,50 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_TRAIN_CONFIG, learningRateAt, resolveTrainConfig } from '../../../src-main/core/training/config';
+import { learningRateAt, readRunConfig, TRAINING_PARAMS } from '../../../src-main/core/training/config';
+import { checkGiven, methodInfo, paramsOf, resolveRunParams, runConfigOf, runParamsOf } from '../../../src-main/core/training/params';
+import { getMethod } from '../../../src-main/core/ssl/methods';
 
-describe('resolveTrainConfig', () => {
-  it('fills every default and keeps given values', () => {
-    expect(resolveTrainConfig({})).toEqual(DEFAULT_TRAIN_CONFIG);
-    expect(resolveTrainConfig({ epochs: 3, backend: 'wasm' })).toMatchObject({ epochs: 3, backend: 'wasm', batchSize: 256 });
+describe('run parameters', () => {
+  const simclr = getMethod('simclr');
+  const raw = getMethod('raw-pixels');
+
+  it('a training method takes the loop’s, the data’s and its own parameters; a baseline only the seed and evaluation', () => {
+    const names = paramsOf(simclr).map((p) => p.name);
+    expect(names).toEqual(expect.arrayContaining(['epochs', 'batchSize', 'learningRate', 'imageSize', 'temperature', 'evalFraction']));
+    expect(paramsOf(raw).map((p) => p.name)).toEqual(['seed', 'evalFraction', 'evalItems', 'imageSize', 'pcaDims']);
+    expect(methodInfo(simclr)).toMatchObject({ id: 'simclr', family: 'contrastive', trains: true, modalities: ['image'] });
   });
 
-  it('names the field and the value that are out of range', () => {
-    expect(() => resolveTrainConfig({ epochs: 0 })).toThrow('epochs must be an integer in 1..10000, got 0');
-    expect(() => resolveTrainConfig({ batchSize: 2.5 })).toThrow(/batchSize must be an integer/);
-    expect(() => resolveTrainConfig({ imageSize: 4 })).toThrow(/imageSize must be 0 \(auto\) or at least 8, got 4/);
-    expect(() => resolveTrainConfig({ learningRate: Number.NaN })).toThrow(/learningRate must be a number/);
-    expect(() => resolveTrainConfig({ temperature: 0 })).toThrow(/temperature/);
+  it('fills defaults, then the method’s data-shape defaults, keeping given values', () => {
+    const small = resolveRunParams(simclr, { epochs: 3 }, { modality: 'image', size: 28, channels: 1, scale: '0-1' });
+    expect(small).toMatchObject({ epochs: 3, batchSize: 256, temperature: 0.2, cropMinScale: 0.2, learningRate: 2e-3 });
+    const large = resolveRunParams(simclr, { learningRate: 1e-4 }, { modality: 'image', size: 64, channels: 3, scale: '0-1' });
+    expect(large).toMatchObject({ cropMinScale: 0.08, learningRate: 1e-4 });
+  });
+
+  it('names the field, the value and the range when one is off', () => {
+    expect(() => checkGiven(simclr, { temperature: -1 })).toThrow('temperature must be a number in 0.01..10, got -1');
+    expect(() => checkGiven(simclr, { epochs: 0 })).toThrow('epochs must be an integer in 1..10000, got 0');
+    expect(() => checkGiven(simclr, { imageSize: 4 })).toThrow('imageSize must be an integer in 8..256, or 0 for auto, got 4');
+    expect(() => checkGiven(simclr, { headBatchNorm: 'yes' })).toThrow("headBatchNorm must be true or false, got 'yes'");
+    expect(() => checkGiven(simclr, { nope: 1 })).toThrow(/Unknown parameter 'nope'; this method takes: epochs, /);
+    expect(() => checkGiven(raw, { epochs: 3 })).toThrow(/Unknown parameter 'epochs'/);
+    expect(checkGiven(simclr, { imageSize: 0, threads: 0 })).toEqual({ imageSize: 0, threads: 0 });
+  });
+
+  it('reads a run stored by Pretext 0.1 as the network it trained', () => {
+    const stored = { method: 'simclr', epochs: 20, batchSize: 256, imageSize: 0, seed: 1, learningRate: 1e-3, warmupEpochs: 1, weightDecay: 1e-6, temperature: 0.5, projectionDim: 64, threads: 0 };
+    const config = runConfigOf(stored);
+    expect(config.given).toMatchObject({ headBatchNorm: false, temperature: 0.5, projectionDim: 64, evalFraction: 0 });
+    expect(runParamsOf(config)).toMatchObject({ epochs: 20, headBatchNorm: false, weightDecay: 1e-6 });
+    expect(readRunConfig({ method: 'simclr', given: { epochs: 2 } })).toEqual({ method: 'simclr', given: { epochs: 2 } });
+  });
+
+  it('every training parameter has a label, help and a range', () => {
+    for (const p of TRAINING_PARAMS) {
+      expect(p.label.length).toBeGreaterThan(2);
+      expect(p.help.length).toBeGreaterThan(10);
+      if (p.type === 'integer' || p.type === 'number') expect(p.min).toBeLessThanOrEqual(p.max!);
+    }
   });
 });
 

@@ -1,18 +1,17 @@
-import { VectorsRepository } from '../../../src-main/core/storage/repositories/vectors';
-import { storageLayout } from '../../../src-main/core/paths';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { TrainingProgress } from '../../../src-main/contract';
+import type { ParamValues, TrainingProgress } from '../../../src-main/contract';
 import { importFolder } from '../../../src-main/core/datasets/import';
-import { initBackend, tf } from '../../../src-main/core/engine/backend';
+import { initBackend } from '../../../src-main/core/engine/backend';
 import { exportEmbeddingsToFile } from '../../../src-main/core/export';
-import { getMethod } from '../../../src-main/core/ssl/methods';
+import { storageLayout } from '../../../src-main/core/paths';
 import { openDatabase, type Db } from '../../../src-main/core/storage/db';
 import { RunsRepository } from '../../../src-main/core/storage/repositories/runs';
-import { resolveTrainConfig, type TrainConfig } from '../../../src-main/core/training/config';
+import { VectorsRepository } from '../../../src-main/core/storage/repositories/vectors';
+import type { RunConfig } from '../../../src-main/core/training/config';
 import { TrainingCancelled, trainRun } from '../../../src-main/core/training/train-loop';
 
 let dir: string;
@@ -33,11 +32,12 @@ async function makeImages(root: string): Promise<void> {
   writeFileSync(join(root, 'readme.txt'), 'not an image: training uses only the images');
 }
 
-const settings: Partial<TrainConfig> = { epochs: 3, batchSize: 8, imageSize: 8, seed: 3, backend: 'wasm', threads: 1 };
+const settings: ParamValues = { epochs: 3, batchSize: 8, imageSize: 8, seed: 3, threads: 1 };
 
-function newRun(over: Partial<TrainConfig> = {}): number {
-  const config = resolveTrainConfig({ ...settings, ...over });
-  return runs.create({ datasetId, method: 'simclr', config, seed: config.seed }).id;
+function newRun(over: ParamValues = {}, method = 'simclr'): number {
+  const given = { ...settings, ...over };
+  const config: RunConfig = { method, backend: 'wasm', given };
+  return runs.create({ datasetId, method, config, seed: given.seed as number }).id;
 }
 
 const losses = (runId: number): number[] => runs.metrics(runId).map((m) => m.loss);
@@ -63,7 +63,18 @@ describe('trainRun (SimCLR on a tiny image folder)', () => {
     const metrics = runs.metrics(runId);
     expect(metrics.map((m) => m.step)).toEqual([1, 2, 3, 4, 5, 6]); // 16 images / batch 8 = 2 steps × 3 epochs
     expect(events.flatMap((e) => e.metrics).map((m) => m.step)).toEqual([1, 2, 3, 4, 5, 6]);
-    expect(new Set(events.map((e) => e.phase))).toEqual(new Set(['starting', 'preparing', 'training', 'extracting', 'completed']));
+    expect(new Set(events.map((e) => e.phase))).toEqual(new Set(['starting', 'preparing', 'evaluating', 'training', 'extracting', 'completed']));
+    // Evaluated before training, after epochs 1 and 2, and on the final embeddings; 16 labelled images in 2 classes.
+    const evaluations = runs.evaluations(runId);
+    expect(evaluations.map((e) => [e.epoch, e.final])).toEqual([[0, false], [1, false], [2, false], [3, true]]);
+    expect(events.flatMap((e) => e.evaluations)).toEqual(evaluations);
+    for (const e of evaluations) {
+      expect(e.knn).toBeGreaterThanOrEqual(0);
+      expect(e.linear).toBeLessThanOrEqual(1);
+      expect(e.effectiveRank).toBeGreaterThan(1);
+    }
+    // The stored config holds every parameter and the input spec the encoder was built for.
+    expect(runs.get(runId)!.config).toMatchObject({ params: { temperature: 0.2, imageSize: 8 }, inputSpec: { modality: 'image', size: 8, channels: 3 } });
     expect(runs.checkpoints(runId).map((c) => c.epoch)).toEqual([1, 2, 3]);
     const run = runs.get(runId)!;
     expect(run).toMatchObject({ vectors: 16, embeddingDim: 128, backend: 'wasm', epochsDone: 3, stepsDone: 6 });
@@ -112,32 +123,23 @@ describe('trainRun (SimCLR on a tiny image folder)', () => {
     expect(losses(runId)).toEqual(losses(reference));
   });
 
+  it('raw pixels: no training, a checkpoint of its PCA basis, one embedding per image, the same evaluation', async () => {
+    const runId = newRun({ pcaDims: 6, seed: 3 }, 'raw-pixels');
+    // A baseline takes no training parameters: the given ones of the loop are refused at the API; here only what it takes.
+    runs.setConfig(runId, { method: 'raw-pixels', backend: 'wasm', given: { pcaDims: 6, seed: 3, imageSize: 8 } });
+    await trainRun(db, runId, { resume: false, layout: storageLayout(join(dir, 'train.db')) });
+    expect(runs.get(runId)).toMatchObject({ status: 'completed', vectors: 16, embeddingDim: 6, stepsDone: 0 });
+    expect(runs.metrics(runId)).toEqual([]);
+    expect(runs.checkpoints(runId).map((c) => c.epoch)).toEqual([0]);
+    expect(runs.evaluations(runId).map((e) => [e.epoch, e.final])).toEqual([[0, true]]);
+  });
+
   it('fails with a clear message when the dataset has no images', async () => {
     const empty = join(dir, 'texts');
     mkdirSync(empty);
     writeFileSync(join(empty, 'a.txt'), 'words');
     const textOnly = (await importFolder(db, { path: empty })).datasetId;
-    const config = resolveTrainConfig(settings);
-    const runId = runs.create({ datasetId: textOnly, method: 'simclr', config, seed: 1 }).id;
-    await expect(trainRun(db, runId, { resume: false, layout: storageLayout(join(dir, 'train.db')) })).rejects.toThrow(/has no images to train on/);
-  });
-});
-
-describe('SimCLR step', () => {
-  it('does not leak tensors across training steps', () => {
-    const config = resolveTrainConfig({ ...settings, batchSize: 4 });
-    const method = getMethod('simclr').create({ inputShape: [8, 8, 1], config });
-    const views = () => [tf.randomUniform([4, 8, 8, 1], 0, 1, 'float32', 1), tf.randomUniform([4, 8, 8, 1], 0, 1, 'float32', 2)] as tf.Tensor4D[];
-    const step = (): void => {
-      const v = views();
-      method.trainStep(v, 1e-3);
-      tf.dispose(v);
-    };
-    step();
-    step();
-    const before = tf.memory().numTensors;
-    for (let i = 0; i < 5; i++) step();
-    expect(tf.memory().numTensors).toBe(before);
-    method.dispose();
+    const runId = runs.create({ datasetId: textOnly, method: 'simclr', config: { method: 'simclr', given: settings }, seed: 1 }).id;
+    await expect(trainRun(db, runId, { resume: false, layout: storageLayout(join(dir, 'train.db')) })).rejects.toThrow(/has no image items to train on/);
   });
 });

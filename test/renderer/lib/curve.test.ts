@@ -113,6 +113,53 @@ describe('CurveBuffer', () => {
     expect(b.columns()[0].length).toBe(0);
   });
 
+  describe('loss parts', () => {
+    const parted = (step: number, reconstruction: number, kl: number) => metric(step, { loss: reconstruction + kl, parts: { reconstruction, kl } });
+
+    test('a column per part besides the total, raw and smoothed', () => {
+      const b = new CurveBuffer(0.5, 16);
+      b.append([parted(1, 3, 1), parted(2, 2, 0.5), metric(3, { parts: { total: 9, reconstruction: 1, kl: 0.25 } })]);
+      expect(b.partNames).toEqual(['reconstruction', 'kl']);
+      const [rec, kl] = b.partColumns();
+      expect(rec!.name).toBe('reconstruction');
+      expect([...rec!.raw]).toEqual([3, 2, 1]);
+      expect([...kl!.smooth]).toEqual([...emaSmooth([1, 0.5, 0.25], 0.5)]);
+      expect(b.partAt('kl', 1)).toBe(0.5);
+      expect(b.partAt('kl', 3)).toBeNull();
+      expect(b.partAt('nope', 0)).toBeNull();
+      expect(b.minValue).toBe(0.25);
+    });
+
+    test('single-loss methods have none', () => {
+      const b = new CurveBuffer();
+      b.append(metrics(1, 3));
+      expect(b.partNames).toEqual([]);
+      expect(b.partColumns()).toEqual([]);
+      expect(b.minValue).toBe(b.minLoss);
+    });
+
+    test('a part that appears late is NaN before; parts survive growth, cuts, smoothing and resets', () => {
+      const b = new CurveBuffer(0.5, 16);
+      b.append(metrics(1, 2));
+      b.append([parted(3, 2, 0)]);
+      expect([...b.partColumns()[0]!.raw].map(String)).toEqual(['NaN', 'NaN', '2']);
+      expect(b.minValue).toBe(0); // a log axis is refused
+      for (let s = 4; s <= 40; s++) b.append([parted(s, 1 + 1 / s, 0.1)]);
+      expect(b.partColumns()[0]!.raw.length).toBe(40);
+      expect(b.partColumns()[1]!.raw[39]).toBe(0.1);
+      b.truncateFrom(4);
+      expect(b.partColumns()[0]!.raw.length).toBe(3);
+      expect(b.minValue).toBe(0);
+      b.append([parted(4, 5, 0.5)]);
+      b.setSmoothing(0.9);
+      const rec = b.partColumns()[0]!;
+      expect([...rec.smooth].map((v) => v.toFixed(9))).toEqual([...emaSmooth(rec.raw, 0.9)].map((v) => v.toFixed(9)));
+      b.reset(metrics(1, 2));
+      expect(b.partNames).toEqual([]);
+      expect(b.minValue).toBe(b.minLoss);
+    });
+  });
+
   test('100,000 points arrive ten at a time quickly', () => {
     const b = new CurveBuffer();
     const batches = Array.from({ length: 10_000 }, (_, i) => metrics(i * 10 + 1, i * 10 + 10));

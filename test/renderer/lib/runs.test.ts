@@ -13,6 +13,7 @@ import {
   formatLoss,
   formatThroughput,
   formatTrainTime,
+  inputSpecText,
   isFinalPhase,
   lossTrend,
   methodName,
@@ -21,7 +22,7 @@ import {
   runRow,
   runStatusBadge,
 } from '../../../src-renderer/src/lib/runs';
-import { engine, run, training } from '../fixtures';
+import { engine, evaluation, method, run, training } from '../fixtures';
 
 describe('formatEta', () => {
   test.each([
@@ -154,6 +155,16 @@ describe('phaseView', () => {
     expect(phaseView(training({ phase: 'extracting', done: 300, total: 5000 })).title).toBe('Extracting embeddings 300/5,000');
   });
 
+  test('evaluating: the bar stays where training left it (done/total are the previous phase’s)', () => {
+    expect(phaseView(training({ phase: 'evaluating', step: 3, totalSteps: 6, done: 120, total: 120 }))).toMatchObject({
+      title: 'Evaluating embeddings…',
+      fraction: 0.5,
+      percent: '50%',
+      indeterminate: false,
+    });
+    expect(phaseView(training({ phase: 'evaluating', step: 0, totalSteps: 0 }))).toMatchObject({ title: 'Evaluating embeddings…', indeterminate: true });
+  });
+
   test('ends', () => {
     expect(phaseView(training({ phase: 'completed' })).percent).toBe('100%');
     expect(phaseView(training({ phase: 'cancelled', step: 3, totalSteps: 6 }))).toMatchObject({ title: 'Cancelled', fraction: 0.5 });
@@ -175,6 +186,24 @@ describe('runRow', () => {
     );
     expect(row).toMatchObject({ status: 'running', epochsText: '2/20', fraction: 0.1, lastLoss: 3.9 });
     expect(row.badge.text).toBe('Running');
+  });
+
+  test('the last evaluation’s accuracy, short and long', () => {
+    expect(runRow(run(), null).evaluation).toBeNull();
+    expect(runRow(run({ evaluation: evaluation(2, { final: true, knn: 0.8123, linear: 0.79 }) }), null).evaluation).toEqual({
+      short: '0.812 / 0.790',
+      long: 'kNN 0.812 · linear 0.790',
+    });
+    expect(runRow(run({ evaluation: evaluation(2, { knn: null, linear: null }) }), null).evaluation).toBeNull();
+  });
+
+  test('a baseline has no epochs', () => {
+    expect(runRow(run({ method: 'raw-pixels', epochs: 0, epochsDone: 0, stepsDone: 0 }), null).epochsText).toBe('–');
+  });
+
+  test('an evaluation between epochs keeps the bar', () => {
+    const row = runRow(run({ status: 'running' }), training({ phase: 'evaluating', step: 3, totalSteps: 6 }));
+    expect(row.fraction).toBe(0.5);
   });
 
   test('a new run without stored loss yet', () => {
@@ -208,17 +237,35 @@ test('methods by modality', () => {
   expect(methodName(undefined, 'byol')).toBe('byol');
 });
 
-test('configRows: known keys in order, with units, then the rest', () => {
-  const rows = configRows({ temperature: 0.5, method: 'simclr', imageSize: 0, learningRate: 0.001, threads: 0, extra: { a: 1 }, backend: undefined });
+test('configRows: the method, every parameter in the method’s order with labels and units, then the rest', () => {
+  const m = method();
+  const rows = configRows(
+    {
+      method: 'toy',
+      params: { temperature: 0.5, imageSize: 0, learningRate: 0.002, epochs: 20, headBatchNorm: false, extra: 3 },
+      config: { method: 'toy', backend: 'wasm' },
+      inputSpec: { modality: 'image', size: 32, channels: 1, scale: '0-1' },
+    },
+    m,
+  );
   expect(rows.map((r) => [r.label, r.value])).toEqual([
-    ['Method', 'simclr'],
+    ['Method', 'Toy'],
+    ['Epochs', '20'],
     ['Image size', 'Auto'],
-    ['Learning rate', '1e-3'],
     ['Temperature', '0.5'],
-    ['Threads', 'All cores'],
-    ['extra', '{"a":1}'],
+    ['Learning rate', '0.002'],
+    ['Batch norm in the head', 'No'],
+    ['extra', '3'],
+    ['Backend asked for', 'wasm'],
+    ['Input', '32×32 px, grey'],
   ]);
-  expect(configRows({ imageSize: 16 })[0]?.value).toBe('16×16 px');
+  // Without the method's specs (an unknown method): the names and values as stored.
+  expect(configRows({ method: 'byol', params: { imageSize: 16 }, config: {}, inputSpec: null }, null)).toEqual([
+    { key: 'method', label: 'Method', value: 'byol' },
+    { key: 'imageSize', label: 'imageSize', value: '16' },
+  ]);
+  expect(inputSpecText({ modality: 'image', size: 64, channels: 3, scale: '0-1' })).toBe('64×64 px, colour');
+  expect(inputSpecText(null)).toBeNull();
 });
 
 test('formatCreated is compact', () => {

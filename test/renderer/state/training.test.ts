@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, test } from 'vitest';
-import type { MetricPoint, RunSummary } from '../../../src-main/contract';
+import type { EvaluationPoint, MetricPoint, RunSummary } from '../../../src-main/contract';
 import { deferred, fakeBackend, settle } from '../fake-backend';
-import { engine, metrics, run, training } from '../fixtures';
+import { engine, evaluation, method, metrics, run, training } from '../fixtures';
 import { loadSvelteModule } from '../load-runes.mjs';
 import type * as StateModule from '../../../src-renderer/src/state/training.svelte.ts';
 
@@ -11,12 +11,18 @@ beforeAll(async () => {
   ({ TrainingState } = await loadSvelteModule<Module>(new URL('../../../src-renderer/src/state/training.svelte.ts', import.meta.url)));
 });
 
-function setup(list: RunSummary[] = [run({ id: 2 }), run({ id: 1 })], points: Record<number, MetricPoint[]> = {}) {
+function setup(
+  list: RunSummary[] = [run({ id: 2 }), run({ id: 1 })],
+  points: Record<number, MetricPoint[]> = {},
+  evaluations: Record<number, EvaluationPoint[]> = {},
+) {
   let runs = list;
   const fake = fakeBackend({
     'engine.info': async () => engine(),
+    'methods.list': async () => [method({ id: 'simclr', name: 'SimCLR' })],
     'runs.list': async () => runs,
     'runs.metrics': async ({ runId }) => points[runId] ?? [],
+    'runs.evaluations': async ({ runId }) => evaluations[runId] ?? [],
   });
   const state = new TrainingState(fake.backend);
   return { fake, state, setList: (next: RunSummary[]) => (runs = next) };
@@ -36,6 +42,27 @@ describe('start', () => {
     expect(fake.callsTo('runs.metrics')).toEqual([{ runId: 2 }]);
     expect(state.curve.points).toBe(6);
     expect(state.curve.loaded).toBe(true);
+    expect(fake.callsTo('runs.evaluations')).toEqual([{ runId: 2 }]);
+    expect(state.evaluations.runId).toBe(2);
+  });
+
+  test('loads the methods into the form; a failure is reported and retried on reconnection', async () => {
+    const { state, fake } = setup([]);
+    fake.handlers['methods.list'] = async () => {
+      throw new Error('Lost the connection to Pretext');
+    };
+    state.start();
+    await settle();
+    expect(state.methods).toBeNull();
+    expect(state.methodsError).toMatch(/Lost the connection/);
+    fake.handlers['methods.list'] = async () => [method({ id: 'simclr', name: 'SimCLR' })];
+    state.onReconnect();
+    await settle();
+    expect(state.methodsError).toBeNull();
+    expect(state.methods?.map((m) => m.id)).toEqual(['simclr']);
+    expect(state.form.catalogue).toBe(state.methods);
+    expect(state.methodInfo('simclr')?.name).toBe('SimCLR');
+    expect(state.methodInfo('gone')).toBeNull();
   });
 
   test('an engine that cannot start is reported, and can be retried', async () => {
@@ -170,9 +197,10 @@ describe('startRun', () => {
     const created = run({ id: 2, status: 'queued', epochsDone: 0, stepsDone: 0, firstLoss: null, lastLoss: null, vectors: 0 });
     fake.handlers['runs.start'] = async () => created;
     setList([created, run({ id: 1 })]);
-    const result = await state.startRun(1, { epochs: 2, batchSize: 32 });
+    const settings = { method: 'simclr', params: { epochs: 2, batchSize: 32 } };
+    const result = await state.startRun(1, settings);
     expect(result?.id).toBe(2);
-    expect(fake.callsTo('runs.start')).toEqual([{ datasetId: 1, settings: { epochs: 2, batchSize: 32 } }]);
+    expect(fake.callsTo('runs.start')).toEqual([{ datasetId: 1, settings }]);
     expect(state.runs.map((r) => r.id)).toEqual([2, 1]);
     expect(state.selectedId).toBe(2);
     expect(state.progressOf(2)?.phase).toBe('starting');
@@ -249,8 +277,13 @@ describe('cancel and resume', () => {
     state.start();
     await settle();
     fake.handlers['runs.resume'] = async () => run({ id: 2, status: 'cancelled', resumable: true });
+    state.select(2);
+    await settle();
+    const loads = fake.callsTo('runs.evaluations').length;
     await state.resume(2);
     expect(fake.callsTo('runs.resume')).toEqual([{ runId: 2 }]);
+    // The core dropped the evaluations after its checkpoint: they are read again.
+    expect(fake.callsTo('runs.evaluations').length).toBe(loads + 1);
     expect(state.statusOf(state.runs[0]!)).toBe('running');
     expect(state.actions[2]).toBeUndefined();
   });
@@ -361,4 +394,45 @@ test('selecting a run opens its curve; selecting it again does not reload', asyn
   await settle();
   expect(fake.callsTo('runs.metrics').length).toBe(calls);
   expect(state.selected?.id).toBe(1);
+});
+
+describe('evaluations', () => {
+  test('opening a run loads its evaluations; live ones are appended, others’ ignored, and kept off `live`', async () => {
+    const stored = [evaluation(0), evaluation(1)];
+    const { state, fake } = setup([run({ id: 2, status: 'running' }), run({ id: 1 })], {}, { 2: stored });
+    state.start();
+    await settle();
+    expect(state.evaluations.points).toEqual(stored);
+    fake.emitTraining(training({ runId: 2, phase: 'evaluating', epoch: 2, evaluations: [evaluation(2)] }));
+    fake.emitTraining(training({ runId: 1, phase: 'evaluating', evaluations: [evaluation(5)] }));
+    expect(state.evaluations.points.map((e) => e.epoch)).toEqual([0, 1, 2]);
+    expect(state.progressOf(2)?.evaluations).toEqual([]);
+    expect(state.progressOf(2)?.phase).toBe('evaluating');
+    fake.emitTraining(training({ runId: 2, phase: 'evaluating', epoch: 2, evaluations: [evaluation(2, { final: true, knn: 0.9 })] }));
+    expect(state.evaluations.latest).toMatchObject({ final: true, knn: 0.9 });
+  });
+
+  test('selecting another run opens its evaluations; none selected closes them', async () => {
+    const { state, fake } = setup(undefined, {}, { 1: [evaluation(0, { final: true })] });
+    state.start();
+    await settle();
+    state.select(1);
+    await settle();
+    expect(state.evaluations.runId).toBe(1);
+    expect(state.evaluations.points).toHaveLength(1);
+    expect(fake.callsTo('runs.evaluations')).toEqual([{ runId: 2 }, { runId: 1 }]);
+    state.select(null);
+    expect(state.evaluations.runId).toBeNull();
+    expect(state.evaluations.points).toEqual([]);
+  });
+
+  test('a reconnection reloads them', async () => {
+    const { state, fake } = setup();
+    state.start();
+    await settle();
+    const loads = fake.callsTo('runs.evaluations').length;
+    state.onReconnect();
+    await settle();
+    expect(fake.callsTo('runs.evaluations').length).toBe(loads + 1);
+  });
 });

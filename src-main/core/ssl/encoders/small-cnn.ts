@@ -72,6 +72,11 @@ export class SmallCnn {
     return this.blocks.flatMap((b) => [b.filter, b.gamma, b.beta]);
   }
 
+  /** Which trainable variables take weight decay: the convolution filters, not batch-norm parameters. */
+  get decayMask(): boolean[] {
+    return this.blocks.flatMap(() => [true, false, false]);
+  }
+
   get variables(): tf.Variable[] {
     return this.blocks.flatMap((b) => [b.filter, b.gamma, b.beta, b.movingMean, b.movingVariance]);
   }

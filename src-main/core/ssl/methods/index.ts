@@ -1,8 +1,9 @@
+import { rawPixels } from './raw-pixels';
 import { simclr } from './simclr';
 import type { SslMethod } from './types';
 
 /** Every self-supervised method Pretext can train. Add a method: one file in this folder, one line here. */
-export const METHODS: readonly SslMethod[] = [simclr];
+export const METHODS: readonly SslMethod[] = [simclr, rawPixels];
 
 export function getMethod(id: string): SslMethod {
   const method = METHODS.find((m) => m.id === id);
@@ -10,4 +11,4 @@ export function getMethod(id: string): SslMethod {
   return method;
 }
 
-export type { SslMethod, TrainableMethod, MethodSetup } from './types';
+export type { LossParts, MethodSetup, SslMethod, StepContext, TrainableMethod } from './types';

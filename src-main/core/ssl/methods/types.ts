@@ -1,25 +1,50 @@
-import type { Modality } from '../../../contract';
+import type { InputSpec, Modality, ParamSpec, ParamValues } from '../../../contract';
+import type { LoadedData } from '../../data/types';
 import type { tf } from '../../engine/backend';
-import type { TrainConfig } from '../../training/config';
+import type { Rng } from '../random';
 
-/** What the training loop tells a method about the data. */
+/** What a method is built from: the input it will see, every parameter's value, the run's seed. */
 export interface MethodSetup {
-  /** [height, width, channels] of one input. */
-  inputShape: [number, number, number];
-  config: TrainConfig;
+  spec: InputSpec;
+  params: ParamValues;
+  seed: number;
 }
+
+/** Where the loop is, for schedules (BYOL's momentum, warm-ups) and the method's own randomness. */
+export interface StepContext {
+  /** 1-based optimiser step about to be taken. */
+  step: number;
+  totalSteps: number;
+  /** 1-based. */
+  epoch: number;
+  epochs: number;
+  learningRate: number;
+  /** The run's seeded generator: views, masks and noise drawn from it make a run reproducible. */
+  rng: Rng;
+}
+
+/** Named parts of the loss of one step; `total` is what the optimiser minimised. */
+export type LossParts = { total: number } & Record<string, number>;
 
 /** A method instantiated for one run: its networks, loss and optimiser. */
 export interface TrainableMethod {
   readonly embeddingDim: number;
-  /** Augmented views of each example the loop must provide per step (2 for SimCLR). */
-  readonly viewsPerExample: number;
-  /** One optimiser step on a batch; `views[v]` is view v of every example, [B, H, W, C]. Returns the loss before the update. */
-  trainStep(views: tf.Tensor4D[], learningRate: number): number;
-  /** Inference embedding of un-augmented inputs: [B, H, W, C] → [B, embeddingDim]. */
-  embed(x: tf.Tensor4D): tf.Tensor2D;
+  /** False for baselines (raw pixels): nothing to optimise; the loop goes from `prepare` to extraction. */
+  readonly trains: boolean;
+  /** Called once with the run's data before the first step (and before extraction for baselines). */
+  prepare?(data: LoadedData): void | Promise<void>;
+  /**
+   * One optimiser step on the examples at `batch` (indices into `data`): the method makes its own
+   * views, masks or targets from the data. Returns the loss parts before the update.
+   */
+  trainStep(data: LoadedData, batch: Int32Array, context: StepContext): LossParts;
+  /** Inference embedding of un-augmented inputs (as the data module's `centre` makes them) → [B, embeddingDim]. */
+  embed(x: tf.Tensor): tf.Tensor2D;
   /** Every variable that defines the method's state (weights, statistics, optimiser moments), by stable name. */
   stateVariables(): { name: string; variable: tf.Variable }[];
+  /** Non-tensor state for checkpoints (a queue position, a vocabulary), JSON-serialisable. */
+  extraState?(): unknown;
+  restoreExtraState?(state: unknown): void;
   /** Optimiser updates applied so far (saved in checkpoints for bias correction). */
   optimizerStep: number;
   dispose(): void;
@@ -29,8 +54,21 @@ export interface TrainableMethod {
 export interface SslMethod {
   id: string;
   name: string;
-  /** One sentence for the UI and `pretext train --help`. */
+  /** 'contrastive', 'baseline', …: how the UI groups the list. */
+  family: string;
+  /** One sentence for the UI and `pretext methods`. */
   description: string;
   modalities: readonly Modality[];
+  /** False for baselines that need no training; they take no training parameters. */
+  trains: boolean;
+  /** The method's own parameters. */
+  params: readonly ParamSpec[];
+  /**
+   * Defaults that depend on the input's shape (never on labels), for the method's and the training
+   * loop's parameters, applied where the user gave no value.
+   */
+  defaults?(spec: InputSpec): ParamValues;
+  /** Values that rebuild, for runs of Pretext 0.1, the network they trained (settings that did not exist then). */
+  legacy?: ParamValues;
   create(setup: MethodSetup): TrainableMethod;
 }

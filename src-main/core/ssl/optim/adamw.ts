@@ -1,6 +1,13 @@
 /**
  * Adam with decoupled weight decay (Loshchilov & Hutter 2019, Algorithm 2), with its state in plain
  * variables so that a checkpoint can save and restore it exactly, and the learning rate set per step.
+ *
+ * The update is torch.optim.AdamW's, term for term (test/core/ssl/optim/adamw.test.ts compares them):
+ *   p ← p·(1 − lr·wd)                                        (decay first, from the pre-update p)
+ *   m ← β1·m + (1 − β1)·g,   v ← β2·v + (1 − β2)·g²
+ *   p ← p − (lr / (1 − β1ᵗ)) · m / (√v / √(1 − β2ᵗ) + ε)
+ * Epsilon is added after the bias correction of √v: folding √(1 − β2ᵗ) into the step size instead
+ * would scale ε by 1/√(1 − β2ᵗ) (≈ 32× at step 1), which matters for parameters with tiny gradients.
  */
 import { tf } from '../../engine/backend';
 
@@ -9,6 +16,12 @@ export interface AdamWOptions {
   beta2?: number;
   epsilon?: number;
   weightDecay?: number;
+  /**
+   * Which parameters take weight decay, in the order of `params` (default: all). `false` exempts a
+   * parameter, as PyTorch does with a param group of weight_decay 0 (usually biases and batch-norm
+   * scales and offsets).
+   */
+  decayMask?: readonly boolean[];
 }
 
 export class AdamW {
@@ -16,6 +29,8 @@ export class AdamW {
   readonly beta2: number;
   readonly epsilon: number;
   readonly weightDecay: number;
+  /** Whether each parameter takes weight decay. */
+  readonly decayMask: readonly boolean[];
   /** Updates applied so far (for bias correction). */
   step = 0;
   private readonly m: tf.Variable[];
@@ -29,6 +44,10 @@ export class AdamW {
     this.beta2 = options.beta2 ?? 0.999;
     this.epsilon = options.epsilon ?? 1e-8;
     this.weightDecay = options.weightDecay ?? 0;
+    if (options.decayMask !== undefined && options.decayMask.length !== params.length) {
+      throw new Error(`decayMask has ${options.decayMask.length} entries for ${params.length} parameters`);
+    }
+    this.decayMask = options.decayMask ? [...options.decayMask] : params.map(() => true);
     this.m = params.map((p) => tf.variable(tf.zerosLike(p), false));
     this.v = params.map((p) => tf.variable(tf.zerosLike(p), false));
   }
@@ -38,19 +57,20 @@ export class AdamW {
     if (grads.length !== this.params.length) throw new Error(`expected ${this.params.length} gradients, got ${grads.length}`);
     this.step++;
     const correction1 = 1 - this.beta1 ** this.step;
-    const correction2 = 1 - this.beta2 ** this.step;
-    const stepSize = (learningRate * Math.sqrt(correction2)) / correction1;
+    const sqrtCorrection2 = Math.sqrt(1 - this.beta2 ** this.step);
+    const stepSize = learningRate / correction1;
+    const decayFactor = 1 - learningRate * this.weightDecay;
     tf.tidy(() => {
       for (let i = 0; i < this.params.length; i++) {
         const p = this.params[i]!;
         const g = grads[i]!;
         const m = this.m[i]!;
         const v = this.v[i]!;
+        const decayed = this.weightDecay !== 0 && this.decayMask[i] ? tf.mul(p, decayFactor) : p;
         m.assign(tf.add(tf.mul(m, this.beta1), tf.mul(g, 1 - this.beta1)));
         v.assign(tf.add(tf.mul(v, this.beta2), tf.mul(tf.square(g), 1 - this.beta2)));
-        let next = tf.sub(p, tf.mul(tf.div(m, tf.add(tf.sqrt(v), this.epsilon)), stepSize));
-        if (this.weightDecay > 0) next = tf.sub(next, tf.mul(p, learningRate * this.weightDecay));
-        p.assign(next);
+        const denom = tf.add(tf.div(tf.sqrt(v), sqrtCorrection2), this.epsilon);
+        p.assign(tf.sub(decayed, tf.mul(tf.div(m, denom), stepSize)));
       }
     });
   }

@@ -1,3 +1,4 @@
+import type { EvaluationPoint, MetricPoint } from '../../../contract';
 import type { Db } from '../db';
 
 export type RunStatus = 'queued' | 'running' | 'completed' | 'failed' | 'cancelled' | 'interrupted';
@@ -23,14 +24,7 @@ export interface RunRecord {
   vectors: number;
 }
 
-export interface MetricRow {
-  step: number;
-  epoch: number;
-  loss: number;
-  lr: number;
-  imagesPerSec: number;
-  elapsedSec: number;
-}
+export type MetricRow = MetricPoint;
 
 export interface CheckpointRow {
   id: number;
@@ -120,13 +114,29 @@ export class RunsRepository {
       active: db.prepare(`SELECT id FROM runs WHERE status IN ('running', 'queued')`).pluck(),
       queue: db.prepare(`UPDATE runs SET status = 'queued', error = NULL WHERE id = ?`),
       metric: db.prepare(
-        `INSERT OR REPLACE INTO metrics (run_id, step, epoch, loss, lr, images_per_sec, elapsed_sec)
-         VALUES (?, ?, ?, ?, ?, ?, ?)`,
+        `INSERT OR REPLACE INTO metrics (run_id, step, epoch, loss, parts, lr, examples_per_sec, elapsed_sec)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
       ),
       metrics: db.prepare(
-        `SELECT step, epoch, loss, lr, images_per_sec AS imagesPerSec, elapsed_sec AS elapsedSec
+        `SELECT step, epoch, loss, parts, lr, examples_per_sec AS examplesPerSec, elapsed_sec AS elapsedSec
          FROM metrics WHERE run_id = ? AND step > ? ORDER BY step`,
       ),
+      setConfig: db.prepare(`UPDATE runs SET config = ? WHERE id = ?`),
+      evaluation: db.prepare(
+        `INSERT OR REPLACE INTO evaluations (run_id, epoch, step, final, items, knn, linear, alignment, uniformity, effective_rank, mean_variance, collapse, seconds)
+         VALUES (@runId, @epoch, @step, @final, @items, @knn, @linear, @alignment, @uniformity, @effectiveRank, @meanVariance, @collapse, @seconds)`,
+      ),
+      evaluations: db.prepare(
+        `SELECT epoch, step, final, items, knn, linear, alignment, uniformity, effective_rank AS effectiveRank,
+           mean_variance AS meanVariance, collapse, seconds
+         FROM evaluations WHERE run_id = ? ORDER BY epoch, final`,
+      ),
+      lastEvaluation: db.prepare(
+        `SELECT epoch, step, final, items, knn, linear, alignment, uniformity, effective_rank AS effectiveRank,
+           mean_variance AS meanVariance, collapse, seconds
+         FROM evaluations WHERE run_id = ? ORDER BY final DESC, epoch DESC LIMIT 1`,
+      ),
+      dropEvaluationsAfter: db.prepare(`DELETE FROM evaluations WHERE run_id = ? AND (epoch > ? OR final = 1)`),
       lossRange: db.prepare(
         `SELECT (SELECT loss FROM metrics WHERE run_id = @id ORDER BY step LIMIT 1) AS first,
                 (SELECT loss FROM metrics WHERE run_id = @id ORDER BY step DESC LIMIT 1) AS last`,
@@ -150,7 +160,10 @@ export class RunsRepository {
       remove: db.prepare(`DELETE FROM runs WHERE id = ?`),
     };
     this.insertMetrics = db.transaction((rows: readonly MetricRow[], runId: number) => {
-      for (const m of rows) this.stmts.metric.run(runId, m.step, m.epoch, m.loss, m.lr, m.imagesPerSec, m.elapsedSec);
+      for (const m of rows) {
+        const parts = Object.keys(m.parts).length > 0 ? JSON.stringify(m.parts) : null;
+        this.stmts.metric.run(runId, m.step, m.epoch, m.loss, parts, m.lr, m.examplesPerSec, m.elapsedSec);
+      }
     });
     this.insertVectors = db.transaction((runId: number, rows: readonly { itemId: number; vector: Float32Array }[]) => {
       for (const r of rows) {
@@ -210,7 +223,28 @@ export class RunsRepository {
   }
 
   metrics(runId: number, afterStep = 0): MetricRow[] {
-    return this.stmts.metrics.all(runId, afterStep) as MetricRow[];
+    return (this.stmts.metrics.all(runId, afterStep) as (Omit<MetricRow, 'parts'> & { parts: string | null })[]).map((r) => ({
+      ...r,
+      parts: r.parts === null ? {} : (JSON.parse(r.parts) as Record<string, number>),
+    }));
+  }
+
+  /** Stores the run's configuration once training resolved it (every parameter, the input spec). */
+  setConfig(id: number, config: object): void {
+    this.stmts.setConfig.run(JSON.stringify(config), id);
+  }
+
+  addEvaluation(runId: number, e: EvaluationPoint): void {
+    this.stmts.evaluation.run({ runId, ...e, final: e.final ? 1 : 0 });
+  }
+
+  evaluations(runId: number): EvaluationPoint[] {
+    return (this.stmts.evaluations.all(runId) as (Omit<EvaluationPoint, 'final'> & { final: number })[]).map((r) => ({ ...r, final: r.final === 1 }));
+  }
+
+  lastEvaluation(runId: number): EvaluationPoint | null {
+    const r = this.stmts.lastEvaluation.get(runId) as (Omit<EvaluationPoint, 'final'> & { final: number }) | undefined;
+    return r ? { ...r, final: r.final === 1 } : null;
   }
 
   /** The first and the last logged loss of a run (null before its first step). */
@@ -223,6 +257,7 @@ export class RunsRepository {
     this.db.transaction(() => {
       this.stmts.dropMetricsAfter.run(runId, step);
       this.stmts.dropCheckpointsAfter.run(runId, epoch);
+      this.stmts.dropEvaluationsAfter.run(runId, epoch);
     })();
   }
 

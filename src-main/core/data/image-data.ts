@@ -24,6 +24,8 @@ export interface ImageDataset {
 export interface LoadImagesOptions {
   /** 0 = choose from the images. */
   size: number;
+  /** Default: chosen from the images (greyscale when none has colour channels). */
+  channels?: 1 | 3;
   cacheDir: string;
   signal?: AbortSignal;
   onProgress?: (done: number, total: number) => void;
@@ -56,7 +58,7 @@ export async function loadImageDataset(db: Db, datasetId: number, options: LoadI
   const items = new ItemsRepository(db).forTraining(datasetId, 'image');
   if (items.length === 0) throw new Error(`Dataset "${dataset.name}" has no images to train on`);
   const size = options.size > 0 ? options.size : chooseImageSize(items);
-  const channels = chooseChannels(items);
+  const channels = options.channels ?? chooseChannels(items);
   const perImage = size * size * channels;
 
   const key = createHash('sha256')

@@ -1,0 +1,196 @@
+/**
+ * Quality benchmark: does self-supervision beat the baselines on real labelled data?
+ *
+ * Fashion-MNIST (Debian's dataset-fashion-mnist) as class folders: a stratified 10,000 training and
+ * 2,000 held-out images (`--train N --test N`). Every registered image method trains on the training
+ * folder through the app's own path (a core, its training worker, the method's defaults) for a fixed
+ * wall-clock budget (`--minutes`, default 10; labels are never used to train). Then both folders are
+ * embedded with the frozen encoder, and a cosine kNN (k=20, weighted votes) and a logistic-regression
+ * probe, both fitted on the training folder's embeddings, are scored on the held-out one. Rows for
+ * raw pixels and for the same encoder with random weights (no training) show what training added.
+ *
+ *   npm run bench:quality [-- --minutes 10 --train 10000 --test 2000 --methods simclr,raw-pixels]
+ */
+import { existsSync, mkdirSync } from 'node:fs';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { EvaluationPoint, InputSpec, ParamValues } from '../src-main/contract';
+import { createCore } from '../src-main/core/app';
+import { dataFor } from '../src-main/core/data';
+import { inputSize } from '../src-main/core/data/types';
+import { initBackend, tf } from '../src-main/core/engine/backend';
+import { alignment, evaluateEmbeddings } from '../src-main/core/evaluation';
+import { getMethod, METHODS, type TrainableMethod } from '../src-main/core/ssl/methods';
+import { Rng } from '../src-main/core/ssl/random';
+import { storageLayout } from '../src-main/core/paths';
+import type { Db } from '../src-main/core/storage/db';
+import { loadCheckpoint } from '../src-main/core/training/checkpoint';
+import { embedItems } from '../src-main/core/training/extract';
+import { paramsOf, resolveRunParams } from '../src-main/core/training/params';
+import { parseParamAssignments } from '../src-main/core/params';
+import { fashionMnistFolders } from './quality/fashion-mnist';
+
+interface Options {
+  train: number;
+  test: number;
+  minutes: number;
+  methods: string[];
+  seed: number;
+  dir: string;
+  /** Extra parameters for the trained methods, `name=value,…` (for studies; the table uses the defaults). */
+  params: string[];
+  /** Train a fixed number of epochs instead of the time budget (0 = use --minutes). */
+  epochs: number;
+}
+
+function parseOptions(argv: string[]): Options {
+  const get = (name: string): string | undefined => {
+    const at = argv.indexOf(`--${name}`);
+    if (at >= 0) return argv[at + 1];
+    return argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
+  };
+  const imageMethods = METHODS.filter((m) => m.modalities.includes('image')).map((m) => m.id);
+  return {
+    train: Number(get('train') ?? 10_000),
+    test: Number(get('test') ?? 2_000),
+    minutes: Number(get('minutes') ?? 10),
+    methods: (get('methods') ?? imageMethods.join(',')).split(',').filter(Boolean),
+    seed: Number(get('seed') ?? 1),
+    dir: get('dir') ?? join(tmpdir(), 'pretext-quality'),
+    params: (get('params') ?? '').split(',').filter(Boolean),
+    epochs: Number(get('epochs') ?? 0),
+  };
+}
+
+interface Row {
+  method: string;
+  epochs: number | null;
+  minutes: number | null;
+  examplesPerSec: number | null;
+  knn: number | null;
+  linear: number | null;
+  alignment: number | null;
+  uniformity: number | null;
+  effectiveRank: number | null;
+  dim: number;
+}
+
+/** Embeds every item of a dataset with a built method, through the app's own extraction path. */
+async function embedDataset(db: Db, datasetId: number, spec: InputSpec, method: TrainableMethod, cacheDir: string) {
+  const module = dataFor(spec.modality);
+  const data = await module.load(db, datasetId, spec, { cacheDir });
+  return { data, embeddings: await embedItems(method, module, data, null) };
+}
+
+/** kNN and linear probe fitted on the training folder's embeddings, scored on the held-out folder's. */
+function score(train: { embeddings: Float32Array; labels: (string | null)[] }, test: { embeddings: Float32Array; labels: (string | null)[] }, dim: number, seed: number) {
+  const nTrain = train.labels.length;
+  const nTest = test.labels.length;
+  const all = new Float32Array((nTrain + nTest) * dim);
+  all.set(train.embeddings, 0);
+  all.set(test.embeddings, nTrain * dim);
+  return evaluateEmbeddings(all, dim, {
+    labels: [...train.labels, ...test.labels],
+    split: { train: Int32Array.from({ length: nTrain }, (_, i) => i), test: Int32Array.from({ length: nTest }, (_, i) => nTrain + i) },
+    seed,
+  });
+}
+
+async function main(): Promise<void> {
+  const options = parseOptions(process.argv.slice(2));
+  const root = join(import.meta.dirname, '..');
+  const workerDir = join(root, 'out', 'main');
+  if (!existsSync(join(workerDir, 'train-worker.js'))) throw new Error('Run `npm run build` first: the benchmark trains in the app’s own worker');
+  mkdirSync(options.dir, { recursive: true });
+  const load = (): string => loadavg().map((l) => l.toFixed(2)).join(' ');
+  const length = options.epochs > 0 ? `${options.epochs} epochs` : `${options.minutes} min`;
+  console.log(`Quality benchmark: Fashion-MNIST ${options.train} train / ${options.test} held out, ${length} per method${options.params.length ? ` (${options.params.join(', ')})` : ''}, ${cpus().length} cores, load ${load()}`);
+  const folders = await fashionMnistFolders({ root: join(options.dir, 'fashion-mnist'), train: options.train, test: options.test, seed: options.seed });
+
+  const dbPath = join(options.dir, `quality-${Date.now()}.db`);
+  const core = createCore({ dbPath, shell: 'cli', workerDir });
+  const layout = storageLayout(dbPath);
+  await initBackend('wasm');
+  const rows: Row[] = [];
+  try {
+    const trainSet = await core.handlers['datasets.import']({ path: folders.trainDir, name: 'fashion-mnist train' });
+    const testSet = await core.handlers['datasets.import']({ path: folders.testDir, name: 'fashion-mnist test' });
+    console.log(`imported ${trainSet.dataset.total} + ${testSet.dataset.total} images`);
+
+    for (const id of options.methods) {
+      const definition = getMethod(id);
+      const length: ParamValues = options.epochs > 0 ? { epochs: options.epochs } : { minutes: options.minutes };
+      const params: ParamValues = definition.trains
+        ? { ...length, evalFraction: 0, seed: options.seed, ...parseParamAssignments(paramsOf(definition), options.params) }
+        : { seed: options.seed, evalFraction: 0 };
+      const started = performance.now();
+      const run = await core.handlers['runs.start']({ datasetId: trainSet.datasetId, settings: { method: id, params } });
+      let lastEpoch = 0;
+      const off = core.events.on('training.progress', (p) => {
+        if (p.runId !== run.id) return;
+        if (p.phase === 'training' && p.epoch !== lastEpoch) {
+          lastEpoch = p.epoch;
+          process.stderr.write(`  ${id}: epoch ${p.epoch}/${p.epochs}, loss ${p.loss?.toFixed(3)}, ${p.examplesPerSec?.toFixed(0)} ex/s, ${((performance.now() - started) / 60000).toFixed(1)} min\n`);
+        }
+        for (const e of p.evaluations) process.stderr.write(`  ${id}: ${e.final ? 'final' : `epoch ${e.epoch}`} rank ${e.effectiveRank?.toFixed(1)} uniformity ${e.uniformity?.toFixed(2)}\n`);
+      });
+      await core.trainingDone(run.id);
+      off();
+      const done = await core.handlers['runs.get']({ runId: run.id });
+      if (done.status !== 'completed') throw new Error(`${id} ended ${done.status}: ${done.error}`);
+      const spec = done.inputSpec!;
+      const checkpoint = core.runs.latestCheckpoint(run.id)!;
+      const method = definition.create({ spec, params: done.params, seed: options.seed });
+      loadCheckpoint(layout.resolveStored(checkpoint.path), method.stateVariables());
+      const train = await embedDataset(core.db, trainSet.datasetId, spec, method, layout.cacheDir);
+      const test = await embedDataset(core.db, testSet.datasetId, spec, method, layout.cacheDir);
+      const result = score({ embeddings: train.embeddings, labels: train.data.labels }, { embeddings: test.embeddings, labels: test.data.labels }, method.embeddingDim, options.seed);
+      const metrics = await core.handlers['runs.metrics']({ runId: run.id });
+      const speeds = metrics.map((m) => m.examplesPerSec).sort((a, b) => a - b);
+      const final: EvaluationPoint | null = done.evaluation;
+      rows.push({
+        method: definition.name,
+        epochs: definition.trains ? done.epochsDone : null,
+        minutes: (performance.now() - started) / 60000,
+        examplesPerSec: speeds.length > 0 ? speeds[speeds.length >> 1]! : null,
+        knn: result.knn,
+        linear: result.linear,
+        alignment: final?.alignment ?? null,
+        uniformity: result.uniformity,
+        effectiveRank: result.effectiveRank,
+        dim: method.embeddingDim,
+      });
+      method.dispose();
+      console.log(formatRow(rows.at(-1)!));
+    }
+
+    // The same encoder with random weights: what training adds over the architecture alone.
+    const simclr = getMethod('simclr');
+    const spec: InputSpec = rows.length > 0 ? ((await core.handlers['runs.list']({})).find((r) => r.method === 'simclr')?.inputSpec ?? dataFor('image').resolveSpec([], {})) : dataFor('image').resolveSpec([], {});
+    const random = simclr.create({ spec, params: resolveRunParams(simclr, {}, spec), seed: options.seed });
+    const train = await embedDataset(core.db, trainSet.datasetId, spec, random, layout.cacheDir);
+    const test = await embedDataset(core.db, testSet.datasetId, spec, random, layout.cacheDir);
+    const result = score({ embeddings: train.embeddings, labels: train.data.labels }, { embeddings: test.embeddings, labels: test.data.labels }, random.embeddingDim, options.seed);
+    const module = dataFor('image');
+    const pairs = Int32Array.from({ length: 512 }, (_, i) => i);
+    const v1 = new Float32Array(512 * inputSize(module, spec));
+    const v2 = new Float32Array(512 * inputSize(module, spec));
+    module.viewPair(train.data, pairs, v1, v2, new Rng(7));
+    const z = (v: Float32Array) => tf.tidy(() => random.embed(tf.tensor(v, [512, ...module.inputShape(spec)])).dataSync() as Float32Array);
+    rows.push({ method: 'Random encoder (SimCLR’s, untrained)', epochs: 0, minutes: null, examplesPerSec: null, knn: result.knn, linear: result.linear, alignment: alignment(z(v1), z(v2), 512, random.embeddingDim), uniformity: result.uniformity, effectiveRank: result.effectiveRank, dim: random.embeddingDim });
+    random.dispose();
+    console.log(formatRow(rows.at(-1)!));
+  } finally {
+    await core.close();
+  }
+  console.log(`\n| method | epochs | minutes | examples/s | kNN | linear probe | alignment | uniformity | effective rank |\n| --- | --- | --- | --- | --- | --- | --- | --- | --- |`);
+  for (const r of rows) console.log(formatRow(r));
+  console.log(`\nload average at the end: ${load()}`);
+}
+
+function formatRow(r: Row): string {
+  const f = (x: number | null, d: number): string => (x === null ? '–' : x.toFixed(d));
+  return `| ${r.method} | ${r.epochs ?? '–'} | ${f(r.minutes, 1)} | ${f(r.examplesPerSec, 0)} | ${f(r.knn, 3)} | ${f(r.linear, 3)} | ${f(r.alignment, 2)} | ${f(r.uniformity, 2)} | ${f(r.effectiveRank, 1)} of ${r.dim} |`;
+}
+
+await main();

@@ -1,0 +1,66 @@
+/**
+ * A method's complete parameter list, from three places: the training loop's (if the method trains),
+ * its modality's data (image size), and its own. The form, the CLI and validation use these lists.
+ */
+import type { InputSpec, MethodInfo, ParamSpec, ParamValues } from '../../contract';
+import { dataFor } from '../data';
+import { resolveParams } from '../params';
+import { getMethod, METHODS, type SslMethod } from '../ssl/methods';
+import { readRunConfig, TRAINING_PARAMS, type RunConfig } from './config';
+
+/** What a baseline still takes from the loop: the seed and the evaluation settings. */
+const BASELINE_TRAINING = new Set(['seed', 'evalFraction', 'evalItems']);
+
+export function paramsOf(method: SslMethod): ParamSpec[] {
+  const training = method.trains ? TRAINING_PARAMS : TRAINING_PARAMS.filter((p) => BASELINE_TRAINING.has(p.name));
+  const data = dataFor(method.modalities[0]!).params;
+  return [...training, ...data, ...method.params];
+}
+
+export function methodInfo(method: SslMethod): MethodInfo {
+  return {
+    id: method.id,
+    name: method.name,
+    family: method.family,
+    description: method.description,
+    modalities: [...method.modalities],
+    trains: method.trains,
+    params: paramsOf(method),
+  };
+}
+
+export function methodCatalogue(): MethodInfo[] {
+  return METHODS.map(methodInfo);
+}
+
+/** Checks the values a user gave (names, types, ranges) before a run is created; returns them. */
+export function checkGiven(method: SslMethod, given: ParamValues = {}): ParamValues {
+  resolveParams(paramsOf(method), given);
+  return { ...given };
+}
+
+/** Every value for a run once its input is known: the user's, then the method's data-shape defaults, then the specs'. */
+export function resolveRunParams(method: SslMethod, given: ParamValues, spec: InputSpec | null): ParamValues {
+  return resolveParams(paramsOf(method), given, spec && method.defaults ? method.defaults(spec) : {});
+}
+
+/** A stored run config read in today's shape (0.1 runs included). */
+export function runConfigOf(stored: Record<string, unknown>): RunConfig {
+  return readRunConfig(stored, (id) => {
+    try {
+      return getMethod(id).legacy ?? {};
+    } catch {
+      return {};
+    }
+  });
+}
+
+/** A run's parameters: resolved at training start, or (before) the given ones over the static defaults. */
+export function runParamsOf(config: RunConfig): ParamValues {
+  if (config.params) return config.params;
+  try {
+    return resolveRunParams(getMethod(config.method), config.given, null);
+  } catch {
+    return { ...config.given };
+  }
+}
