@@ -234,7 +234,11 @@ function runTorch(shape: Shape, options: BenchOptions): TorchResult | { unavaila
   for (const python of pythons) {
     if (spawnSync(python, ['-c', 'import torch'], { stdio: 'ignore' }).status !== 0) continue;
     const [h, , c] = shape;
-    const r = spawnSync(python, [script, `--size=${h}`, `--channels=${c}`, `--batch=${options.batch}`, `--threads=${threads}`], { encoding: 'utf8' });
+    // The network a SimCLR run of this shape gets by default, so both sides run the same model.
+    const spec: ImageInputSpec = { modality: 'image', size: h, channels: c as 1 | 3, scale: '0-1' };
+    const p = resolveRunParams(getMethod('simclr'), {}, spec);
+    const model = [`--stem-stride=${p.stemStride}`, `--head-bn=${p.headBatchNorm ? 1 : 0}`, `--projection-dim=${p.projectionDim}`, `--temperature=${p.temperature}`];
+    const r = spawnSync(python, [script, `--size=${h}`, `--channels=${c}`, `--batch=${options.batch}`, `--threads=${threads}`, ...model], { encoding: 'utf8' });
     const line = r.stdout.trim().split('\n').at(-1) ?? '';
     try {
       const j = JSON.parse(line) as { train_images_per_sec: number; extract_images_per_sec: number; threads: number; torch: string };

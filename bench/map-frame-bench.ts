@@ -18,6 +18,7 @@ import { DatasetsRepository } from '../src-main/core/storage/repositories/datase
 import { ItemsRepository, type ItemInput } from '../src-main/core/storage/repositories/items';
 import { ProjectionsRepository } from '../src-main/core/storage/repositories/projections';
 import { RunsRepository } from '../src-main/core/storage/repositories/runs';
+import { VectorsRepository } from '../src-main/core/storage/repositories/vectors';
 import { Rng } from '../src-main/core/ssl/random';
 
 const count = Number(process.argv[2] ?? 1_000_000);
@@ -44,7 +45,7 @@ const runs = new RunsRepository(db);
 const run = runs.create({ datasetId: dataset.id, method: 'simclr', config: { epochs: 1 }, seed: 1 });
 const ids = (db.prepare(`SELECT id FROM items WHERE dataset_id = ? ORDER BY id`).pluck().all(dataset.id) as number[]);
 for (let start = 0; start < ids.length; start += 10_000) {
-  runs.addVectors(run.id, ids.slice(start, start + 10_000).map((itemId) => ({ itemId, vector: new Float32Array([itemId % 10, 1]) })));
+  new VectorsRepository(db).add(run.id, ids.slice(start, start + 10_000).map((itemId) => ({ itemId, vector: new Float32Array([itemId % 10, 1]) })));
 }
 runs.setEmbeddingDim(run.id, 2);
 runs.finish(run.id, 'completed');

@@ -1,10 +1,12 @@
 """PyTorch reference for Pretext's training benchmark: the same SimCLR step and encoder on the CPU.
 
-Encoder: 3x3 conv blocks 32 (stride 1), 64, 64, 128 (stride 2) with batch norm and ReLU, global
-average pooling; projection head 128 -> 128 -> 64; NT-Xent with temperature 0.5; Adam. Prints one
-JSON line: {"train_images_per_sec": ..., "extract_images_per_sec": ..., "threads": ...}.
+Encoder: 3x3 conv blocks 32 (stride --stem-stride), 64, 64, 128 (stride 2) with batch norm and ReLU,
+global average pooling; projection head 128 -> 128 (-> BN with --head-bn) -> ReLU -> --projection-dim;
+NT-Xent with --temperature; AdamW. The Pretext bench passes the values of the run it measures. Prints
+one JSON line: {"train_images_per_sec": ..., "extract_images_per_sec": ..., "threads": ...}.
 
 Usage: python3 bench/torch_simclr.py [--size 28] [--channels 1] [--batch 256] [--steps 8] [--threads N]
+       [--stem-stride 0|1|2] [--head-bn 0|1] [--projection-dim 64] [--temperature 0.5]
 """
 import argparse
 import json
@@ -16,8 +18,8 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 
-def encoder(channels: int, side: int) -> nn.Sequential:
-    stem_stride = 1 if side <= 32 else 2
+def encoder(channels: int, side: int, stem: int = 0) -> nn.Sequential:
+    stem_stride = stem if stem in (1, 2) else (1 if side <= 32 else 2)
     layers = []
     c_in = channels
     for c_out, stride in [(32, stem_stride), (64, 2), (64, 2), (128, 2)]:
@@ -43,19 +45,24 @@ def main() -> None:
     p.add_argument("--batch", type=int, default=256)
     p.add_argument("--steps", type=int, default=8)
     p.add_argument("--threads", type=int, default=os.cpu_count() or 1)
+    p.add_argument("--stem-stride", type=int, default=0)
+    p.add_argument("--head-bn", type=int, default=0)
+    p.add_argument("--projection-dim", type=int, default=64)
+    p.add_argument("--temperature", type=float, default=0.5)
     a = p.parse_args()
     torch.set_num_threads(a.threads)
     torch.manual_seed(0)
-    f = encoder(a.channels, a.size)
-    g = nn.Sequential(nn.Linear(128, 128), nn.ReLU(inplace=True), nn.Linear(128, 64))
-    opt = torch.optim.Adam(list(f.parameters()) + list(g.parameters()), lr=1e-3)
+    f = encoder(a.channels, a.size, a.stem_stride)
+    hidden = [nn.Linear(128, 128, bias=not a.head_bn)] + ([nn.BatchNorm1d(128)] if a.head_bn else [])
+    g = nn.Sequential(*hidden, nn.ReLU(inplace=True), nn.Linear(128, a.projection_dim))
+    opt = torch.optim.AdamW(list(f.parameters()) + list(g.parameters()), lr=1e-3, weight_decay=1e-4)
     x1 = torch.rand(a.batch, a.channels, a.size, a.size)
     x2 = torch.rand(a.batch, a.channels, a.size, a.size)
 
     def step() -> None:
         opt.zero_grad(set_to_none=True)
         z = g(f(torch.cat([x1, x2])))
-        loss = nt_xent(z[: a.batch], z[a.batch :], 0.5)
+        loss = nt_xent(z[: a.batch], z[a.batch :], a.temperature)
         loss.backward()
         opt.step()
 

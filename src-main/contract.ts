@@ -558,8 +558,16 @@ export interface ShellCapabilities {
 }
 
 /** The object the Electron preload exposes on `window.pretext`. */
+/**
+ * What a call answers across a process boundary: errors travel as values, so that their code
+ * (`cancelled`, `conflict`, …) reaches the renderer in every shell (an Error thrown through
+ * Electron's contextBridge keeps only its message).
+ */
+export type CallOutcome = { ok: true; value: unknown } | { ok: false; error: WireError };
+
 export interface PreloadBridge {
-  calls: ApiClient;
+  /** One call of the contract; the renderer turns a failed outcome into a CallError with its code. */
+  invoke: (name: CallName, request: unknown) => Promise<CallOutcome>;
   on: EventSource['on'];
   pickFolder: () => Promise<string | null>;
   pathForFile: (file: File) => string;
@@ -594,10 +602,22 @@ export interface WireError {
   code: string;
 }
 
+export type ErrorCode = 'not_found' | 'bad_request' | 'conflict' | 'cancelled' | 'internal' | 'unauthorized';
+
+/** The HTTP status of each error code: one table for serve's routes and Electron's app:// protocol. */
+export const HTTP_STATUS: Readonly<Record<ErrorCode, number>> = {
+  not_found: 404,
+  bad_request: 400,
+  conflict: 409,
+  cancelled: 409,
+  unauthorized: 401,
+  internal: 500,
+};
+
 /** An error with a code the UI can act on; thrown by the core, carried across every transport. */
 export class ApiError extends Error {
   constructor(
-    readonly code: 'not_found' | 'bad_request' | 'conflict' | 'cancelled' | 'internal' | 'unauthorized',
+    readonly code: ErrorCode,
     message: string,
   ) {
     super(message);

@@ -113,7 +113,7 @@ export function createCore(options: CoreOptions): Core {
     embedder,
     indexThreshold: options.searchIndexThreshold,
   });
-  const dataServices = { runs, vectors, projections };
+  const dataServices = { runs, vectors, vectorSets, projections };
   /**
    * A run or import marked as working whose owner is gone (its process died, or its heartbeat went
    * stale) can only be resumed or re-run; say so. One held by a live process, this one or another

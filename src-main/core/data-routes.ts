@@ -7,12 +7,14 @@
  *   GET  /export/run/<runId>/coordinates.csv[?projection=<id>]      path,label,x,y of every point
  *   POST /export/run/<runId>/selection?kind=embeddings|coordinates|paths[&projection=<id>]
  *        body {"itemIds":[…]}                                       the same, for the given items
+ *   GET  /export/set/<setId>.csv                                    a vector set (another dataset embedded by a run)
  *
  * `pretext serve` streams the responses; the Electron shell collects them through its core host.
  */
 import type { Writable } from 'node:stream';
-import { ApiError, type SelectionExportKind } from '../contract';
-import { writeCoordinatesCsv, writeEmbeddingsCsv, writePathList, writeSelectedEmbeddingsCsv } from './export';
+import { ApiError, HTTP_STATUS, type SelectionExportKind } from '../contract';
+import { writeCoordinatesCsv, writeEmbeddingsCsv, writePathList, writeSelectedEmbeddingsCsv, writeVectorRowsCsv } from './export';
+import type { VectorSetsRepository } from './storage/repositories/vector-sets';
 import type { ProjectionService } from './projection/projection-service';
 import type { RunsRepository } from './storage/repositories/runs';
 import type { VectorsRepository } from './storage/repositories/vectors';
@@ -21,7 +23,8 @@ export type DataRoute =
   | { kind: 'points'; runId: number; projectionId: number | null }
   | { kind: 'embeddings'; runId: number }
   | { kind: 'coordinates'; runId: number; projectionId: number | null }
-  | { kind: 'selection'; runId: number; selection: SelectionExportKind; projectionId: number | null };
+  | { kind: 'selection'; runId: number; selection: SelectionExportKind; projectionId: number | null }
+  | { kind: 'vectorSet'; setId: number };
 
 export interface DataResponse {
   mime: string;
@@ -44,6 +47,8 @@ export function parseDataRoute(pathname: string, search: URLSearchParams): (Data
   if (m) return { method: 'GET', kind: 'embeddings', runId: Number(m[1]) };
   m = /^\/export\/run\/(\d+)\/coordinates\.csv$/.exec(pathname);
   if (m) return { method: 'GET', kind: 'coordinates', runId: Number(m[1]), projectionId: projectionParam(search) };
+  m = /^\/export\/set\/(\d+)\.csv$/.exec(pathname);
+  if (m) return { method: 'GET', kind: 'vectorSet', setId: Number(m[1]) };
   m = /^\/export\/run\/(\d+)\/selection$/.exec(pathname);
   if (m) {
     const kind = search.get('kind') ?? '';
@@ -84,6 +89,7 @@ export function checkItemIds(ids: unknown): number[] {
 export interface DataServices {
   runs: RunsRepository;
   vectors: VectorsRepository;
+  vectorSets: VectorSetsRepository;
   projections: ProjectionService;
 }
 
@@ -93,6 +99,15 @@ export interface DataServices {
  */
 export function dataResponse(services: DataServices, route: DataRoute, body: string | null): DataResponse {
   const { runs, vectors, projections } = services;
+  if (route.kind === 'vectorSet') {
+    const set = services.vectorSets.get(route.setId);
+    if (!set) throw new ApiError('not_found', `No vector set with id ${route.setId}`);
+    return {
+      mime: CSV,
+      filename: `pretext-run-${set.runId}-set-${set.id}-embeddings.csv`,
+      write: (out) => writeVectorRowsCsv(services.vectorSets.iterateVectors(set.id, set.dim), set.dim, out),
+    };
+  }
   const run = runs.get(route.runId);
   if (!run) throw new ApiError('not_found', `No run with id ${route.runId}`);
   switch (route.kind) {
@@ -170,6 +185,5 @@ function requireEmbeddings(run: { id: number; vectors: number; embeddingDim: num
 
 /** The HTTP status for an error a data route threw. */
 export function statusOf(error: unknown): number {
-  if (!(error instanceof ApiError)) return 500;
-  return { not_found: 404, bad_request: 400, conflict: 409, cancelled: 409, unauthorized: 401, internal: 500 }[error.code];
+  return error instanceof ApiError ? HTTP_STATUS[error.code] : 500;
 }

@@ -1,4 +1,4 @@
-import type { CallName, EventName, MediaKind, WireError } from '../contract';
+import type { CallName, CallOutcome, EventName, MediaKind, WireError } from '../contract';
 
 /**
  * Messages between the Electron main process and the core host, a plain Node process that owns the
@@ -21,4 +21,4 @@ export type HostMessage =
   | { type: 'event'; name: EventName; payload: unknown };
 
 /** What crosses the ipcMain boundary for a call: errors travel as values so their code survives. */
-export type IpcResult = { ok: true; value: unknown } | { ok: false; error: WireError };
+export type IpcResult = CallOutcome;

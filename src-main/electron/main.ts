@@ -6,7 +6,7 @@ import { app, BrowserWindow, dialog, ipcMain, net, protocol, session, type WebCo
 import { existsSync } from 'node:fs';
 import { dirname, join, normalize, sep } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { callNames, ipcChannel, parseMediaPath, type CallName } from '../contract';
+import { callNames, HTTP_STATUS, ipcChannel, parseMediaPath, type CallName, type ErrorCode } from '../contract';
 import { CoreHost } from './host';
 import type { IpcResult } from './host-protocol';
 
@@ -20,8 +20,6 @@ const CSP =
   "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; " +
   "media-src 'self' blob:; connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'";
 
-/** The same statuses `pretext serve` answers data routes with, by error code. */
-const HTTP_STATUS: Record<string, number> = { not_found: 404, bad_request: 400, conflict: 409, cancelled: 409, unauthorized: 401, internal: 500 };
 
 protocol.registerSchemesAsPrivileged([
   { scheme: APP_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true, stream: true } },
@@ -31,6 +29,11 @@ const host = new CoreHost(join(here, 'core-host.js'), process.env.PRETEXT_NODE ?
   ...process.env,
   ELECTRON_RUN_AS_NODE: undefined,
 });
+
+/** The same statuses `pretext serve` answers with, by error code (contract.ts). */
+function statusOfCode(code: string): number {
+  return HTTP_STATUS[code as ErrorCode] ?? 500;
+}
 
 function isAppFrame(contents: WebContents, senderUrl: string | undefined): boolean {
   return !contents.isDestroyed() && typeof senderUrl === 'string' && senderUrl.startsWith(`${APP_ORIGIN}/`);
@@ -66,13 +69,13 @@ function registerAppProtocol(): void {
     const media = parseMediaPath(url.pathname);
     if (media) {
       const result = await host.media(media.itemId, media.kind);
-      if ('error' in result) return new Response(result.error.message, { status: result.error.code === 'not_found' ? 404 : 400 });
+      if ('error' in result) return new Response(result.error.message, { status: statusOfCode(result.error.code) });
       return new Response(Buffer.from(result.body), { headers: { 'Content-Type': result.mime } });
     }
     if (url.pathname.startsWith('/data/') || url.pathname.startsWith('/export/')) {
       const body = request.method === 'POST' ? await request.text() : null;
       const result = await host.data(request.method, url.pathname + url.search, body);
-      if ('error' in result) return new Response(result.error.message, { status: HTTP_STATUS[result.error.code] ?? 500 });
+      if ('error' in result) return new Response(result.error.message, { status: statusOfCode(result.error.code) });
       const headers: Record<string, string> = { 'Content-Type': result.mime, 'Cache-Control': 'no-store' };
       if (result.filename) headers['Content-Disposition'] = `attachment; filename="${result.filename}"`;
       return new Response(Buffer.from(result.body), { headers });

@@ -8,22 +8,18 @@ import {
   callNames,
   ipcChannel,
   isEventName,
-  type ApiClient,
   type EventName,
   type PreloadBridge,
 } from '../contract';
 import type { IpcResult } from './host-protocol';
 
-const calls = Object.fromEntries(
-  callNames.map((name) => [
-    name,
-    async (request: unknown) => {
-      const result = (await ipcRenderer.invoke(ipcChannel.call(name), request)) as IpcResult;
-      if (result.ok) return result.value;
-      throw new Error(result.error.message);
-    },
-  ]),
-) as ApiClient;
+const callSet = new Set<string>(callNames);
+
+/** One function for every call; an unknown name never reaches the main process. */
+const invoke: PreloadBridge['invoke'] = async (name, request) => {
+  if (!callSet.has(name)) return { ok: false, error: { code: 'bad_request', message: `Unknown call ${String(name)}` } };
+  return (await ipcRenderer.invoke(ipcChannel.call(name), request)) as IpcResult;
+};
 
 const on: PreloadBridge['on'] = (name, listener) => {
   if (!isEventName(name)) throw new Error(`Unknown event ${String(name)}`);
@@ -37,7 +33,7 @@ const on: PreloadBridge['on'] = (name, listener) => {
 };
 
 const bridge: PreloadBridge = {
-  calls,
+  invoke,
   on,
   pickFolder: () => ipcRenderer.invoke(ipcChannel.pickFolder) as Promise<string | null>,
   pathForFile: (file: File) => webUtils.getPathForFile(file),

@@ -1,5 +1,5 @@
 /** A scriptable stand-in for the renderer's Backend, for state tests. */
-import type { CallName, ImportProgress, ProjectionProgress, RequestOf, ResponseOf, TrainingProgress } from '../../src-main/contract';
+import type { CallName, EmbedProgress, ImportProgress, ProjectionProgress, RequestOf, ResponseOf, TrainingProgress } from '../../src-main/contract';
 import type { Backend } from '../../src-renderer/src/lib/client';
 
 type Handlers = { [K in CallName]?: (request: RequestOf<K>) => Promise<ResponseOf<K>> | ResponseOf<K> };
@@ -12,6 +12,7 @@ export interface FakeBackend {
   emitProgress(progress: ImportProgress): void;
   emitTraining(progress: TrainingProgress): void;
   emitProjection(progress: ProjectionProgress): void;
+  emitEmbed(progress: EmbedProgress): void;
   setConnection(state: Backend['connection']['state']): void;
   handlers: Handlers;
 }
@@ -21,6 +22,7 @@ export function fakeBackend(handlers: Handlers = {}): FakeBackend {
   const progressListeners = new Set<(p: ImportProgress) => void>();
   const trainingListeners = new Set<(p: TrainingProgress) => void>();
   const projectionListeners = new Set<(p: ProjectionProgress) => void>();
+  const embedListeners = new Set<(p: EmbedProgress) => void>();
   const connectionListeners = new Set<() => void>();
   let connection: Backend['connection']['state'] = 'open';
   const calls = new Proxy({} as Backend['calls'], {
@@ -44,6 +46,11 @@ export function fakeBackend(handlers: Handlers = {}): FakeBackend {
           const l = listener as (p: ProjectionProgress) => void;
           projectionListeners.add(l);
           return () => projectionListeners.delete(l);
+        }
+        if (name === 'embed.progress') {
+          const l = listener as (p: EmbedProgress) => void;
+          embedListeners.add(l);
+          return () => embedListeners.delete(l);
         }
         if (name !== 'import.progress') throw new Error(`unexpected event ${name}`);
         const l = listener as (p: ImportProgress) => void;
@@ -76,6 +83,9 @@ export function fakeBackend(handlers: Handlers = {}): FakeBackend {
     },
     emitProjection: (progress) => {
       for (const l of projectionListeners) l(progress);
+    },
+    emitEmbed: (progress) => {
+      for (const l of embedListeners) l(progress);
     },
     setConnection: (state) => {
       connection = state;

@@ -18,6 +18,7 @@ import type { Db } from '../storage/db';
 import { DatasetsRepository } from '../storage/repositories/datasets';
 import { ItemsRepository } from '../storage/repositories/items';
 import { RunsRepository } from '../storage/repositories/runs';
+import { VectorsRepository } from '../storage/repositories/vectors';
 import { VERSION } from '../version';
 import { loadCheckpoint, saveCheckpoint } from './checkpoint';
 import { learningRateAt, loopParams } from './config';
@@ -57,6 +58,7 @@ function modalityFor(methodModalities: readonly Modality[], counts: Record<Modal
 
 export async function trainRun(db: Db, runId: number, options: TrainOptions, hooks: TrainHooks = {}): Promise<void> {
   const runs = new RunsRepository(db);
+  const vectors = new VectorsRepository(db);
   const run = runs.get(runId);
   if (!run) throw new Error(`No run ${runId}`);
   const stored = runConfigOf(run.config);
@@ -307,12 +309,12 @@ export async function trainRun(db: Db, runId: number, options: TrainOptions, hoo
       state.done = 0;
       state.total = n;
       emit(true);
-      runs.clearVectors(runId);
+      vectors.clear(runId);
       const dim = method.embeddingDim;
       const all = await embedItems(method, module, data, null, {
         check: checkCancel,
         onBatch: (start, count, values) => {
-          runs.addVectors(
+          vectors.add(
             runId,
             Array.from({ length: count }, (_, i) => ({ itemId: data.itemIds[start + i]!, vector: values.slice(i * dim, (i + 1) * dim) })),
           );

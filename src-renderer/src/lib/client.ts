@@ -1,6 +1,7 @@
 import type {
   ApiClient,
   CallName,
+  CallOutcome,
   EventName,
   EventSource,
   MediaKind,
@@ -11,6 +12,7 @@ import type {
   WireMessage,
   WireRequest,
 } from '../../../src-main/contract';
+import { mediaUrl } from './routes';
 
 /** Everything the UI needs from whichever shell it runs in. */
 export interface Backend {
@@ -29,15 +31,25 @@ declare global {
   }
 }
 
-const mediaUrl = (itemId: number, kind: MediaKind): string => `/media/${kind}/${itemId}`;
 
 export function connect(): Backend {
   return window.pretext ? electronBackend(window.pretext) : socketBackend();
 }
 
+/** The typed client over one invoke function: a failed outcome becomes a CallError with its code. */
+export function clientOver(invoke: (name: CallName, request: unknown) => Promise<CallOutcome>): ApiClient {
+  return new Proxy({} as ApiClient, {
+    get: (_target, name) => async (request: unknown) => {
+      const outcome = await invoke(name as CallName, request ?? null);
+      if (outcome.ok) return outcome.value;
+      throw new CallError(outcome.error.code, outcome.error.message);
+    },
+  });
+}
+
 function electronBackend(bridge: PreloadBridge): Backend {
   return {
-    calls: bridge.calls,
+    calls: clientOver(bridge.invoke),
     events: { on: bridge.on },
     shell: { kind: 'electron', pickFolder: bridge.pickFolder, pathForFile: bridge.pathForFile },
     mediaUrl,

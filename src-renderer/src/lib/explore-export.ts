@@ -1,25 +1,8 @@
 /**
- * The explorer's exports: the URLs `pretext serve` answers, the body of a selection export, the name
+ * The explorer's exports (their URLs are in routes.ts): the body of a selection export, the name
  * a download gets and the default path of an Electron export. Pure, tested in test/renderer.
  */
 import type { SelectionExportKind } from '../../../src-main/contract';
-
-/** Every embedding of the run (the same route as the Train tab's download). */
-export function embeddingsUrl(runId: number): string {
-  return `/export/run/${runId}.csv`;
-}
-
-/** Every point's 2-D coordinates with its path and label. */
-export function coordinatesUrl(runId: number, projectionId: number): string {
-  return `/export/run/${runId}/coordinates.csv?projection=${projectionId}`;
-}
-
-/** The selection, POSTed with `selectionExportBody`; coordinates need the projection. */
-export function selectionExportUrl(runId: number, kind: SelectionExportKind, projectionId: number | null): string {
-  const query = new URLSearchParams({ kind });
-  if (projectionId !== null) query.set('projection', String(projectionId));
-  return `/export/run/${runId}/selection?${query.toString()}`;
-}
 
 /** `{"itemIds":[…]}` with ids ascending and each once. */
 export function selectionExportBody(itemIds: ArrayLike<number>): string {

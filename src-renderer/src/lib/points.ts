@@ -9,11 +9,6 @@
  */
 export const POINTS_MAGIC = 0x50545850;
 
-/** Same-origin URL of a projection's points, in both shells. */
-export function pointsUrl(runId: number, projectionId: number): string {
-  return `/data/run/${runId}/points.bin?projection=${projectionId}`;
-}
-
 export interface DecodedPoints {
   count: number;
   /** Label names; `labelIndex` points into this list. */

@@ -327,7 +327,3 @@ export function defaultExportPath(runId: number): string {
   return `~/pretext-run-${runId}.csv`;
 }
 
-/** The same-origin URL `pretext serve` streams a run's CSV from. */
-export function exportUrl(runId: number): string {
-  return `/export/run/${runId}.csv`;
-}

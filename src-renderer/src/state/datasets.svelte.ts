@@ -309,9 +309,10 @@ export class DatasetsState {
   }
 }
 
+/** The core's own words when the error is its 'cancelled' error (every shell carries the code), else a generic sentence. */
 function cancelMessage(error: unknown): string {
-  const message = errorMessage(error);
-  return /cancel/i.test(message) ? message : 'Import cancelled; the files read so far were kept.';
+  const code = (error as { code?: unknown } | null)?.code;
+  return code === 'cancelled' ? errorMessage(error) : 'Import cancelled; the files read so far were kept.';
 }
 
 function importFailureMessage(error: unknown): string {

@@ -11,7 +11,8 @@ import { LatestOnly } from '../lib/async';
 import type { Backend } from '../lib/client';
 import { categoryColors, rampColors } from '../lib/color-scales';
 import { downloadFrom, type DownloadResult } from '../lib/download';
-import { exportFileName, selectionExportBody, selectionExportUrl } from '../lib/explore-export';
+import { exportFileName, selectionExportBody } from '../lib/explore-export';
+import { selectionExportUrl } from '../lib/routes';
 import { errorMessage, plural } from '../lib/format';
 import { defaultClusterCount } from '../lib/kmeans';
 import { DEFAULT_DISAGREEMENT_K, DISAGREEMENT_BINS } from '../lib/knn';
@@ -349,7 +350,7 @@ export class ExploreState {
     } catch (error) {
       const text = errorMessage(error);
       const code = (error as { code?: unknown } | null)?.code;
-      if (code === 'cancelled' || this.cancelling || /cancel/i.test(text)) this.computeNotice = 'The projection was cancelled.';
+      if (code === 'cancelled' || this.cancelling) this.computeNotice = 'The projection was cancelled.';
       else this.computeError = `Could not compute the projection: ${text}`;
       return null;
     } finally {

@@ -1,6 +1,7 @@
 import { LatestOnly } from '../lib/async';
 import { errorMessage } from '../lib/format';
-import { indexOfItem, pointsUrl } from '../lib/points';
+import { indexOfItem } from '../lib/points';
+import { pointsUrl } from '../lib/routes';
 import type { PointsCompute } from '../lib/points-compute';
 import type { ClusterResult, DisagreementResult, PreparedPoints } from '../lib/points-engine';
 

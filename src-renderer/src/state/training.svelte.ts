@@ -4,6 +4,7 @@ import { errorMessage, plural } from '../lib/format';
 import { displayStatus, isActiveStatus, isFinalPhase } from '../lib/runs';
 import { LossCurve } from './loss-curve.svelte';
 import { RunEvaluations } from './run-evaluations.svelte';
+import { EmbedFolderState } from './embed-folder.svelte';
 import { RunForm } from './run-form.svelte';
 
 /** What a run's buttons are waiting for. */
@@ -277,6 +278,11 @@ export class TrainingState {
     } finally {
       this.#setAction(runId, null);
     }
+  }
+
+  /** The "Embed another folder" card's state for a completed run (the caller disposes it). */
+  embedFolder(runId: number): EmbedFolderState {
+    return new EmbedFolderState(this.#backend, runId);
   }
 
   /** Electron: writes the run's embeddings as CSV to a path on this computer. */

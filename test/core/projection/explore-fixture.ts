@@ -7,6 +7,7 @@ import type { Db } from '../../../src-main/core/storage/db';
 import { DatasetsRepository } from '../../../src-main/core/storage/repositories/datasets';
 import { ItemsRepository } from '../../../src-main/core/storage/repositories/items';
 import { RunsRepository } from '../../../src-main/core/storage/repositories/runs';
+import { VectorsRepository } from '../../../src-main/core/storage/repositories/vectors';
 import { Rng } from '../../../src-main/core/ssl/random';
 
 export interface SyntheticRun {
@@ -42,9 +43,9 @@ export function syntheticRun(db: Db, options: { n: number; dim: number; labels?:
   rows.forEach((row, i) => {
     const centre = centres[i % labels.length]!;
     vectors.push({ itemId: row.id, vector: Float32Array.from(centre, (c) => c + (rng.next() - 0.5) * 0.6) });
-    if (vectors.length === 5000) runs.addVectors(run.id, vectors.splice(0));
+    if (vectors.length === 5000) new VectorsRepository(db).add(run.id, vectors.splice(0));
   });
-  runs.addVectors(run.id, vectors);
+  new VectorsRepository(db).add(run.id, vectors);
   runs.setEmbeddingDim(run.id, options.dim);
   runs.finish(run.id, 'completed');
   return { datasetId: dataset.id, runId: run.id, itemIds: rows.map((r) => r.id), paths: rows.map((r) => r.path) };

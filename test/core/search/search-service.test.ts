@@ -40,7 +40,7 @@ describe('search.similarToItem', () => {
     const twin = syntheticRun(core.db, { n: 20, dim: 4, seed: 4 });
     // Give items 3 and 9 (both class 0) the same vector: similarity 1 to each other.
     const v = core.vectors.vector(twin.runId, twin.itemIds[3]!)!;
-    core.runs.addVectors(twin.runId, [{ itemId: twin.itemIds[9]!, vector: v }]);
+    core.vectors.add(twin.runId, [{ itemId: twin.itemIds[9]!, vector: v }]);
     const a = await core.handlers['search.similarToItem']({ runId: twin.runId, itemId: twin.itemIds[9]!, k: 3 });
     expect(a.results.map((r) => r.itemId).slice(0, 2)).toEqual([twin.itemIds[9], twin.itemIds[3]]);
     const b = await core.handlers['search.similarToItem']({ runId: twin.runId, itemId: twin.itemIds[3]!, k: 3 });

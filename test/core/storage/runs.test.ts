@@ -45,7 +45,7 @@ describe('RunsRepository', () => {
   it('stores vectors as float32 blobs and streams them back in path order with labels', () => {
     const { runs, run, db } = setup();
     const ids = (db.prepare(`SELECT id, path FROM items ORDER BY path`).all() as { id: number; path: string }[]);
-    runs.addVectors(run.id, ids.map((r, i) => ({ itemId: r.id, vector: new Float32Array([i, 0.5, -1.25]) })));
+    new VectorsRepository(db).add(run.id, ids.map((r, i) => ({ itemId: r.id, vector: new Float32Array([i, 0.5, -1.25]) })));
     const rows = [...new VectorsRepository(db).iterateVectors(run.id)];
     expect(rows.map((r) => r.path)).toEqual(['a.png', 'b.png']);
     expect(Array.from(rows[1]!.vector)).toEqual([1, 0.5, -1.25]);

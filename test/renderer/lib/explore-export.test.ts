@@ -1,21 +1,5 @@
 import { expect, test } from 'vitest';
-import {
-  coordinatesUrl,
-  defaultExportFile,
-  embeddingsUrl,
-  exportFileName,
-  fileNameFromDisposition,
-  selectionExportBody,
-  selectionExportUrl,
-} from '../../../src-renderer/src/lib/explore-export';
-
-test('routes of pretext serve', () => {
-  expect(embeddingsUrl(4)).toBe('/export/run/4.csv');
-  expect(coordinatesUrl(4, 9)).toBe('/export/run/4/coordinates.csv?projection=9');
-  expect(selectionExportUrl(4, 'embeddings', null)).toBe('/export/run/4/selection?kind=embeddings');
-  expect(selectionExportUrl(4, 'coordinates', 9)).toBe('/export/run/4/selection?kind=coordinates&projection=9');
-  expect(selectionExportUrl(4, 'paths', 9)).toBe('/export/run/4/selection?kind=paths&projection=9');
-});
+import { defaultExportFile, exportFileName, fileNameFromDisposition, selectionExportBody } from '../../../src-renderer/src/lib/explore-export';
 
 test('the selection body lists each item id once, ascending', () => {
   expect(selectionExportBody([5, 3, 5, 11])).toBe('{"itemIds":[3,5,11]}');

@@ -8,14 +8,12 @@ import {
   indexOfItem,
   labelCounts,
   POINTS_MAGIC,
-  pointsUrl,
 } from '../../../src-renderer/src/lib/points';
 
 test('the magic is the one the contract documents (PXTP)', () => {
   expect(POINTS_MAGIC).toBe(0x50545850);
   const bytes = new Uint8Array(new Uint32Array([POINTS_MAGIC]).buffer);
   expect(String.fromCharCode(...bytes)).toBe('PXTP');
-  expect(pointsUrl(3, 7)).toBe('/data/run/3/points.bin?projection=7');
 });
 
 test('decodes ids, interleaved coordinates and label indices after a padded header', () => {

@@ -6,7 +6,6 @@ import {
   defaultExportPath,
   displayStatus,
   engineSummary,
-  exportUrl,
   formatCreated,
   formatEta,
   formatLearningRate,
@@ -277,6 +276,5 @@ test('formatCreated is compact', () => {
 });
 
 test('export locations', () => {
-  expect(exportUrl(12)).toBe('/export/run/12.csv');
   expect(defaultExportPath(12)).toBe('~/pretext-run-12.csv');
 });

@@ -5,9 +5,10 @@ import type { SmallCnnConfig } from './small-cnn';
  * keeps detail in small images; larger inputs start with a stride-2 block. Each later block halves
  * the resolution, and global average pooling makes the embedding (128 values).
  */
-export function imageEncoderConfig(inputShape: [number, number, number], seed: number): SmallCnnConfig {
+export function imageEncoderConfig(inputShape: [number, number, number], seed: number, stem: 0 | 1 | 2 = 0): SmallCnnConfig {
   const side = Math.min(inputShape[0], inputShape[1]);
-  const stemStride: 1 | 2 = side <= 32 ? 1 : 2;
+  // 0: by size (a full-resolution stem up to 32 px, as in Pretext 0.1).
+  const stemStride: 1 | 2 = stem === 0 ? (side <= 32 ? 1 : 2) : stem;
   const blocks: SmallCnnConfig['blocks'] = [
     { filters: 32, stride: stemStride },
     { filters: 64, stride: 2 },

@@ -23,6 +23,7 @@ export interface SimclrParams {
   headBatchNorm: boolean;
   cropMinScale: number;
   jitter: number;
+  stemStride: 0 | 1 | 2;
   weightDecay: number;
 }
 
@@ -33,6 +34,7 @@ function simclrParams(params: ParamValues): SimclrParams {
     headBatchNorm: params.headBatchNorm as boolean,
     cropMinScale: params.cropMinScale as number,
     jitter: params.jitter as number,
+    stemStride: ((params.stemStride as number | undefined) ?? 0) as 0 | 1 | 2,
     weightDecay: (params.weightDecay as number | undefined) ?? 0,
   };
 }
@@ -51,7 +53,7 @@ class SimclrRun implements TrainableMethod {
   constructor(setup: MethodSetup) {
     const spec = asImageSpec(setup.spec);
     this.params = simclrParams(setup.params);
-    this.encoder = new SmallCnn(imageEncoderConfig([spec.size, spec.size, spec.channels], setup.seed));
+    this.encoder = new SmallCnn(imageEncoderConfig([spec.size, spec.size, spec.channels], setup.seed, this.params.stemStride));
     this.embeddingDim = this.encoder.embeddingSize;
     this.head = new ProjectionHead({
       inputSize: this.embeddingDim,
@@ -142,13 +144,31 @@ export const simclr: SslMethod = {
     { name: 'temperature', label: 'Temperature', type: 'number', default: 0.2, min: 0.01, max: 10, help: 'NT-Xent temperature τ: lower sharpens the contrast between pairs.', scope: 'method' },
     { name: 'projectionDim', label: 'Projection size', type: 'integer', default: 128, min: 2, max: 4096, help: 'Output size of the projection head g (the embedding is taken before it).', scope: 'method', advanced: true },
     { name: 'headBatchNorm', label: 'Batch norm in the head', type: 'boolean', default: true, help: 'Batch norm after the head’s hidden layer (as in SimCLR v2).', scope: 'method', advanced: true },
-    { name: 'cropMinScale', label: 'Smallest crop', type: 'number', default: 0.2, min: 0.01, max: 1, help: 'Random resized crops cover this share of the image or more.', scope: 'method', advanced: true },
+    { name: 'cropMinScale', label: 'Smallest crop', type: 'number', default: 0.35, min: 0.01, max: 1, help: 'Random resized crops cover this share of the image or more.', scope: 'method', advanced: true },
+    {
+      name: 'stemStride',
+      label: 'First-layer stride',
+      type: 'integer',
+      default: 0,
+      min: 1,
+      max: 2,
+      auto: { value: 0, label: 'By image size' },
+      help: 'Stride of the first convolution: 1 keeps full resolution (slower, finer), 2 halves it (about 3× faster).',
+      scope: 'method',
+      advanced: true,
+    },
     { name: 'jitter', label: 'Colour jitter', type: 'number', default: 0.5, min: 0, max: 1, help: 'Strength of brightness/contrast (and, on colour images, saturation/hue) jitter; 0 turns it off.', scope: 'method', advanced: true },
   ],
   defaults: (spec: InputSpec): ParamValues => {
     const size = asImageSpec(spec).size;
-    return { cropMinScale: size < 48 ? 0.2 : 0.08, learningRate: 2e-3 };
+    // From 24 px up a stride-2 first layer is about 3.4× faster at the same accuracy per epoch
+    // (Fashion-MNIST, 4 epochs: kNN 0.796 / linear 0.824 against 0.795 / 0.827), so a time budget
+    // buys three times the epochs; smaller images keep their full resolution.
+    // Small images: larger crops and a higher peak rate learnt more in 10 minutes on Fashion-MNIST
+    // (kNN 0.827 / linear 0.858, against 0.824 / 0.848 with crops from 0.2 and 2e-3).
+    const small = size < 48;
+    return { cropMinScale: small ? 0.35 : 0.08, learningRate: small ? 4e-3 : 2e-3, stemStride: size >= 24 ? 2 : 1 };
   },
-  legacy: { temperature: 0.5, projectionDim: 64, headBatchNorm: false, learningRate: 1e-3, weightDecay: 1e-6 },
+  legacy: { temperature: 0.5, projectionDim: 64, headBatchNorm: false, learningRate: 1e-3, weightDecay: 1e-6, stemStride: 0 },
   create: (setup) => new SimclrRun(setup),
 };

@@ -90,7 +90,6 @@ const RUN_SELECT = `SELECT r.*, d.name AS dataset_name,
 export class RunsRepository {
   private readonly stmts;
   private readonly insertMetrics: (rows: readonly MetricRow[], runId: number) => void;
-  private readonly insertVectors: (runId: number, rows: readonly { itemId: number; vector: Float32Array }[]) => void;
 
   constructor(private readonly db: Db) {
     this.stmts = {
@@ -155,19 +154,12 @@ export class RunsRepository {
       ),
       removeCheckpoint: db.prepare(`DELETE FROM checkpoints WHERE id = ?`),
       dropCheckpointsAfter: db.prepare(`DELETE FROM checkpoints WHERE run_id = ? AND epoch > ?`),
-      vector: db.prepare(`INSERT OR REPLACE INTO vectors (run_id, item_id, dim, vector) VALUES (?, ?, ?, ?)`),
-      clearVectors: db.prepare(`DELETE FROM vectors WHERE run_id = ?`),
       remove: db.prepare(`DELETE FROM runs WHERE id = ?`),
     };
     this.insertMetrics = db.transaction((rows: readonly MetricRow[], runId: number) => {
       for (const m of rows) {
         const parts = Object.keys(m.parts).length > 0 ? JSON.stringify(m.parts) : null;
         this.stmts.metric.run(runId, m.step, m.epoch, m.loss, parts, m.lr, m.examplesPerSec, m.elapsedSec);
-      }
-    });
-    this.insertVectors = db.transaction((runId: number, rows: readonly { itemId: number; vector: Float32Array }[]) => {
-      for (const r of rows) {
-        this.stmts.vector.run(runId, r.itemId, r.vector.length, Buffer.from(r.vector.buffer, r.vector.byteOffset, r.vector.byteLength));
       }
     });
   }
@@ -275,14 +267,6 @@ export class RunsRepository {
 
   removeCheckpoint(id: number): void {
     this.stmts.removeCheckpoint.run(id);
-  }
-
-  clearVectors(runId: number): void {
-    this.stmts.clearVectors.run(runId);
-  }
-
-  addVectors(runId: number, rows: readonly { itemId: number; vector: Float32Array }[]): void {
-    if (rows.length > 0) this.insertVectors(runId, rows);
   }
 
   remove(id: number): boolean {

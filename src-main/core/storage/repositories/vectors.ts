@@ -31,15 +31,18 @@ const INT32_MAX = 2 ** 31 - 1;
 const MATRIX_CHUNK = 50_000;
 
 /**
- * Reads of stored embeddings for the Explore screen, search and selection exports: whole matrices
- * in one pass (no per-row objects), and items of a run by id or by path. Writes stay in
- * RunsRepository, which owns a run's vectors.
+ * The one place that reads and writes the vectors table: a run's embeddings written by extraction;
+ * whole matrices read in one pass (no per-row objects) for the Explore screen and search; items of
+ * a run by id or by path; chunked reads for exports.
  */
 export class VectorsRepository {
   private readonly stmts;
+  private readonly insertMany: (runId: number, rows: readonly { itemId: number; vector: Float32Array }[]) => void;
 
   constructor(db: Db) {
     this.stmts = {
+      insert: db.prepare(`INSERT OR REPLACE INTO vectors (run_id, item_id, dim, vector) VALUES (?, ?, ?, ?)`),
+      clear: db.prepare(`DELETE FROM vectors WHERE run_id = ?`),
       shape: db.prepare(`SELECT COUNT(*) AS n, MIN(dim) AS minDim, MAX(dim) AS maxDim FROM vectors WHERE run_id = ?`),
       matrixChunk: db.prepare(`SELECT item_id, vector FROM vectors WHERE run_id = ? AND item_id > ? ORDER BY item_id LIMIT ?`).raw(true),
       runStamp: db.prepare(`SELECT status, finished_at AS finishedAt, embedding_dim AS dim FROM runs WHERE id = ?`),
@@ -71,6 +74,21 @@ export class VectorsRepository {
          WHERE v.run_id = ? AND v.item_id IN (SELECT value FROM json_each(?))`,
       ),
     };
+    this.insertMany = db.transaction((runId: number, rows: readonly { itemId: number; vector: Float32Array }[]) => {
+      for (const r of rows) {
+        this.stmts.insert.run(runId, r.itemId, r.vector.length, Buffer.from(r.vector.buffer, r.vector.byteOffset, r.vector.byteLength));
+      }
+    });
+  }
+
+  /** Stores embeddings of a run (replacing any of the same items), in one transaction. */
+  add(runId: number, rows: readonly { itemId: number; vector: Float32Array }[]): void {
+    if (rows.length > 0) this.insertMany(runId, rows);
+  }
+
+  /** Removes every embedding of a run (before it extracts them again). */
+  clear(runId: number): void {
+    this.stmts.clear.run(runId);
   }
 
   /** How many vectors a run has and their width (null when it has none). Mixed widths are refused. */

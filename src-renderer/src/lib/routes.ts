@@ -1,0 +1,39 @@
+/**
+ * Every same-origin URL the renderer asks the core for beside the typed calls: item media, the map's
+ * points and the downloads of `pretext serve`. One builder per route, here only; the core parses
+ * them (src-main/core/data-routes.ts, contract.ts `parseMediaPath`), and test/renderer/lib/routes
+ * checks that every URL built here parses there to what was meant.
+ */
+import type { MediaKind, SelectionExportKind } from '../../../src-main/contract';
+
+/** An item's thumbnail, audio or text, in both shells. */
+export function mediaUrl(itemId: number, kind: MediaKind): string {
+  return `/media/${kind}/${itemId}`;
+}
+
+/** A projection's points (binary, see points.ts). */
+export function pointsUrl(runId: number, projectionId: number): string {
+  return `/data/run/${runId}/points.bin?projection=${projectionId}`;
+}
+
+/** Every embedding of the run as CSV. */
+export function embeddingsUrl(runId: number): string {
+  return `/export/run/${runId}.csv`;
+}
+
+/** Every point's 2-D coordinates with its path and label. */
+export function coordinatesUrl(runId: number, projectionId: number): string {
+  return `/export/run/${runId}/coordinates.csv?projection=${projectionId}`;
+}
+
+/** The selection, POSTed with its item ids; coordinates need the projection. */
+export function selectionExportUrl(runId: number, kind: SelectionExportKind, projectionId: number | null): string {
+  const query = new URLSearchParams({ kind });
+  if (projectionId !== null) query.set('projection', String(projectionId));
+  return `/export/run/${runId}/selection?${query.toString()}`;
+}
+
+/** A vector set (another folder embedded with a run) as CSV. */
+export function vectorSetUrl(setId: number): string {
+  return `/export/set/${setId}.csv`;
+}
