@@ -220,6 +220,11 @@ export interface ParamSpec {
   scope: 'training' | 'data' | 'method';
   /** Hidden under "More settings" in the form. */
   advanced?: boolean;
+  /**
+   * Set when the method chooses the default from the data's shape (never its labels), saying how:
+   * "4e-3 for images under 48 px, else 2e-3". Left empty, the form lets the method choose.
+   */
+  fromData?: string;
 }
 
 export interface MethodInfo {

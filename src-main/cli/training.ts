@@ -59,7 +59,9 @@ function describeRun(r: RunSummary): string {
 function describeParam(p: ParamSpec): string {
   const range = p.type === 'choice' ? p.choices?.join('|') : p.type === 'boolean' ? 'true|false' : `${p.min ?? ''}..${p.max ?? ''}`;
   const auto = p.auto ? `, ${p.auto.value} = ${p.auto.label.toLowerCase()}` : '';
-  return `    ${p.name.padEnd(16)} ${String(p.default).padEnd(8)} ${p.type} ${range}${auto}${p.unit ? ` ${p.unit}` : ''}  ${p.help}`;
+  const shown = p.fromData ? 'by data' : String(p.default);
+  const fromData = p.fromData ? ` Default: ${p.fromData}.` : '';
+  return `    ${p.name.padEnd(16)} ${shown.padEnd(8)} ${p.type} ${range}${auto}${p.unit ? ` ${p.unit}` : ''}  ${p.help}${fromData}`;
 }
 
 function describeMethod(m: MethodInfo): string {

@@ -14,7 +14,8 @@ const BASELINE_TRAINING = new Set(['seed', 'evalFraction', 'evalItems']);
 export function paramsOf(method: SslMethod): ParamSpec[] {
   const training = method.trains ? TRAINING_PARAMS : TRAINING_PARAMS.filter((p) => BASELINE_TRAINING.has(p.name));
   const data = dataFor(method.modalities[0]!).params;
-  return [...training, ...data, ...method.params];
+  const fromData = method.defaultsHelp ?? {};
+  return [...training, ...data, ...method.params].map((p) => (fromData[p.name] ? { ...p, fromData: fromData[p.name] } : p));
 }
 
 export function methodInfo(method: SslMethod): MethodInfo {

@@ -82,6 +82,7 @@ function isAutoText(spec: ParamSpec, text: string): boolean {
 /** A value as the form shows it: the auto value as an empty field, booleans as "true"/"false". */
 export function paramText(spec: ParamSpec, value: ParamValue): string {
   if (spec.type === 'boolean') return value === true || value === 'true' ? 'true' : 'false';
+  if (spec.fromData && value === spec.default) return '';
   if (spec.auto && value === spec.auto.value) return '';
   return String(value);
 }
@@ -99,6 +100,8 @@ export function checkField(spec: ParamSpec, text: string): { value: ParamValue; 
     case 'integer':
     case 'number': {
       if (spec.auto && isAutoText(spec, text)) return { value: spec.auto.value, error: null };
+      // Left empty, a default that follows the data is the method's to choose (validateForm sends nothing).
+      if (spec.fromData && text.trim() === '') return { value: spec.default, error: null };
       const n = parseNumber(text);
       const bad = n === null || (spec.type === 'integer' && !Number.isInteger(n)) || (spec.min !== undefined && n < spec.min) || (spec.max !== undefined && n > spec.max);
       return bad ? { value: null, error: rangeMessage(spec) } : { value: n, error: null };
@@ -119,7 +122,7 @@ export function fieldText(spec: ParamSpec, values: FormValues): string {
 function field(spec: ParamSpec): FormField {
   const kind: FieldKind = spec.type === 'boolean' ? 'checkbox' : spec.type === 'choice' ? 'select' : 'text';
   const unit = spec.unit && spec.unit.toLowerCase() !== spec.label.toLowerCase() ? spec.unit : null;
-  const empty = spec.auto ? ` Empty = ${spec.auto.label}.` : '';
+  const empty = spec.fromData ? ` Empty = from the data: ${spec.fromData}.` : spec.auto ? ` Empty = ${spec.auto.label}.` : '';
   return {
     name: spec.name,
     spec,
@@ -127,7 +130,7 @@ function field(spec: ParamSpec): FormField {
     label: spec.label,
     unit,
     help: `${spec.help}${empty}`.trim(),
-    placeholder: spec.auto?.label ?? '',
+    placeholder: spec.fromData ? 'From the data' : (spec.auto?.label ?? ''),
     inputMode: spec.type === 'integer' ? 'numeric' : spec.type === 'number' ? 'decimal' : undefined,
     options: (spec.choices ?? []).map((c) => ({ value: c, label: c })),
     testid: `train-${kebab(spec.name)}`,

@@ -185,6 +185,16 @@ describe('with the core’s catalogue', () => {
     expect(validateForm(simclr, { temperature: '20' }).errors.temperature).toMatch(/^Enter a number from \S+ to \S+$/);
   });
 
+  test('a default that follows the data shows empty, says how, and is left to the method unless typed', () => {
+    const lr = formFields(simclr).main.find((f) => f.name === 'learningRate')!;
+    expect(lr.spec.fromData).toBe('4e-3 for images under 48 px, else 2e-3');
+    expect(lr.placeholder).toBe('From the data');
+    expect(lr.help).toMatch(/Empty = from the data: 4e-3 for images under 48 px, else 2e-3\.$/);
+    expect(fieldText(lr.spec, {})).toBe('');
+    expect(validateForm(simclr, { learningRate: '' }).settings).toEqual({ method: 'simclr' });
+    expect(validateForm(simclr, { learningRate: '0.001' }, { explicit: ['learningRate'] }).settings).toEqual({ method: 'simclr', params: { learningRate: 0.001 } });
+  });
+
   test('a baseline takes no epochs', () => {
     expect(baseline).toBeDefined();
     const names = baseline!.params.map((p) => p.name);

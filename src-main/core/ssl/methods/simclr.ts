@@ -169,6 +169,11 @@ export const simclr: SslMethod = {
     const small = size < 48;
     return { cropMinScale: small ? 0.35 : 0.08, learningRate: small ? 4e-3 : 2e-3, stemStride: size >= 24 ? 2 : 1 };
   },
+  defaultsHelp: {
+    learningRate: '4e-3 for images under 48 px, else 2e-3',
+    cropMinScale: '0.35 for images under 48 px, else 0.08',
+    stemStride: '2 for images of 24 px and more, else 1',
+  },
   legacy: { temperature: 0.5, projectionDim: 64, headBatchNorm: false, learningRate: 1e-3, weightDecay: 1e-6, stemStride: 0 },
   create: (setup) => new SimclrRun(setup),
 };

@@ -68,6 +68,8 @@ export interface SslMethod {
    * loop's parameters, applied where the user gave no value.
    */
   defaults?(spec: InputSpec): ParamValues;
+  /** For each parameter `defaults` may set: how it chooses (shown in the form and `pretext methods`). */
+  defaultsHelp?: Readonly<Record<string, string>>;
   /** Values that rebuild, for runs of Pretext 0.1, the network they trained (settings that did not exist then). */
   legacy?: ParamValues;
   create(setup: MethodSetup): TrainableMethod;
