@@ -41,7 +41,7 @@ export const TRAINING_PARAMS: readonly ParamSpec[] = [
     default: 0.2,
     min: 0.05,
     max: 0.5,
-    auto: { value: 0, label: 'No evaluation' },
+    auto: { value: 0, label: 'No held-out split' },
     help: 'Share of labelled items held out to measure kNN and linear-probe accuracy (labels are never used to train).',
     scope: 'training',
     advanced: true,
