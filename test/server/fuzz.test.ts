@@ -15,6 +15,7 @@ import type { WireMessage } from '../../src-main/contract';
 import { createCore, type Core } from '../../src-main/core/app';
 import { tokenCookieName, tokenCookieValue } from '../../src-main/server/auth';
 import { MAX_WS_PAYLOAD, startServer, type RunningServer } from '../../src-main/server/serve';
+import { Rng } from '../../src-main/core/ssl/random';
 
 let dir: string;
 let core: Core;
@@ -46,18 +47,9 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-/** mulberry32: a small seeded PRNG, so that a failure reproduces. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-const random = prng(0x5eed);
+/** The project's seeded generator, so that a failure reproduces. */
+const rng = new Rng(0x5eed);
+const random = (): number => rng.next();
 const pick = <T,>(list: readonly T[]): T => list[Math.floor(random() * list.length)]!;
 const int = (n: number): number => Math.floor(random() * n);
 
