@@ -60,9 +60,10 @@ export async function importFolder(db: Db, options: ImportOptions, hooks: Import
 
   const datasets = new DatasetsRepository(db);
   const items = new ItemsRepository(db);
-  const name = options.name?.trim() || basename(root) || root;
   const textColumn = options.textColumn?.trim() || null;
   let dataset = datasets.findByRoot(root);
+  // A re-import keeps the dataset's name (given earlier with --name, or the demo's) unless a new one is given.
+  const name = options.name?.trim() || dataset?.name || basename(root) || root;
   dataset ??= datasets.create({ name, root, textColumn });
   const datasetId = dataset.id;
   // A changed text column changes every table row, so table files must be read again.
