@@ -172,7 +172,8 @@ async function cmdServe(args: string[]): Promise<void> {
 async function cmdStart(args: string[]): Promise<void> {
   const { values } = parse(args, { port: { type: 'string' }, host: { type: 'string' } });
   const dbPath = resolveDbPath(values.db);
-  const core = openCore(dbPath);
+  // This core serves the browser when Electron cannot start (the Electron window opens its own core).
+  const core = openCore(dbPath, 'serve');
   const demoRoot = join(packageRoot(here), 'resources', 'demo');
   const demos = readdirSync(demoRoot)
     .filter((name) => !name.startsWith('.') && statSync(join(demoRoot, name)).isDirectory())
