@@ -318,6 +318,8 @@ export interface RunSummary {
   finishedAt: string | null;
   /** A checkpoint exists to resume from. */
   resumable: boolean;
+  /** Stored 2-D maps (projections) of the run's embeddings. */
+  projections: number;
 }
 
 export interface MetricPoint {

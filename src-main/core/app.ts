@@ -160,6 +160,7 @@ export function createCore(options: CoreOptions): Core {
       createdAt: run.createdAt,
       finishedAt: run.finishedAt,
       resumable: run.status !== 'running' && run.status !== 'completed' && runs.latestCheckpoint(run.id) !== undefined,
+      projections: projectionsRepo.count(run.id),
     };
   };
   const requireRun = (runId: number): RunRecord => {

@@ -76,6 +76,7 @@ export function run(over: Partial<RunSummary> = {}): RunSummary {
     createdAt: '2025-01-01T00:00:00.000Z',
     finishedAt: '2025-01-01T00:00:02.000Z',
     resumable: false,
+    projections: 0,
     ...over,
   };
 }

@@ -70,6 +70,7 @@ export class ProjectionsRepository {
       byId: db.prepare(`SELECT ${SUMMARY} FROM projections WHERE id = ?`),
       byRun: db.prepare(`SELECT ${SUMMARY} FROM projections WHERE run_id = ? ORDER BY id DESC`),
       latest: db.prepare(`SELECT ${SUMMARY} FROM projections WHERE run_id = ? ORDER BY id DESC LIMIT 1`),
+      count: db.prepare(`SELECT COUNT(*) AS n FROM projections WHERE run_id = ?`),
       points: db.prepare(`SELECT item_ids, coords FROM projections WHERE id = ?`),
       remove: db.prepare(`DELETE FROM projections WHERE id = ?`),
     };
@@ -102,6 +103,11 @@ export class ProjectionsRepository {
   /** A run's projections, newest first. */
   list(runId: number): ProjectionRecord[] {
     return (this.stmts.byRun.all(runId) as ProjectionDbRow[]).map(toRecord);
+  }
+
+  /** How many projections a run has. */
+  count(runId: number): number {
+    return (this.stmts.count.get(runId) as { n: number }).n;
   }
 
   latest(runId: number): ProjectionRecord | undefined {
