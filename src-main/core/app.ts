@@ -14,6 +14,7 @@ import {
   type ParamValues,
   type TrainingProgress,
 } from '../contract';
+import { cannot } from './errors';
 import { checkItemIds, dataResponse, parseDataRoute, selectionResponse, type DataResponse, type DataRoute } from './data-routes';
 import { importFolder } from './datasets/import';
 import { initBackend, tf, type BackendInfo } from './engine/backend';
@@ -525,7 +526,7 @@ export async function checkPath(input: string): Promise<PathCheck> {
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT' || code === 'ENOTDIR') return { path, resolved, kind: 'missing', ok: false, message: 'No such folder' };
-    return { path, resolved, kind: 'unreadable', ok: false, message: `Cannot read this folder (${code ?? (error as Error).message})` };
+    return { path, resolved, kind: 'unreadable', ok: false, message: cannot('read', 'this folder', error) };
   }
 }
 
@@ -538,7 +539,7 @@ function targetPath(path: unknown): string {
 function rethrowWriteError(target: string): (error: Error) => never {
   return (error) => {
     if (error instanceof ApiError) throw error;
-    throw new ApiError('bad_request', `Cannot write ${target}: ${error.message}`);
+    throw new ApiError('bad_request', cannot('write', target, error));
   };
 }
 

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { open, readFile, realpath, stat } from 'node:fs/promises';
 import { basename, resolve } from 'node:path';
 import { ApiError, MAX_IGNORED_LISTED, type IgnoredEntry, type ImportOptions, type ImportProgress, type ImportReport, type ItemMeta } from '../../contract';
+import { cannot } from '../errors';
 import type { Db } from '../storage/db';
 import { DatasetsRepository } from '../storage/repositories/datasets';
 import { ItemsRepository, type ItemInput } from '../storage/repositories/items';
@@ -54,7 +55,7 @@ export async function importFolder(db: Db, options: ImportOptions, hooks: Import
   const started = performance.now();
   const root = resolve(options.path);
   const rootStat = await stat(root).catch((error: NodeJS.ErrnoException) => {
-    throw new ApiError('bad_request', `Cannot open ${root}: ${error.code === 'ENOENT' ? 'no such folder' : error.message}`);
+    throw new ApiError('bad_request', error.code === 'ENOENT' ? `Cannot open ${root}: no such folder.` : cannot('open', root, error));
   });
   if (!rootStat.isDirectory()) throw new ApiError('bad_request', `${root} is a file, not a folder`);
 
