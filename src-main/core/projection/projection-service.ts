@@ -44,6 +44,9 @@ export class ProjectionService {
     if (count === 0) throw new ApiError('bad_request', `Run #${runId} has no embeddings yet; they are stored when training completes`);
     const minimum = settings.method === 'umap' ? 3 : 2;
     if (count < minimum) throw new ApiError('bad_request', `Run #${runId} has ${count} embedding${count === 1 ? '' : 's'}; ${settings.method.toUpperCase()} needs at least ${minimum}`);
+    // The same settings on the same embeddings give the same map (projections are seeded): return the stored one.
+    const same = this.findSame(runId, settings, count);
+    if (same) return same;
     if (this.jobs.has(runId)) throw new ApiError('conflict', `Run #${runId} is already being projected; wait for it or cancel it`);
 
     const onProgress = (progress: ProjectionProgress): void => this.options.events.emit('projection.progress', progress);
@@ -59,6 +62,17 @@ export class ProjectionService {
     }
     if (outcome.status === 'completed') return outcome.projection;
     throw new ApiError(outcome.status === 'cancelled' ? 'cancelled' : 'internal', outcome.message);
+  }
+
+  /**
+   * A stored projection of the run with the same method and settings (UMAP's neighbours as used: at
+   * most the other points) over as many points as the run has now; null when there is none.
+   */
+  private findSame(runId: number, settings: Required<ProjectionSettings>, count: number): ProjectionSummary | null {
+    const wanted = settings.method === 'umap' ? { ...settings, neighbors: Math.min(settings.neighbors, count - 1) } : settings;
+    const key = (s: Required<ProjectionSettings>): string =>
+      s.method === 'umap' ? `umap|${s.seed}|${s.neighbors}|${s.minDist}` : `pca|${s.seed}`;
+    return this.options.projections.list(runId).find((p) => p.method === wanted.method && p.points === count && key(p.settings) === key(wanted)) ?? null;
   }
 
   cancel(runId: number): boolean {
@@ -83,7 +97,7 @@ export class ProjectionService {
   require(runId: number, projectionId: number | null): ProjectionRecord {
     if (projectionId === null) {
       const latest = this.options.projections.latest(runId);
-      if (!latest) throw new ApiError('not_found', `Run #${runId} has no projection yet; compute one first`);
+      if (!latest) throw new ApiError('not_found', `Run #${runId} has no projection yet; compute one first (pretext project ${runId})`);
       return latest;
     }
     const record = this.options.projections.get(projectionId);

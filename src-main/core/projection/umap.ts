@@ -64,11 +64,13 @@ export async function runUmap(data: Float32Array, n: number, dim: number, settin
 
   let pca: PcaModel | null = null;
   if (dim > PCA_DIM) {
-    progress('pca', 0, 1, `Reducing ${dim} dimensions to ${PCA_DIM} with PCA`);
-    pca = fitPca(data, n, dim, PCA_DIM, { seed: settings.seed, check });
+    // Fewer points than PCA_DIM span fewer directions: keep one component per point at most.
+    const components = pcaComponentsFor(n, dim);
+    progress('pca', 0, 1, `Reducing ${dim} dimensions to ${components} with PCA`);
+    pca = fitPca(data, n, dim, components, { seed: settings.seed, check });
     progress('pca', 1, 1, null);
   }
-  const width = pca ? PCA_DIM : dim;
+  const width = pca ? pca.k : dim;
   const rowsOf = (indices: ArrayLike<number>): number[][] => {
     const out: number[][] = new Array(indices.length);
     const scratch = new Float32Array(width);
@@ -148,7 +150,12 @@ export async function runUmap(data: Float32Array, n: number, dim: number, settin
       await hooks.yieldNow?.();
     }
   }
-  return { coords, fittedOn: fitted ? fitted.length : null, pcaComponents: pca ? PCA_DIM : null };
+  return { coords, fittedOn: fitted ? fitted.length : null, pcaComponents: pca ? pca.k : null };
+}
+
+/** The PCA components UMAP's input is reduced to: PCA_DIM, or fewer when there are fewer points or dimensions. */
+export function pcaComponentsFor(n: number, dim: number): number {
+  return Math.min(PCA_DIM, n, dim);
 }
 
 /** `count` distinct indices of 0..n−1 drawn with the generator (partial Fisher–Yates), ascending. */

@@ -7,6 +7,7 @@ import { ApiError, type ProjectionProgress } from '../../../src-main/contract';
 import { createCore, type Core } from '../../../src-main/core/app';
 import { startProjectionWorker } from '../../../src-main/core/jobs/projection-job';
 import { decodePoints } from '../../../src-main/core/projection/points';
+import { computeProjection } from '../../../src-main/core/projection/project';
 import { openDatabase } from '../../../src-main/core/storage/db';
 import { syntheticRun, type SyntheticRun } from './explore-fixture';
 
@@ -63,12 +64,42 @@ describe('projections through the core', () => {
 
   it('gives identical coordinates for the same seed, and PCA as the fast alternative', async () => {
     const a = await core.handlers['projections.compute']({ runId: run.runId, settings: { method: 'umap', seed: 5, neighbors: 10 } });
-    const b = await core.handlers['projections.compute']({ runId: run.runId, settings: { method: 'umap', seed: 5, neighbors: 10 } });
-    expect(core.projections.pointsOf(run.runId, a.id).points.coords).toEqual(core.projections.pointsOf(run.runId, b.id).points.coords);
+    // Computed afresh (not the stored one): the same seed and data draw the same map.
+    const fresh = await computeProjection(core.db, run.runId, { method: 'umap', seed: 5, neighbors: 10, minDist: 0.1 });
+    expect(fresh.id).not.toBe(a.id);
+    expect(core.projections.pointsOf(run.runId, a.id).points.coords).toEqual(core.projections.pointsOf(run.runId, fresh.id).points.coords);
     const pca = await core.handlers['projections.compute']({ runId: run.runId, settings: { method: 'pca' } });
     expect(pca).toMatchObject({ method: 'pca', points: 150, pcaComponents: null, fittedOn: null });
     const list = await core.handlers['projections.list']({ runId: run.runId });
     expect(list[0]!.id).toBe(pca.id); // newest first
+  });
+
+  it('returns the stored projection for the same run, method and settings instead of storing a duplicate', async () => {
+    const before = await core.handlers['projections.list']({ runId: run.runId });
+    const events: ProjectionProgress[] = [];
+    const off = core.events.on('projection.progress', (p) => events.push(p));
+    const again = await core.handlers['projections.compute']({ runId: run.runId, settings: { method: 'umap' } });
+    // Defaults spelled out name the same settings; PCA ignores UMAP's.
+    const spelled = await core.handlers['projections.compute']({ runId: run.runId, settings: { method: 'umap', seed: 1, neighbors: 15, minDist: 0.1 } });
+    const pca = await core.handlers['projections.compute']({ runId: run.runId, settings: { method: 'pca', neighbors: 40 } });
+    off();
+    const first = before.find((p) => p.method === 'umap' && p.settings.seed === 1)!;
+    expect(again).toEqual(first);
+    expect(spelled).toEqual(first);
+    expect(pca).toEqual(before.find((p) => p.method === 'pca'));
+    expect(events).toEqual([]); // nothing was computed
+    expect(await core.handlers['projections.list']({ runId: run.runId })).toEqual(before);
+    // Another seed is another map.
+    const other = await core.handlers['projections.compute']({ runId: run.runId, settings: { method: 'pca', seed: 2 } });
+    expect(before.map((p) => p.id)).not.toContain(other.id);
+  });
+
+  it('on fewer points than 50, reduces wide embeddings to one PCA component per point and says so', async () => {
+    const small = syntheticRun(core.db, { n: 40, dim: 128, seed: 6 });
+    const map = await core.handlers['projections.compute']({ runId: small.runId, settings: { method: 'umap', neighbors: 60 } });
+    expect(map).toMatchObject({ points: 40, pcaComponents: 40, settings: { neighbors: 39 } });
+    // Neighbours beyond the points are clipped the same way, so this is the same map.
+    expect(await core.handlers['projections.compute']({ runId: small.runId, settings: { method: 'umap', neighbors: 45 } })).toEqual(map);
   });
 
   it('serves the points of a projection (the latest by default) with labels', async () => {
@@ -79,7 +110,8 @@ describe('projections through the core', () => {
     expect(points.xy).toEqual(core.projections.pointsOf(run.runId, latest.id).points.coords);
     expect(points.labelIndex[0]).toBe(0);
     expect(points.labelIndex[1]).toBe(1);
-    const first = decodePoints(await body(`/data/run/${run.runId}/points.bin?projection=${latest.id - 3}`));
+    const oldest = (await core.handlers['projections.list']({ runId: run.runId })).at(-1)!;
+    const first = decodePoints(await body(`/data/run/${run.runId}/points.bin?projection=${oldest.id}`));
     expect(first.itemIds).toHaveLength(150);
   });
 
@@ -112,8 +144,8 @@ describe('projections through the core', () => {
     const empty = core.runs.create({ datasetId: run.datasetId, method: 'simclr', config: {}, seed: 1 });
     core.runs.finish(empty.id, 'failed', 'x');
     await expect(core.handlers['projections.compute']({ runId: empty.id, settings: { method: 'pca' } })).rejects.toThrow(/has no embeddings yet/);
-    const first = core.handlers['projections.compute']({ runId: run.runId, settings: { method: 'umap' } });
-    await expect(core.handlers['projections.compute']({ runId: run.runId, settings: { method: 'pca' } })).rejects.toMatchObject({ code: 'conflict' });
+    const first = core.handlers['projections.compute']({ runId: run.runId, settings: { method: 'umap', seed: 11 } });
+    await expect(core.handlers['projections.compute']({ runId: run.runId, settings: { method: 'pca', seed: 12 } })).rejects.toMatchObject({ code: 'conflict' });
     await first;
   });
 });
@@ -155,7 +187,7 @@ describe('selection exports and items.get', () => {
   });
 
   it('says why an export cannot be written', async () => {
-    await expect(core.handlers['exports.selection']({ runId: run.runId, itemIds: [1], kind: 'paths', path: join(dir, 'no', 'such', 'dir.txt') })).rejects.toThrow(/Cannot write .*dir\.txt: ENOENT/);
+    await expect(core.handlers['exports.selection']({ runId: run.runId, itemIds: [1], kind: 'paths', path: join(dir, 'no', 'such', 'dir.txt') })).rejects.toThrow(/^Cannot write .*dir\.txt: no such file or directory\.$/);
     await expect(core.handlers['exports.selection']({ runId: run.runId, itemIds: 'all' as unknown as number[], kind: 'paths', path: join(dir, 'x') })).rejects.toThrow(/itemIds must be an array/);
     await expect(core.handlers['exports.selection']({ runId: run.runId, itemIds: [1], kind: 'zip' as 'paths', path: join(dir, 'x') })).rejects.toThrow(/kind must be one of embeddings, coordinates, paths, got 'zip'/);
     await expect(core.handlers['exports.selection']({ runId: run.runId, itemIds: [1], kind: 'coordinates', projectionId: 424242, path: join(dir, 'x') })).rejects.toThrow(/has no projection 424242/);

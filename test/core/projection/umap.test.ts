@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { runUmap, sampleIndices } from '../../../src-main/core/projection/umap';
+import { pcaComponentsFor, runUmap, sampleIndices } from '../../../src-main/core/projection/umap';
 import { Rng } from '../../../src-main/core/ssl/random';
 
 /** Three well separated clusters of `perCluster` points in `dim` dimensions. */
@@ -62,6 +62,21 @@ describe('runUmap', () => {
     expect(result.pcaComponents).toBe(50);
     expect(phases).toEqual(new Set(['pca', 'fitting']));
     expect(lastEpoch).toBe(500); // umap-js runs 500 epochs below 2,500 points
+  });
+
+  it('reduces wide data on fewer points than 50 to one component per point, and reports that number', async () => {
+    const { data } = clusters(13, 128, 5); // 39 points
+    const messages: string[] = [];
+    const result = await runUmap(data, 39, 128, { neighbors: 8, minDist: 0.1, seed: 1 }, {
+      onProgress: (phase, _done, _total, message) => {
+        if (phase === 'pca' && message) messages.push(message);
+      },
+    });
+    expect(result.pcaComponents).toBe(39);
+    expect(messages).toEqual(['Reducing 128 dimensions to 39 with PCA']);
+    expect(pcaComponentsFor(39, 128)).toBe(39);
+    expect(pcaComponentsFor(10_000, 128)).toBe(50);
+    expect(result.coords.every(Number.isFinite)).toBe(true);
   });
 
   it('above the fit limit, fits a seeded sample and places the rest with transform, deterministically', async () => {
