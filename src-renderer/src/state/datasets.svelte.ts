@@ -3,8 +3,10 @@ import type {
   DatasetSummary,
   ImportProgress,
   ImportReport,
+  Modality,
 } from '../../../src-main/contract';
 import type { Backend } from '../lib/client';
+import { openingDatasetId } from '../lib/first-run';
 import { errorMessage, importSummary } from '../lib/format';
 import { isFinalPhase } from '../lib/progress';
 
@@ -43,6 +45,11 @@ export interface ImportRequestOptions {
   textColumn?: string;
 }
 
+export interface StartOptions {
+  /** The modalities some method trains, once known: the app opens on a dataset that can train. */
+  trainable?: Promise<readonly Modality[]>;
+}
+
 /**
  * The datasets screen's state: the list, the selection, and the import this window runs. The list is
  * loaded on start, after each import, when another window's import starts or ends (seen through
@@ -69,18 +76,25 @@ export class DatasetsState {
   readonly #refreshedFor = new Set<number>();
   #refreshing: Promise<void> | null = null;
   #refreshAgain = false;
+  /** The user chose what to show: the opening choice must not replace it. */
+  #navigated = false;
 
   constructor(backend: Backend) {
     this.#backend = backend;
   }
 
-  /** Subscribes to events and loads the app info and the list; returns the cleanup. */
-  start(): () => void {
+  /**
+   * Subscribes to events and loads the app info and the list; returns the cleanup. The app opens on
+   * the first dataset some method can train (images until the methods are known), else the first.
+   */
+  start(options: StartOptions = {}): () => void {
     const off = this.#backend.events.on('import.progress', (p) => this.#onProgress(p));
     void this.#loadInfo();
-    void this.refresh().then(() => {
-      const first = this.datasets[0];
-      if (first && this.view.kind === 'add' && this.active === null) this.view = { kind: 'dataset', id: first.id };
+    const trainable = (options.trainable ?? Promise.resolve(null)).catch(() => null);
+    void Promise.all([this.refresh(), trainable]).then(([, modalities]) => {
+      if (this.#navigated || this.view.kind !== 'add' || this.active !== null) return;
+      const id = openingDatasetId(this.datasets, modalities ?? ['image']);
+      if (id !== null) this.view = { kind: 'dataset', id };
     });
     return off;
   }
@@ -102,11 +116,13 @@ export class DatasetsState {
   }
 
   select(id: number): void {
+    this.#navigated = true;
     this.view = { kind: 'dataset', id };
     this.actionError = null;
   }
 
   showAddFolder(): void {
+    this.#navigated = true;
     this.view = { kind: 'add' };
     this.actionError = null;
   }

@@ -18,7 +18,11 @@ export class PathField {
 
   readonly #backend: Backend;
   readonly #latest = new LatestOnly();
-  readonly #debounced = debounce((path: string) => void this.#run(path), PATH_CHECK_DELAY_MS);
+  readonly #debounced = debounce((path: string) => {
+    this.#inflight = this.#run(path);
+  }, PATH_CHECK_DELAY_MS);
+  /** The check last started (it may be stale). */
+  #inflight: Promise<void> | null = null;
 
   constructor(backend: Backend) {
     this.#backend = backend;
@@ -57,6 +61,35 @@ export class PathField {
   /** True when the current value was checked and is a readable folder. */
   get canImport(): boolean {
     return !this.checking && this.check !== null && this.check.ok && this.check.path === this.value.trim();
+  }
+
+  /** True when submitting may lead to an import: the value is a folder, or its check is still running. */
+  get canSubmit(): boolean {
+    return this.value.trim() !== '' && this.failure === null && (this.checking || this.canImport);
+  }
+
+  /**
+   * The absolute folder the current value names, once checked: a relative path is resolved by the
+   * core, against its working directory (the server's, in a browser). Null before the check.
+   */
+  get resolved(): string | null {
+    const check = this.check;
+    return !this.checking && check !== null && check.resolved !== '' && check.path === this.value.trim() ? check.resolved : null;
+  }
+
+  /**
+   * Waits for the check of the current value, starting it at once when it still waits for typing to
+   * pause (Enter pressed right after typing), and resolves with it when the folder can be imported.
+   */
+  async checked(): Promise<PathCheck | null> {
+    for (;;) {
+      this.#debounced.flush();
+      const pending = this.#inflight;
+      if (!this.checking || pending === null) break;
+      await pending;
+      if (this.#inflight === pending) break;
+    }
+    return this.canImport ? this.check : null;
   }
 
   get tone(): PathMessageTone {

@@ -66,6 +66,7 @@ export class TrainingState {
   readonly #backend: Backend;
   #refreshing: Promise<void> | null = null;
   #refreshAgain = false;
+  #methodsLoad: Promise<void> | null = null;
   /** The last epoch seen per running run, to reload the list once per epoch. Bookkeeping, never rendered. */
   // eslint-disable-next-line svelte/prefer-svelte-reactivity
   readonly #epochSeen = new Map<number, number>();
@@ -155,15 +156,24 @@ export class TrainingState {
     return this.methods?.find((m) => m.id === id) ?? null;
   }
 
-  async loadMethods(): Promise<void> {
-    try {
-      const methods = await this.#backend.calls['methods.list']();
-      this.methods = methods;
-      this.form.setCatalogue(methods);
-      this.methodsError = null;
-    } catch (error) {
-      this.methodsError = errorMessage(error);
-    }
+  loadMethods(): Promise<void> {
+    this.#methodsLoad = (async () => {
+      try {
+        const methods = await this.#backend.calls['methods.list']();
+        this.methods = methods;
+        this.form.setCatalogue(methods);
+        this.methodsError = null;
+      } catch (error) {
+        this.methodsError = errorMessage(error);
+      }
+    })();
+    return this.#methodsLoad;
+  }
+
+  /** The methods once `methods.list` has answered (loading them if nobody asked yet); null when it failed. */
+  async whenMethods(): Promise<MethodInfo[] | null> {
+    await (this.#methodsLoad ?? this.loadMethods());
+    return this.methods;
   }
 
   async loadEngine(): Promise<void> {
