@@ -1,10 +1,10 @@
 import { expect, test } from '@playwright/test';
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import WebSocket from 'ws';
-import { repoRoot } from './support/serve';
+import { finished, outputUntil, pretext as pretextOn, startPretext } from './support/cli';
+import { SHAPES } from './support/demo';
 
 /**
  * Several Pretext processes on one database, as people run them: the window or `pretext serve`
@@ -19,41 +19,8 @@ test.beforeEach(() => {
 });
 test.afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
-interface Finished {
-  status: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function start(...args: string[]): ChildProcessWithoutNullStreams {
-  return spawn(process.execPath, [join(repoRoot, 'bin', 'pretext.js'), ...args, '--db', db], { cwd: repoRoot });
-}
-
-function finish(child: ChildProcessWithoutNullStreams): Promise<Finished> {
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  return new Promise((resolve) => child.once('exit', (status) => resolve({ status, stdout, stderr })));
-}
-
-const pretext = (...args: string[]): Promise<Finished> => finish(start(...args));
-
-/** Waits until `output()` matches `pattern` (or the child exits). */
-function until(child: ChildProcessWithoutNullStreams, pattern: RegExp): Promise<string> {
-  let seen = '';
-  return new Promise((resolve, reject) => {
-    const onData = (d: Buffer): void => {
-      seen += d.toString();
-      if (pattern.test(seen)) {
-        child.stdout.off('data', onData);
-        resolve(seen);
-      }
-    };
-    child.stdout.on('data', onData);
-    child.once('exit', (code) => reject(new Error(`exited (${code}) before ${pattern}: ${seen.slice(-500)}`)));
-  });
-}
+const start = (...args: string[]) => startPretext(db, ...args);
+const pretext = (...args: string[]) => pretextOn(db, ...args);
 
 test('the same folder imported by two processes at once: every item present, nothing interleaved', async () => {
   const folder = join(dir, 'notes');
@@ -85,16 +52,15 @@ test('two processes creating one new database at the same moment both succeed', 
 });
 
 test('serve started during a CLI run leaves it running; it cannot be resumed twice; kill -9 shows it interrupted and --resume continues it', async () => {
-  const shapes = join(repoRoot, 'resources', 'demo', 'shapes');
-  const trainer = start('train', shapes, '--epochs', '1000', '--batch-size', '32', '--image-size', '16', '--json');
-  const trainerDone = finish(trainer);
-  const seen = await until(trainer, /"phase":"training","epoch":2,/);
+  const trainer = start('train', SHAPES, '--epochs', '1000', '--batch-size', '32', '--image-size', '16', '--json');
+  const trainerDone = finished(trainer);
+  const seen = await outputUntil(trainer, /"phase":"training","epoch":2,/);
   const runId = Number(/"runId":(\d+)/.exec(seen)![1]);
 
   // A second process opening the database (what serve and the window do at start) sees a live run.
   const server = start('serve', '--port', '0');
-  const serverDone = finish(server);
-  const served = await until(server, /Open: (http\S+)/);
+  const serverDone = finished(server);
+  const served = await outputUntil(server, /Open: (http\S+)/);
   const url = new URL(/Open: (http\S+)/.exec(served)![1]!);
   const call = async (name: string, request: unknown): Promise<{ type: string; response?: { status: string }; error?: { code: string; message: string } }> => {
     const ws = new WebSocket(`ws://${url.host}/api?token=${url.searchParams.get('token')}`);
@@ -128,8 +94,8 @@ test('serve started during a CLI run leaves it running; it cannot be resumed twi
   await serverDone;
 
   const resumer = start('train', '--resume', String(runId), '--json');
-  const resumerDone = finish(resumer);
-  const resumedOutput = await until(resumer, /"phase":"training".*"metrics":\[\{/);
+  const resumerDone = finished(resumer);
+  const resumedOutput = await outputUntil(resumer, /"phase":"training".*"metrics":\[\{/);
   const firstTraining = resumedOutput
     .trim()
     .split('\n')
@@ -144,10 +110,9 @@ test('serve started during a CLI run leaves it running; it cannot be resumed twi
 });
 
 test('SIGTERM to a CLI run marks it interrupted at once', async () => {
-  const shapes = join(repoRoot, 'resources', 'demo', 'shapes');
-  const trainer = start('train', shapes, '--epochs', '1000', '--batch-size', '32', '--image-size', '16', '--json');
-  const trainerDone = finish(trainer);
-  const seen = await until(trainer, /"phase":"training","epoch":1,/);
+  const trainer = start('train', SHAPES, '--epochs', '1000', '--batch-size', '32', '--image-size', '16', '--json');
+  const trainerDone = finished(trainer);
+  const seen = await outputUntil(trainer, /"phase":"training","epoch":1,/);
   const runId = Number(/"runId":(\d+)/.exec(seen)![1]);
   trainer.kill('SIGTERM');
   expect((await trainerDone).status).toBe(143);
