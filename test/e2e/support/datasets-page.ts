@@ -1,4 +1,5 @@
 import { expect, type Locator, type Page } from '@playwright/test';
+import { dropPaths } from './drop';
 
 /** The datasets screen, as a person uses it: type a folder path, import, read the counts and previews. */
 export class DatasetsPage {
@@ -8,9 +9,28 @@ export class DatasetsPage {
     return this.page.getByTestId(`stat-${name}`);
   }
 
-  async importByPath(path: string): Promise<void> {
+  /** Shows the add-folder panel (it is the whole screen while no dataset exists). */
+  async openAddFolder(): Promise<void> {
     const add = this.page.getByTestId('add-folder');
     if (await add.isVisible()) await add.click();
+  }
+
+  get pathInput(): Locator {
+    return this.page.getByTestId('path-input');
+  }
+
+  get dropZone(): Locator {
+    return this.page.getByRole('region', { name: 'Drop a folder here' });
+  }
+
+  /** Drops a folder from disk onto the add-folder panel, as from a file manager. */
+  async dropFolder(path: string): Promise<void> {
+    await this.openAddFolder();
+    await dropPaths(this.dropZone, [path]);
+  }
+
+  async importByPath(path: string): Promise<void> {
+    await this.openAddFolder();
     const input = this.page.getByTestId('path-input');
     await input.fill(path);
     await expect(this.page.getByTestId('path-message')).toContainText(/Folder with/);

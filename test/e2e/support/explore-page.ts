@@ -1,4 +1,9 @@
 import { expect, type Locator, type Page } from '@playwright/test';
+import { join } from 'node:path';
+import type { SelectionExportKind } from '../../../src-main/contract';
+import type { AppWindow } from './app';
+import { dropPaths } from './drop';
+import { downloadText, writtenText } from './exports';
 
 /** The renderer's test hook (src-renderer/src/lib/explore-hook.ts), as seen from the test process. */
 interface ExploreTestHook {
@@ -49,6 +54,25 @@ export class ExplorePage {
 
   async selectedItemIds(): Promise<number[]> {
     return this.page.evaluate(() => (window as unknown as { __pretextExplore: ExploreTestHook }).__pretextExplore.selectedItemIds());
+  }
+
+  /** Drops a file from disk on the search panel: its nearest neighbours by the run's encoder. */
+  async searchByDroppedFile(path: string): Promise<void> {
+    await dropPaths(this.page.getByTestId('search-drop'), [path]);
+  }
+
+  /**
+   * Exports the selection as the shell offers it and returns the file's text: a download in the
+   * browser; under Electron, the export dialog writes it to a file in the app's scratch folder.
+   */
+  async exportSelection(app: AppWindow, kind: SelectionExportKind): Promise<string> {
+    const button = this.page.getByTestId(`export-selection-${kind}`);
+    if (app.shell === 'browser') return downloadText(button);
+    const target = join(app.scratch, `selection-${kind}-${Date.now()}.${kind === 'paths' ? 'txt' : 'csv'}`);
+    await button.click();
+    await this.page.getByTestId('export-path').fill(target);
+    await this.page.getByTestId('export-confirm').click();
+    return writtenText(target);
   }
 
   /** Draws a closed lasso through page positions with the mouse (the map's lasso tool). */
