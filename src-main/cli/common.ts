@@ -4,7 +4,7 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import type { ImportReport } from '../contract';
 import { createCore, type Core } from '../core/app';
 import { resolveDbPath } from '../core/paths';
-import { ProgressBar } from './progress';
+import { ProgressBar, type ProgressPart } from './progress';
 
 /** Folder of the built CLI: the worker entries sit beside it. */
 export const here = dirname(fileURLToPath(import.meta.url));
@@ -45,6 +45,7 @@ export function str(values: ParsedArgs['values'], name: string): string | undefi
  */
 export function openCore(dbFlag: string | undefined, shell: 'cli' | 'serve' = 'cli'): Core {
   const core = createCore({ dbPath: resolveDbPath(dbFlag), shell, workerDir: here });
+  openCores.add(core);
   let interrupts = 0;
   const onSignal = (signal: NodeJS.Signals): void => {
     // A command with its own Ctrl-C handler (cancel and wait) gets the first one.
@@ -57,6 +58,7 @@ export function openCore(dbFlag: string | undefined, shell: 'cli' | 'serve' = 'c
   const close = core.close.bind(core);
   return Object.assign(core, {
     close: async () => {
+      openCores.delete(core);
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);
       await close();
@@ -64,14 +66,41 @@ export function openCore(dbFlag: string | undefined, shell: 'cli' | 'serve' = 'c
   });
 }
 
+/** Cores this process has open, for an exit that cannot wait for their close (a broken pipe). */
+const openCores = new Set<Core>();
+
+/**
+ * Exits at once when the reader of our output went away (`pretext import … | head -1`): there is
+ * nobody left to tell anything, so quietly, with status 0 as for a reader that had read enough. Work
+ * this process owns is marked interrupted first, as on SIGTERM, so it can be resumed.
+ */
+export function exitOnBrokenPipe(stream: NodeJS.WriteStream): void {
+  stream.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE') throw error;
+    for (const core of openCores) core.abandon("Pretext's output was closed (broken pipe) during this work; resume or re-run it to continue");
+    process.exit(0);
+  });
+}
+
 export async function importWithProgress(core: Core, path: string, extra: { name?: string; textColumn?: string }): Promise<ImportReport> {
   const bar = new ProgressBar();
+  let phase: string | null = null;
   const off = core.events.on('import.progress', (p) => {
-    const label =
+    const label: ProgressPart[] =
       p.phase === 'counting'
-        ? 'counting files…'
-        : `${p.filesDone}/${p.filesTotal} files, ${p.skipped} skipped${p.current ? `  ${p.current}` : ''}`;
+        ? [{ text: 'counting files…' }]
+        : [
+            { text: `${p.filesDone}/${p.filesTotal} files`, keep: 2 },
+            { text: `${p.skipped} skipped`, keep: 1 },
+            ...(p.current ? [{ text: p.current, shorten: true }] : []),
+          ];
     bar.update(p.filesDone, p.filesTotal, label, p.phase !== 'importing');
+    if (p.phase !== phase) {
+      phase = p.phase;
+      if (p.phase === 'counting') bar.milestone(`import: counting the files of ${p.root}`);
+      else if (p.phase === 'importing') bar.milestone(`import: reading ${p.filesTotal} files`);
+      else if (p.phase === 'finishing') bar.milestone(`import: ${p.filesDone} files read, ${p.skipped} skipped; finishing`);
+    }
   });
   const onSigint = (): void => {
     void core.handlers['datasets.cancelImport']({ root: path });

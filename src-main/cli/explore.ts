@@ -2,12 +2,13 @@
  * `pretext project` and `pretext search`: the Explore screen's computations from a terminal.
  */
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { basename } from 'node:path';
+import { readFileSync, realpathSync } from 'node:fs';
+import { basename, isAbsolute, relative, resolve, sep } from 'node:path';
 import { ApiError, type ProjectionProgress, type ProjectionSettings, type ProjectionSummary, type SearchResult } from '../contract';
 import type { Core } from '../core/app';
+import { cannot } from '../core/errors';
 import { openCore, parse, str, UsageError } from './common';
-import { printable } from './format';
+import { printable, shellWord } from './format';
 import { ProgressBar } from './progress';
 
 function runIdOf(raw: string | undefined, command: string): number {
@@ -99,7 +100,7 @@ export async function cmdProject(args: string[]): Promise<number> {
     } catch (error) {
       if (error instanceof ApiError && error.code === 'cancelled') {
         bar.clear();
-        console.error('Projection cancelled; nothing was stored.');
+        console.error(`Projection cancelled; nothing was stored. To compute it again: ${printable(['pretext', 'project', ...args].map(shellWord).join(' '))}`);
         return 130;
       }
       throw error;
@@ -112,7 +113,7 @@ export async function cmdProject(args: string[]): Promise<number> {
     } else {
       console.log(describeProjection(summary));
       console.log(`   coordinates sha256 ${hash}`);
-      if (written) console.log(`   wrote ${written.rows} rows to ${written.path}`);
+      if (written) console.log(`   wrote ${written.rows} rows to ${printable(written.path)}`);
     }
     return 0;
   } finally {
@@ -132,14 +133,17 @@ export async function cmdSearch(args: string[]): Promise<number> {
   const runId = runIdOf(positionals[0], 'search');
   const item = str(values, 'item');
   const queryFile = str(values, 'query');
-  if ((item === undefined) === (queryFile === undefined)) throw new UsageError('pretext search needs either --item <path> or --query <file>');
+  if (item !== undefined && queryFile !== undefined) {
+    throw new UsageError('--item and --query are exclusive: search by an item of the dataset (--item) or by a new file (--query), not both');
+  }
+  if (item === undefined && queryFile === undefined) throw new UsageError('pretext search needs either --item <path> or --query <file>');
   const k = numberOption(values, 'k', true) ?? 10;
   const core = openCore(values.db);
   try {
     let result: SearchResult;
     let about: string;
     if (item !== undefined) {
-      const itemId = findItem(core, runId, item);
+      const itemId = await findItem(core, runId, item);
       result = await core.handlers['search.similarToItem']({ runId, itemId, k });
       about = item;
     } else {
@@ -147,7 +151,7 @@ export async function cmdSearch(args: string[]): Promise<number> {
       try {
         bytes = readFileSync(queryFile!);
       } catch (error) {
-        throw new Error(`Cannot read ${queryFile}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+        throw new Error(cannot('read', queryFile!, error));
       }
       result = await core.handlers['search.similarToFile']({ runId, fileName: basename(queryFile!), base64: bytes.toString('base64'), k });
       about = queryFile!;
@@ -167,15 +171,57 @@ export async function cmdSearch(args: string[]): Promise<number> {
   }
 }
 
-/** The item named by its path relative to the dataset folder (`path#row` for a row of a table file). */
-function findItem(core: Core, runId: number, name: string): number {
+/**
+ * The item of the run's dataset that `name` names: its path relative to the dataset folder
+ * (`path#row` for a row of a table file), as `pretext export` writes it; or the path of a file in
+ * the dataset folder, absolute or relative to `cwd`. When the plain paths do not match, both sides
+ * are compared with symbolic links resolved (a dataset imported through a link, /tmp → /private/tmp).
+ */
+export async function findItem(core: Pick<Core, 'runs' | 'vectors' | 'handlers'>, runId: number, name: string, cwd = process.cwd()): Promise<number> {
   const run = core.runs.get(runId);
   if (!run) throw new Error(`No run with id ${runId}`);
-  const path = name.replace(/\\/g, '/').replace(/^\.\//, '');
-  const direct = core.vectors.findItem(runId, path, 0);
-  if (direct !== undefined) return direct;
-  const row = /^(.*)#(\d+)$/.exec(path);
-  const fromRow = row ? core.vectors.findItem(runId, row[1]!, Number(row[2])) : undefined;
-  if (fromRow !== undefined) return fromRow;
-  throw new Error(`No item "${name}" with an embedding in run #${runId} (dataset "${run.datasetName}"); give its path relative to the dataset folder, e.g. as the first column of pretext export`);
+  const { root } = await core.handlers['datasets.get']({ datasetId: run.datasetId });
+  const lookUp = (path: string): number | undefined => {
+    const direct = core.vectors.findItem(runId, path, 0);
+    if (direct !== undefined) return direct;
+    const row = /^(.*)#(\d+)$/.exec(path);
+    return row ? core.vectors.findItem(runId, row[1]!, Number(row[2])) : undefined;
+  };
+  if (!isAbsolute(name)) {
+    const found = lookUp(name.replace(/\\/g, '/').replace(/^(\.\/)+/, ''));
+    if (found !== undefined) return found;
+  }
+  const given = resolve(cwd, name);
+  const inside: string[] = [];
+  const within = (folder: string, path: string): void => {
+    const rel = relative(folder, path);
+    if (rel !== '' && rel !== '..' && !rel.startsWith(`..${sep}`) && !isAbsolute(rel)) inside.push(rel.split(sep).join('/'));
+  };
+  within(root, given);
+  const realRoot = realpathOrNull(root);
+  // A row of a table file (`rows.csv#3`) is not a file on disk: resolve the file, keep the row.
+  const row = /^(.*)(#\d+)$/.exec(given);
+  const real = realpathOrNull(given) ?? (row ? mapOrNull(realpathOrNull(row[1]!), (p) => p + row[2]) : null);
+  if (realRoot && real) within(realRoot, real);
+  for (const rel of inside) {
+    const found = lookUp(rel);
+    if (found !== undefined) return found;
+  }
+  const dataset = `dataset "${run.datasetName}", folder ${root}`;
+  if (inside.length === 0 && (isAbsolute(name) || real !== null)) {
+    throw new Error(`${name} is outside the dataset folder of run #${runId} (${dataset}); give a file inside ${root}, or its path relative to that folder`);
+  }
+  throw new Error(`No item "${name}" with an embedding in run #${runId} (${dataset}); give its path relative to the dataset folder (the first column of pretext export), or the file's own path`);
+}
+
+function realpathOrNull(path: string): string | null {
+  try {
+    return realpathSync(path);
+  } catch {
+    return null;
+  }
+}
+
+function mapOrNull<T, U>(value: T | null, f: (v: T) => U): U | null {
+  return value === null ? null : f(value);
 }

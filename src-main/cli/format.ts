@@ -22,3 +22,14 @@ export function formatDataset(d: DatasetSummary): string {
   if (d.error) lines.push(`   error:    ${printable(d.error)}`);
   return lines.join('\n');
 }
+
+/** A word as a POSIX shell reads it back: quoted only when it has characters the shell would interpret. */
+export function shellWord(word: string): string {
+  return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
+}
+
+/** The `pretext` command to run next, with this invocation's `--db` when one was given, safe to paste. */
+export function nextCommand(args: readonly (string | number)[], db?: string): string {
+  const words = ['pretext', ...args.map(String), ...(db ? ['--db', db] : [])];
+  return printable(words.map(shellWord).join(' '));
+}

@@ -11,7 +11,7 @@ import { packageRoot, resolveDbPath } from '../core/paths';
 import { VERSION } from '../core/version';
 import { startServer } from '../server/serve';
 import { findElectronBinary } from './electron-binary';
-import { here, importWithProgress, openCore, parse, str, UsageError } from './common';
+import { exitOnBrokenPipe, here, importWithProgress, openCore, parse, str, UsageError, type ParsedArgs } from './common';
 import { formatDataset, printable } from './format';
 import { cmdProject, cmdSearch } from './explore';
 import { cmdEmbed, cmdEval, cmdExport, cmdMethods, cmdRuns, cmdTrain, cmdVersion } from './training';
@@ -180,7 +180,7 @@ async function cmdStart(args: string[]): Promise<void> {
     .sort();
   for (const name of demos) {
     const report = await importWithProgress(core, join(demoRoot, name), { name: `demo: ${name}` });
-    console.log(`Demo dataset "${report.dataset.name}": ${report.dataset.total} items`);
+    console.log(`Demo dataset "${printable(report.dataset.name)}": ${report.dataset.total} items`);
   }
   const electron = findElectronBinary(packageRoot(here));
   if ('path' in electron) {
@@ -265,7 +265,7 @@ export async function main(argv: string[]): Promise<number> {
     }
   } catch (error) {
     if (error instanceof UsageError) {
-      console.error(`pretext: ${error.message}\n\n${USAGE}`);
+      console.error(`pretext: ${printable(error.message)}\n\n${USAGE}`);
       return 2;
     }
     console.error(`pretext: ${printable((error as Error).message)}`);
@@ -274,3 +274,6 @@ export async function main(argv: string[]): Promise<number> {
 }
 
 process.exitCode = await main(process.argv.slice(2));
+// `pretext … | head -1`: the reader may leave before we finish writing.
+exitOnBrokenPipe(process.stdout);
+exitOnBrokenPipe(process.stderr);

@@ -5,8 +5,19 @@ import { parseParamAssignments } from '../core/params';
 import { initBackend } from '../core/engine/backend';
 import { VERSION } from '../core/version';
 import { importWithProgress, openCore, parse, str, UsageError } from './common';
-import { printable } from './format';
-import { ProgressBar } from './progress';
+import { nextCommand, printable, shellWord } from './format';
+import { ProgressBar, type ProgressPart } from './progress';
+
+/** The training bar's parts, least important first to go: the ETA stays on the narrowest terminal. */
+function trainingParts(p: TrainingProgress): ProgressPart[] {
+  return [
+    { text: `epoch ${p.epoch}/${p.epochs}`, keep: 3 },
+    { text: `step ${p.step}/${p.totalSteps}`, keep: 0 },
+    { text: `loss ${p.loss?.toFixed(4) ?? '-'}`, keep: 2 },
+    { text: `${p.examplesPerSec?.toFixed(0) ?? '-'} ex/s`, keep: 1 },
+    { text: `ETA ${formatDuration(p.etaSec)}`, keep: 4 },
+  ];
+}
 
 export async function cmdVersion(): Promise<void> {
   console.log(`pretext ${VERSION}`);
@@ -44,7 +55,8 @@ export function describeEvaluation(e: EvaluationPoint): string {
   );
 }
 
-function describeRun(r: RunSummary): string {
+/** One run in a line or two; with what to run next when it can be resumed (`db`: the --db given, for that command). */
+function describeRun(r: RunSummary, db?: string): string {
   const loss = r.firstLoss !== null && r.lastLoss !== null ? `loss ${r.firstLoss.toFixed(3)} → ${r.lastLoss.toFixed(3)}` : 'no steps yet';
   const quality = r.evaluation && (r.evaluation.knn !== null || r.evaluation.linear !== null) ? `  kNN ${fixed(r.evaluation.knn)} linear ${fixed(r.evaluation.linear)}` : '';
   const progress = r.epochs > 0 ? `  epoch ${r.epochsDone}/${r.epochs}  ${loss}` : '';
@@ -52,7 +64,8 @@ function describeRun(r: RunSummary): string {
     `#${r.id} ${r.method} on "${printable(r.datasetName)}"  ${r.status}${progress}${quality}  ` +
     `${r.vectors} embeddings${r.embeddingDim ? ` × ${r.embeddingDim}` : ''}${r.backend ? `  [${r.backend}]` : ''}` +
     (r.evaluation?.collapse ? `\n   warning: ${r.evaluation.collapse}` : '') +
-    (r.error ? `\n   ${printable(r.error)}` : '')
+    (r.error ? `\n   ${printable(r.error)}` : '') +
+    (r.resumable ? `\n   resume it with: ${nextCommand(['train', '--resume', r.id], db)}` : '')
   );
 }
 
@@ -157,8 +170,10 @@ export async function cmdTrain(args: string[]): Promise<number> {
       run = await core.handlers['runs.start']({ datasetId, settings });
     }
     const runId = run.id;
-    if (!json) console.error(`Run #${runId}: ${run.method} on "${run.datasetName}"`);
+    if (!json) console.error(`Run #${runId}: ${run.method} on "${printable(run.datasetName)}"`);
     let announcedBackend = false;
+    let reportedEpoch = 0;
+    let reportedPhase: string | null = null;
     const off = core.events.on('training.progress', (p: TrainingProgress) => {
       if (p.runId !== runId) return;
       if (json) {
@@ -170,26 +185,31 @@ export async function cmdTrain(args: string[]): Promise<number> {
         bar.clear();
         console.error(`compute backend: ${p.backend}`);
       }
+      if (p.phase !== reportedPhase && (p.phase === 'preparing' || p.phase === 'extracting')) {
+        reportedPhase = p.phase;
+        bar.milestone(p.phase === 'preparing' ? 'decoding the items' : `extracting the embeddings of ${p.total} items`);
+      }
       if (p.phase === 'preparing') bar.update(p.done, p.total, `decoding images ${p.done}/${p.total}`);
       else if (p.phase === 'training') {
-        bar.update(
-          p.step,
-          p.totalSteps,
-          `epoch ${p.epoch}/${p.epochs}  step ${p.step}/${p.totalSteps}  loss ${p.loss?.toFixed(4) ?? '-'}  ` +
-            `${p.examplesPerSec?.toFixed(0) ?? '-'} ex/s  ETA ${formatDuration(p.etaSec)}`,
-        );
+        bar.update(p.step, p.totalSteps, trainingParts(p));
+        // The loop reports each epoch's last step: one plain line per epoch where no bar is drawn.
+        const stepsPerEpoch = p.epochs > 0 ? p.totalSteps / p.epochs : 0;
+        if (p.epoch > reportedEpoch && stepsPerEpoch > 0 && p.step === p.epoch * stepsPerEpoch) {
+          reportedEpoch = p.epoch;
+          bar.milestone(trainingParts(p).map((part) => part.text).join('  '));
+        }
       } else if (p.phase === 'extracting') bar.update(p.done, p.total, `extracting embeddings ${p.done}/${p.total}`);
       else if (p.phase === 'evaluating') bar.update(0, 0, 'evaluating the embeddings');
       for (const e of p.evaluations) {
         bar.clear();
         console.error(describeEvaluation(e));
       }
-      if (p.message && !bar.enabled && (p.phase === 'preparing' || p.phase === 'training') && p.step === 0) console.error(p.message);
+      if (p.message && !bar.enabled && (p.phase === 'preparing' || p.phase === 'training') && p.step === 0) console.error(printable(p.message));
     });
     const onSigint = (): void => {
       if (!json) {
         bar.clear();
-        console.error('Cancelling… (the run can be resumed from its last checkpoint)');
+        console.error(`Cancelling… (to continue later from its last checkpoint: ${nextCommand(['train', '--resume', runId], values.db)})`);
       }
       void core.handlers['runs.cancel']({ runId });
     };
@@ -200,7 +220,12 @@ export async function cmdTrain(args: string[]): Promise<number> {
     bar.clear();
     const final = await core.handlers['runs.get']({ runId });
     if (json) process.stdout.write(JSON.stringify({ event: 'done', run: final }) + '\n');
-    else console.log(describeRun(final));
+    else {
+      console.log(describeRun(final, values.db));
+      if (final.status === 'cancelled' && !final.resumable) {
+        console.log(`   it stopped before its first checkpoint; start it again with: ${printable(['pretext', 'train', ...args].map(shellWord).join(' '))}`);
+      }
+    }
     return final.status === 'completed' ? 0 : final.status === 'cancelled' ? 130 : 1;
   } finally {
     bar.clear();
@@ -216,7 +241,7 @@ export async function cmdRuns(args: string[]): Promise<void> {
     const runs = await core.handlers['runs.list'](datasetId === undefined ? {} : { datasetId });
     if (values.json) process.stdout.write(JSON.stringify(runs, null, 2) + '\n');
     else if (runs.length === 0) console.log('No runs yet. Start one with: pretext train <dataset-id|folder>');
-    else console.log(runs.map(describeRun).join('\n'));
+    else console.log(runs.map((r) => describeRun(r, values.db)).join('\n'));
   } finally {
     await core.close();
   }
@@ -239,12 +264,15 @@ export async function cmdExport(args: string[]): Promise<void> {
   const core = openCore(values.db);
   try {
     if (values.coords) {
+      if (projection === undefined && core.runs.get(runId) && core.projections.list(runId).length === 0) {
+        throw new Error(`Run #${runId} has no projection yet; compute one with: ${nextCommand(['project', runId], values.db)}`);
+      }
       const written = await core.exportCoordinates(runId, projection === undefined ? null : Number(projection), out, values.force === true);
-      console.log(`Wrote ${written.rows} rows of projection #${written.projectionId} to ${written.path}`);
+      console.log(`Wrote ${written.rows} rows of projection #${written.projectionId} to ${printable(written.path)}`);
       return;
     }
     const { path, rows } = await core.handlers['runs.exportCsv']({ runId, path: out, overwrite: values.force === true });
-    console.log(`Wrote ${rows} rows to ${path}`);
+    console.log(`Wrote ${rows} rows to ${printable(path)}`);
   } finally {
     await core.close();
   }
@@ -291,7 +319,7 @@ export async function cmdEmbed(args: string[]): Promise<number> {
       return 0;
     }
     console.log(`Vector set #${set.id}: ${set.vectors} embeddings × ${set.dim} of "${printable(set.datasetName)}" with run #${runId}`);
-    if (written) console.log(`Wrote ${written.rows} rows to ${written.path}`);
+    if (written) console.log(`Wrote ${written.rows} rows to ${printable(written.path)}`);
     else console.log(`Export them with: pretext embed ${runId} ${set.datasetId} --out embeddings.csv`);
     if (skipped.length > 0) {
       console.log(`\nSkipped (${skipped.length}):`);
