@@ -10,6 +10,7 @@ import type { Core } from '../core/app';
 import { packageRoot, resolveDbPath } from '../core/paths';
 import { VERSION } from '../core/version';
 import { startServer } from '../server/serve';
+import { planServe, readServeConfig, serveConfigPath, writeServeConfig } from '../server/serve-config';
 import { findElectronBinary } from './electron-binary';
 import { exitOnBrokenPipe, here, importWithProgress, openCore, parse, str, UsageError, type ParsedArgs } from './common';
 import { formatDataset, printable } from './format';
@@ -19,10 +20,15 @@ import { cmdEmbed, cmdEval, cmdExport, cmdMethods, cmdRuns, cmdTrain, cmdVersion
 const USAGE = `Pretext ${VERSION}: self-supervised embeddings of your own folders.
 
 Usage:
-  pretext start [--db <file>]                  open the app on the bundled demo data (Electron, else serve)
+  pretext start [--db <file>] [serve options]  open the app on the bundled demo data (Electron, else serve)
   pretext import <folder> [--db <file>] [--json] [--text-column <name>] [--name <name>]
   pretext datasets [--db <file>] [--json]
-  pretext serve [--port N] [--host H] [--db <file>]
+  pretext serve [--port N] [--host H] [--token T | --keep-token | --new-token] [--db <file>]
+                                               the app in a browser; the port (and a kept token) are remembered
+                                               beside the database (<db>-files/serve.json, mode 0600), so the
+                                               URL stays the same: --port N serves on N from now on, --token T
+                                               uses T (16+ of A-Z a-z 0-9 . _ ~ -), --keep-token keeps this
+                                               start's token for the next ones, --new-token forgets it
   pretext train <dataset-id|folder> [--method simclr] [--param name=value …] [--epochs N] [--batch-size N]
                 [--image-size N] [--seed N] [--lr X] [--temperature T] [--backend B] [--threads N] [--json]
                                                the parameters of each method: pretext methods
@@ -140,11 +146,56 @@ function displayUrl(url: string, host: string): string {
   return address ? url.replace(`//${host === '::' ? '[::]' : host}:`, `//${address}:`) : url;
 }
 
-async function serveUntilStopped(core: Core, port: number, host: string, note?: string): Promise<void> {
-  const server = await startServer({ core, rendererDir: rendererDir(), port, host });
+const SERVE_OPTIONS = {
+  port: { type: 'string' },
+  host: { type: 'string' },
+  token: { type: 'string' },
+  'keep-token': { type: 'boolean', default: false },
+  'new-token': { type: 'boolean', default: false },
+} as const;
+
+/**
+ * Serves with the remembered port and token (serve-config.ts): the URL stays the same between
+ * starts. A remembered port that another program took meanwhile is passed over for a free one,
+ * this time; a port given with --port must be free.
+ */
+async function serveUntilStopped(core: Core, values: ParsedArgs['values'], note?: string): Promise<void> {
+  const host = str(values, 'host') ?? '127.0.0.1';
+  const configPath = serveConfigPath(core.db.name);
+  const stored = readServeConfig(configPath);
+  let plan;
+  try {
+    plan = planServe(stored, {
+      ...(str(values, 'port') !== undefined ? { port: parsePort(str(values, 'port')) } : {}),
+      ...(str(values, 'token') !== undefined ? { token: str(values, 'token') } : {}),
+      keepToken: values['keep-token'] === true,
+      newToken: values['new-token'] === true,
+    });
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  const options = { core, rendererDir: rendererDir(), host, token: plan.token };
+  let server;
+  let moved = '';
+  try {
+    server = await startServer({ ...options, port: plan.port });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw error;
+    if (plan.portGiven) throw new Error(`Port ${plan.port} is in use on ${host}; choose another with --port N (0: any free port)`, { cause: error });
+    server = await startServer({ ...options, port: 0 });
+    moved = `Port ${plan.port} (remembered) is in use: serving on ${server.port} this time.`;
+  }
+  const remember = plan.remember(server.port);
+  if (remember.port !== stored.port || remember.token !== stored.token) writeServeConfig(configPath, remember);
   if (note) console.log(note);
-  console.log(`Pretext is serving ${core.db.name}`);
+  if (moved) console.log(moved);
+  console.log(`Pretext is serving ${printable(core.db.name)}`);
   console.log(`Open: ${displayUrl(server.url, host)}`);
+  console.log(
+    remember.token !== undefined
+      ? `This URL stays the same on every start (port and token kept in ${printable(configPath)}; --new-token to change the token).`
+      : `The port is kept for the next starts (${printable(configPath)}); the token changes each start unless kept with --keep-token.`,
+  );
   if (host !== '127.0.0.1' && host !== 'localhost' && host !== '::1') {
     console.log('Listening beyond this machine: anyone with the URL (token included) can use it.');
   }
@@ -164,13 +215,13 @@ function parsePort(value: string | undefined): number {
 }
 
 async function cmdServe(args: string[]): Promise<void> {
-  const { values } = parse(args, { port: { type: 'string' }, host: { type: 'string' } });
+  const { values } = parse(args, SERVE_OPTIONS);
   const core = openCore(values.db, 'serve');
-  await serveUntilStopped(core, parsePort(str(values, 'port')), str(values, 'host') ?? '127.0.0.1');
+  await serveUntilStopped(core, values);
 }
 
 async function cmdStart(args: string[]): Promise<void> {
-  const { values } = parse(args, { port: { type: 'string' }, host: { type: 'string' } });
+  const { values } = parse(args, SERVE_OPTIONS);
   const dbPath = resolveDbPath(values.db);
   // This core serves the browser when Electron cannot start (the Electron window opens its own core).
   const core = openCore(dbPath, 'serve');
@@ -193,12 +244,7 @@ async function cmdStart(args: string[]): Promise<void> {
     await new Promise<void>((resolve) => child.on('exit', () => resolve()));
     return;
   }
-  await serveUntilStopped(
-    core,
-    parsePort(str(values, 'port')),
-    str(values, 'host') ?? '127.0.0.1',
-    `${electron.reason}.\nFalling back to \`pretext serve\`: open the URL below in a browser.`,
-  );
+  await serveUntilStopped(core, values, `${electron.reason}.\nFalling back to \`pretext serve\`: open the URL below in a browser.`);
 }
 
 /** The engine benchmark lives in bench/ as TypeScript; run it through its launcher from the package root. */
@@ -273,7 +319,7 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
-process.exitCode = await main(process.argv.slice(2));
 // `pretext … | head -1`: the reader may leave before we finish writing.
 exitOnBrokenPipe(process.stdout);
 exitOnBrokenPipe(process.stderr);
+process.exitCode = await main(process.argv.slice(2));

@@ -262,13 +262,20 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     }
   }
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, host, () => {
-      server.off('error', reject);
-      resolve();
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(options.port ?? 0, host, () => {
+        server.off('error', reject);
+        resolve();
+      });
     });
-  });
+  } catch (error) {
+    // A busy port (EADDRINUSE): the caller may try another, so leave nothing listening to the core.
+    unsubscribe();
+    wss.close();
+    throw error;
+  }
   server.on('error', logInternal);
   port = (server.address() as AddressInfo).port;
   const urlHost = host.includes(':') ? `[${host}]` : host;
