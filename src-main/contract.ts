@@ -453,6 +453,14 @@ export interface SearchResult {
 export type SelectionExportKind = 'embeddings' | 'coordinates' | 'paths';
 
 /**
+ * How embeddings are exported: `csv`, Pretext's `path,label,e0,…`; `lightly`, Lightly's
+ * embeddings.csv (`filenames,embedding_0,…,labels`, integer class indices); `npy`, a NumPy float32
+ * [N, D] array whose rows are in the CSV's order (see core/export-formats.ts).
+ */
+export type EmbeddingsFormat = 'csv' | 'lightly' | 'npy';
+export const EMBEDDINGS_FORMATS: readonly EmbeddingsFormat[] = ['csv', 'lightly', 'npy'];
+
+/**
  * Binary layout of `/data/run/<runId>/points.bin?projection=<id>` (little-endian), served by both shells:
  *   u32 magic 0x50545850 ('PXTP'), u32 headerBytes, UTF-8 JSON header { count, labels: string[] },
  *   padding to a multiple of 4, then Int32 itemIds[count], Float32 xy[count * 2], Int32 labelIndex[count] (-1 = none).
@@ -486,15 +494,15 @@ export const calls = {
   'runs.embed': call<{ runId: number; datasetId?: number; path?: string }, VectorSetSummary>(),
   'runs.vectorSets': call<{ runId: number }, VectorSetSummary[]>(),
   /** Writes a vector set as CSV (the layout of runs.exportCsv). */
-  'exports.vectorSet': call<{ setId: number; path: string; overwrite?: boolean }, { path: string; rows: number }>(),
+  'exports.vectorSet': call<{ setId: number; path: string; overwrite?: boolean; format?: EmbeddingsFormat }, { path: string; rows: number }>(),
   /** Starts a run in the background; progress arrives as `training.progress` events. */
   'runs.start': call<{ datasetId: number; settings: TrainSettings }, RunSummary>(),
   'runs.resume': call<{ runId: number }, RunSummary>(),
   'runs.cancel': call<{ runId: number }, { cancelled: boolean }>(),
   'runs.remove': call<{ runId: number }, { removed: boolean }>(),
   /** Writes the run's embeddings as CSV to a path on the core's disk (the Electron save dialog's choice). */
-  /** Writes the run's embeddings to a file; an existing file is refused unless `overwrite`. */
-  'runs.exportCsv': call<{ runId: number; path: string; overwrite?: boolean }, { path: string; rows: number }>(),
+  /** Writes the run's embeddings to a file (CSV unless `format` says otherwise); an existing file is refused unless `overwrite`. */
+  'runs.exportCsv': call<{ runId: number; path: string; overwrite?: boolean; format?: EmbeddingsFormat }, { path: string; rows: number }>(),
   /** Computes (in a worker) and stores a 2-D projection; progress arrives as `projection.progress` events. */
   'projections.compute': call<{ runId: number; settings: ProjectionSettings }, ProjectionSummary>(),
   'projections.list': call<{ runId: number }, ProjectionSummary[]>(),

@@ -1,12 +1,20 @@
 import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
-import type { EvaluationPoint, MethodInfo, ParamSpec, ParamValues, RunSummary, TrainingProgress, TrainSettings } from '../contract';
+import { EMBEDDINGS_FORMATS, type EmbeddingsFormat, type EvaluationPoint, type MethodInfo, type ParamSpec, type ParamValues, type RunSummary, type TrainingProgress, type TrainSettings } from '../contract';
 import { parseParamAssignments } from '../core/params';
 import { initBackend } from '../core/engine/backend';
 import { VERSION } from '../core/version';
 import { importWithProgress, openCore, parse, str, UsageError } from './common';
 import { nextCommand, printable, shellWord } from './format';
 import { ProgressBar, type ProgressPart } from './progress';
+
+/** --format: how embeddings are written (csv unless given). */
+function formatFlag(values: Record<string, unknown>): EmbeddingsFormat {
+  const raw = values.format;
+  if (raw === undefined) return 'csv';
+  if (!EMBEDDINGS_FORMATS.includes(raw as EmbeddingsFormat)) throw new UsageError(`--format must be one of ${EMBEDDINGS_FORMATS.join(', ')}, got ${String(raw)}`);
+  return raw as EmbeddingsFormat;
+}
 
 /** The training bar's parts, least important first to go: the ETA stays on the narrowest terminal. */
 function trainingParts(p: TrainingProgress): ProgressPart[] {
@@ -253,11 +261,14 @@ export async function cmdExport(args: string[]): Promise<void> {
     coords: { type: 'boolean', default: false },
     projection: { type: 'string' },
     force: { type: 'boolean', default: false },
+    format: { type: 'string' },
   });
   const runId = Number(positionals[0]);
   if (!Number.isInteger(runId)) throw new UsageError('pretext export needs a run id');
+  const format = formatFlag(values);
   const out = str(values, 'out');
-  if (!out) throw new UsageError(`pretext export needs --out <file.csv>`);
+  if (!out) throw new UsageError(`pretext export needs --out <file${format === 'npy' ? '.npy' : '.csv'}>`);
+  if (values.coords && format !== 'csv') throw new UsageError('--coords writes CSV (path,label,x,y); --format is for the embeddings');
   const projection = str(values, 'projection');
   if (projection !== undefined && !values.coords) throw new UsageError('--projection goes with --coords');
   if (projection !== undefined && !/^\d+$/.test(projection)) throw new UsageError(`--projection must be a projection id, got ${projection}`);
@@ -271,17 +282,21 @@ export async function cmdExport(args: string[]): Promise<void> {
       console.log(`Wrote ${written.rows} rows of projection #${written.projectionId} to ${printable(written.path)}`);
       return;
     }
-    const { path, rows } = await core.handlers['runs.exportCsv']({ runId, path: out, overwrite: values.force === true });
-    console.log(`Wrote ${rows} rows to ${printable(path)}`);
+    const { path, rows } = await core.handlers['runs.exportCsv']({ runId, path: out, overwrite: values.force === true, format });
+    if (format === 'npy') {
+      const { embeddingDim } = await core.handlers['runs.get']({ runId });
+      console.log(`Wrote float32 [${rows}, ${embeddingDim}] to ${printable(path)}; its rows are in the order of the CSV export (pretext export ${runId} --out e.csv)`);
+    } else console.log(`Wrote ${rows} rows to ${printable(path)}`);
   } finally {
     await core.close();
   }
 }
 
 export async function cmdEmbed(args: string[]): Promise<number> {
-  const { values, positionals } = parse(args, { out: { type: 'string', short: 'o' }, force: { type: 'boolean', default: false } });
+  const { values, positionals } = parse(args, { out: { type: 'string', short: 'o' }, force: { type: 'boolean', default: false }, format: { type: 'string' } });
   const runId = Number(positionals[0]);
   const target = positionals[1];
+  const format = formatFlag(values);
   if (!Number.isInteger(runId) || !target) throw new UsageError('pretext embed needs a run id and a folder (or a dataset id)');
   const json = values.json === true;
   const core = openCore(values.db);
@@ -313,7 +328,7 @@ export async function cmdEmbed(args: string[]): Promise<number> {
     const skipped = [...importSkipped, ...set.skipped];
     let written: { path: string; rows: number } | null = null;
     const out = str(values, 'out');
-    if (out) written = await core.handlers['exports.vectorSet']({ setId: set.id, path: out, overwrite: values.force === true });
+    if (out) written = await core.handlers['exports.vectorSet']({ setId: set.id, path: out, overwrite: values.force === true, format });
     if (json) {
       process.stdout.write(JSON.stringify({ set, skipped, ...(written ? { out: written } : {}) }, null, 2) + '\n');
       return 0;

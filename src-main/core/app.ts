@@ -15,10 +15,11 @@ import {
   type TrainingProgress,
 } from '../contract';
 import { cannot } from './errors';
-import { checkItemIds, dataResponse, parseDataRoute, selectionResponse, type DataResponse, type DataRoute } from './data-routes';
+import { checkFormat, checkItemIds, dataResponse, parseDataRoute, runEmbeddings, selectionResponse, setEmbeddings, type DataResponse, type DataRoute } from './data-routes';
 import { importFolder } from './datasets/import';
 import { initBackend, tf, type BackendInfo } from './engine/backend';
-import { exportEmbeddingsToFile, writeCoordinatesCsv, writeFileWith, writeVectorRowsCsv } from './export';
+import { writeCoordinatesCsv, writeFileWith } from './export';
+import { writeEmbeddings } from './export-formats';
 import { VectorSetsRepository } from './storage/repositories/vector-sets';
 import { embedSet } from './training/embed-set';
 import type { EmbedSetWorkerMessage } from './training/embed-set-worker';
@@ -338,11 +339,12 @@ export function createCore(options: CoreOptions): Core {
       requireRun(runId);
       return vectorSets.list(runId);
     },
-    'exports.vectorSet': async ({ setId, path, overwrite }) => {
+    'exports.vectorSet': async ({ setId, path, overwrite, format }) => {
       const set = vectorSets.get(setId);
       if (!set) throw new ApiError('not_found', `No vector set with id ${setId}`);
+      const layout = checkFormat(format);
       const target = targetPath(path);
-      const rows = await writeFileWith(target, (out) => writeVectorRowsCsv(vectorSets.iterateVectors(setId, set.dim), set.dim, out), { overwrite: overwrite === true }).catch(
+      const rows = await writeFileWith(target, (out) => writeEmbeddings(layout, setEmbeddings(vectorSets, set), out), { overwrite: overwrite === true }).catch(
         rethrowWriteError(target),
       );
       return { path: target, rows };
@@ -425,11 +427,13 @@ export function createCore(options: CoreOptions): Core {
       rmSync(join(layout.indexDir, `run-${runId}.hnsw`), { force: true });
       return { removed };
     },
-    'runs.exportCsv': async ({ runId, path, overwrite }) => {
+    'runs.exportCsv': async ({ runId, path, overwrite, format }) => {
       const run = requireRun(runId);
       if (run.vectors === 0 || run.embeddingDim === null) throw new ApiError('bad_request', `Run #${runId} has no embeddings yet`);
+      const source = runEmbeddings(vectors, runId, run.embeddingDim);
+      const layout = checkFormat(format);
       const target = targetPath(path);
-      const rows = await exportEmbeddingsToFile(vectors, runId, run.embeddingDim, target, { overwrite: overwrite === true }).catch(rethrowWriteError(target));
+      const rows = await writeFileWith(target, (out) => writeEmbeddings(layout, source, out), { overwrite: overwrite === true }).catch(rethrowWriteError(target));
       return { path: target, rows };
     },
     'projections.compute': async ({ runId, settings }) => {

@@ -4,16 +4,18 @@
  *
  *   GET  /data/run/<runId>/points.bin[?projection=<id>]            points of a projection (latest if omitted)
  *   GET  /export/run/<runId>.csv                                    every embedding of the run
+ *   GET  /export/run/<runId>.lightly.csv | .npy                     the same in Lightly's layout, or as a NumPy array
  *   GET  /export/run/<runId>/coordinates.csv[?projection=<id>]      path,label,x,y of every point
  *   POST /export/run/<runId>/selection?kind=embeddings|coordinates|paths[&projection=<id>]
  *        body {"itemIds":[…]}                                       the same, for the given items
- *   GET  /export/set/<setId>.csv                                    a vector set (another dataset embedded by a run)
+ *   GET  /export/set/<setId>.csv | .lightly.csv | .npy              a vector set (another dataset embedded by a run)
  *
  * `pretext serve` streams the responses; the Electron shell collects them through its core host.
  */
 import type { Writable } from 'node:stream';
-import { ApiError, HTTP_STATUS, type SelectionExportKind } from '../contract';
-import { writeCoordinatesCsv, writeEmbeddingsCsv, writePathList, writeSelectedEmbeddingsCsv, writeVectorRowsCsv } from './export';
+import { ApiError, EMBEDDINGS_FORMATS, HTTP_STATUS, type EmbeddingsFormat, type SelectionExportKind, type VectorSetSummary } from '../contract';
+import { writeCoordinatesCsv, writePathList, writeSelectedEmbeddingsCsv } from './export';
+import { FORMAT_FILES, writeEmbeddings, type EmbeddingSource } from './export-formats';
 import type { VectorSetsRepository } from './storage/repositories/vector-sets';
 import type { ProjectionService } from './projection/projection-service';
 import type { RunsRepository } from './storage/repositories/runs';
@@ -21,10 +23,10 @@ import type { VectorsRepository } from './storage/repositories/vectors';
 
 export type DataRoute =
   | { kind: 'points'; runId: number; projectionId: number | null }
-  | { kind: 'embeddings'; runId: number }
+  | { kind: 'embeddings'; runId: number; format: EmbeddingsFormat }
   | { kind: 'coordinates'; runId: number; projectionId: number | null }
   | { kind: 'selection'; runId: number; selection: SelectionExportKind; projectionId: number | null }
-  | { kind: 'vectorSet'; setId: number };
+  | { kind: 'vectorSet'; setId: number; format: EmbeddingsFormat };
 
 export interface DataResponse {
   mime: string;
@@ -39,16 +41,33 @@ export const MAX_DATA_BODY = 16 * 1024 * 1024;
 
 const SELECTION_KINDS: readonly SelectionExportKind[] = ['embeddings', 'coordinates', 'paths'];
 
+/** How a download URL of embeddings ends, per format (src-renderer/src/lib/routes.ts builds the same). */
+export const FORMAT_EXTENSIONS: Readonly<Record<EmbeddingsFormat, string>> = { csv: '.csv', lightly: '.lightly.csv', npy: '.npy' };
+const EXTENSION = '(\\.lightly\\.csv|\\.csv|\\.npy)';
+
+function formatOfExtension(extension: string): EmbeddingsFormat {
+  return EMBEDDINGS_FORMATS.find((f) => FORMAT_EXTENSIONS[f] === extension)!;
+}
+
+/** An embeddings format given by a caller (the API's `format`): csv when omitted, else one of EMBEDDINGS_FORMATS. */
+export function checkFormat(format: unknown): EmbeddingsFormat {
+  if (format === undefined || format === null) return 'csv';
+  if (!EMBEDDINGS_FORMATS.includes(format as EmbeddingsFormat)) {
+    throw new ApiError('bad_request', `format must be one of ${EMBEDDINGS_FORMATS.join(', ')}, got ${JSON.stringify(format)}`);
+  }
+  return format as EmbeddingsFormat;
+}
+
 /** Which data route a path names, or null for any other path; the method is checked by dataResponse. */
 export function parseDataRoute(pathname: string, search: URLSearchParams): (DataRoute & { method: 'GET' | 'POST' }) | null {
   let m = /^\/data\/run\/(\d+)\/points\.bin$/.exec(pathname);
   if (m) return { method: 'GET', kind: 'points', runId: Number(m[1]), projectionId: projectionParam(search) };
-  m = /^\/export\/run\/(\d+)\.csv$/.exec(pathname);
-  if (m) return { method: 'GET', kind: 'embeddings', runId: Number(m[1]) };
+  m = new RegExp(`^/export/run/(\\d+)${EXTENSION}$`).exec(pathname);
+  if (m) return { method: 'GET', kind: 'embeddings', runId: Number(m[1]), format: formatOfExtension(m[2]!) };
   m = /^\/export\/run\/(\d+)\/coordinates\.csv$/.exec(pathname);
   if (m) return { method: 'GET', kind: 'coordinates', runId: Number(m[1]), projectionId: projectionParam(search) };
-  m = /^\/export\/set\/(\d+)\.csv$/.exec(pathname);
-  if (m) return { method: 'GET', kind: 'vectorSet', setId: Number(m[1]) };
+  m = new RegExp(`^/export/set/(\\d+)${EXTENSION}$`).exec(pathname);
+  if (m) return { method: 'GET', kind: 'vectorSet', setId: Number(m[1]), format: formatOfExtension(m[2]!) };
   m = /^\/export\/run\/(\d+)\/selection$/.exec(pathname);
   if (m) {
     const kind = search.get('kind') ?? '';
@@ -102,10 +121,11 @@ export function dataResponse(services: DataServices, route: DataRoute, body: str
   if (route.kind === 'vectorSet') {
     const set = services.vectorSets.get(route.setId);
     if (!set) throw new ApiError('not_found', `No vector set with id ${route.setId}`);
+    const source = setEmbeddings(services.vectorSets, set);
     return {
-      mime: CSV,
-      filename: `pretext-run-${set.runId}-set-${set.id}-embeddings.csv`,
-      write: (out) => writeVectorRowsCsv(services.vectorSets.iterateVectors(set.id, set.dim), set.dim, out),
+      mime: FORMAT_FILES[route.format].mime,
+      filename: `pretext-run-${set.runId}-set-${set.id}-${FORMAT_FILES[route.format].suffix}`,
+      write: (out) => writeEmbeddings(route.format, source, out),
     };
   }
   const run = runs.get(route.runId);
@@ -123,8 +143,12 @@ export function dataResponse(services: DataServices, route: DataRoute, body: str
       };
     }
     case 'embeddings': {
-      const dim = requireEmbeddings(run);
-      return { mime: CSV, filename: `pretext-run-${run.id}-embeddings.csv`, write: (out) => writeEmbeddingsCsv(vectors, run.id, dim, out) };
+      const source = runEmbeddings(vectors, run.id, requireEmbeddings(run));
+      return {
+        mime: FORMAT_FILES[route.format].mime,
+        filename: `pretext-run-${run.id}-${FORMAT_FILES[route.format].suffix}`,
+        write: (out) => writeEmbeddings(route.format, source, out),
+      };
     }
     case 'coordinates': {
       const { record, points } = projections.pointsOf(run.id, route.projectionId);
@@ -177,6 +201,28 @@ export function selectionResponse(
 }
 
 const CSV = 'text/csv; charset=utf-8';
+
+/** Every embedding of a run, for the writers of export-formats.ts. */
+export function runEmbeddings(vectors: VectorsRepository, runId: number, dim: number): EmbeddingSource {
+  return {
+    dim,
+    rows: () => vectors.iterateVectors(runId),
+    labels: () => mapIterable(vectors.labels(runId), ([, label]) => label),
+  };
+}
+
+/** Every embedding of a vector set (its labels are read with the vectors: sets are embedded folders, smaller than runs). */
+export function setEmbeddings(vectorSets: VectorSetsRepository, set: Pick<VectorSetSummary, 'id' | 'dim'>): EmbeddingSource {
+  return {
+    dim: set.dim,
+    rows: () => vectorSets.iterateVectors(set.id, set.dim),
+    labels: () => mapIterable(vectorSets.iterateVectors(set.id, set.dim), (row) => row.label),
+  };
+}
+
+function* mapIterable<T, U>(values: Iterable<T>, f: (value: T) => U): Generator<U> {
+  for (const value of values) yield f(value);
+}
 
 function requireEmbeddings(run: { id: number; vectors: number; embeddingDim: number | null }): number {
   if (run.vectors === 0 || run.embeddingDim === null) throw new ApiError('conflict', `Run #${run.id} has no embeddings yet`);

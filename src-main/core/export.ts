@@ -129,7 +129,7 @@ export class ExportAborted extends Error {
 }
 
 /** Waits until `out` can take more data; rejects when it closes or fails first (a client that went away). */
-function drained(out: Writable): Promise<void> {
+export function drained(out: Writable): Promise<void> {
   return new Promise((resolve, reject) => {
     const done = (error?: Error): void => {
       out.off('drain', onDrain);
@@ -183,7 +183,7 @@ function indexOfId(ids: Int32Array, id: number): number {
 }
 
 /** Nine significant digits always read back as the same float32. */
-function formatFloat(x: number): string {
+export function formatFloat(x: number): string {
   return String(Number(x.toPrecision(9)));
 }
 

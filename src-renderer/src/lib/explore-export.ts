@@ -2,7 +2,7 @@
  * The explorer's exports (their URLs are in routes.ts): the body of a selection export, the name
  * a download gets and the default path of an Electron export. Pure, tested in test/renderer.
  */
-import type { SelectionExportKind } from '../../../src-main/contract';
+import type { EmbeddingsFormat, SelectionExportKind } from '../../../src-main/contract';
 
 /** `{"itemIds":[…]}` with ids ascending and each once. */
 export function selectionExportBody(itemIds: ArrayLike<number>): string {
@@ -57,3 +57,18 @@ export const EXPORT_KIND_TEXT: Record<SelectionExportKind, string> = {
   coordinates: '2-D coordinates (CSV: path, label, x, y)',
   paths: 'List of paths (one per line)',
 };
+
+/** The embeddings formats the export controls offer (the contract's EMBEDDINGS_FORMATS), with what each file holds. */
+export const EMBEDDINGS_FORMAT_CHOICES: readonly { format: EmbeddingsFormat; label: string; title: string; extension: string }[] = [
+  { format: 'csv', label: 'CSV', title: 'CSV: path, label, e0…', extension: '.csv' },
+  { format: 'lightly', label: 'Lightly CSV', title: "Lightly's embeddings.csv: filenames, embedding_0…, labels (class indices)", extension: '.csv' },
+  { format: 'npy', label: 'NumPy .npy', title: 'NumPy float32 [N, D] array, rows in the order of the CSV', extension: '.npy' },
+];
+
+/** A file path with the extension of `format` (what the Electron path field shows when the format changes). */
+export function withFormatExtension(path: string, format: EmbeddingsFormat): string {
+  const extension = EMBEDDINGS_FORMAT_CHOICES.find((c) => c.format === format)!.extension;
+  const match = /(\.lightly)?\.(csv|npy)$/i.exec(path);
+  const stem = match ? path.slice(0, match.index) : path;
+  return `${stem.replace(/-lightly$/, '')}${format === 'lightly' ? '-lightly' : ''}${extension}`;
+}

@@ -4,7 +4,10 @@
  * them (src-main/core/data-routes.ts, contract.ts `parseMediaPath`), and test/renderer/lib/routes
  * checks that every URL built here parses there to what was meant.
  */
-import type { MediaKind, SelectionExportKind } from '../../../src-main/contract';
+import type { EmbeddingsFormat, MediaKind, SelectionExportKind } from '../../../src-main/contract';
+
+/** How an embeddings download URL ends, per format (the core's FORMAT_EXTENSIONS, in data-routes.ts). */
+export const EMBEDDINGS_EXTENSIONS: Readonly<Record<EmbeddingsFormat, string>> = { csv: '.csv', lightly: '.lightly.csv', npy: '.npy' };
 
 /** An item's thumbnail, audio or text, in both shells. */
 export function mediaUrl(itemId: number, kind: MediaKind): string {
@@ -16,9 +19,9 @@ export function pointsUrl(runId: number, projectionId: number): string {
   return `/data/run/${runId}/points.bin?projection=${projectionId}`;
 }
 
-/** Every embedding of the run as CSV. */
-export function embeddingsUrl(runId: number): string {
-  return `/export/run/${runId}.csv`;
+/** Every embedding of the run, as CSV unless another format is asked for. */
+export function embeddingsUrl(runId: number, format: EmbeddingsFormat = 'csv'): string {
+  return `/export/run/${runId}${EMBEDDINGS_EXTENSIONS[format]}`;
 }
 
 /** Every point's 2-D coordinates with its path and label. */
@@ -33,7 +36,7 @@ export function selectionExportUrl(runId: number, kind: SelectionExportKind, pro
   return `/export/run/${runId}/selection?${query.toString()}`;
 }
 
-/** A vector set (another folder embedded with a run) as CSV. */
-export function vectorSetUrl(setId: number): string {
-  return `/export/set/${setId}.csv`;
+/** A vector set (another folder embedded with a run), as CSV unless another format is asked for. */
+export function vectorSetUrl(setId: number, format: EmbeddingsFormat = 'csv'): string {
+  return `/export/set/${setId}${EMBEDDINGS_EXTENSIONS[format]}`;
 }

@@ -1,5 +1,5 @@
 import { expect, test } from 'vitest';
-import { defaultExportFile, exportFileName, fileNameFromDisposition, selectionExportBody } from '../../../src-renderer/src/lib/explore-export';
+import { defaultExportFile, exportFileName, fileNameFromDisposition, selectionExportBody, withFormatExtension } from '../../../src-renderer/src/lib/explore-export';
 
 test('the selection body lists each item id once, ascending', () => {
   expect(selectionExportBody([5, 3, 5, 11])).toBe('{"itemIds":[3,5,11]}');
@@ -21,4 +21,11 @@ test('the download name comes from Content-Disposition when there is one', () =>
   expect(fileNameFromDisposition('attachment; filename="../../etc/passwd"', 'x')).toBe('.._.._etc_passwd');
   expect(fileNameFromDisposition('attachment', 'fallback.csv')).toBe('fallback.csv');
   expect(fileNameFromDisposition(null, 'fallback.csv')).toBe('fallback.csv');
+});
+
+test('the path of an embeddings export follows the chosen format', () => {
+  expect(withFormatExtension('~/pretext-run-3.csv', 'npy')).toBe('~/pretext-run-3.npy');
+  expect(withFormatExtension('~/pretext-run-3.npy', 'lightly')).toBe('~/pretext-run-3-lightly.csv');
+  expect(withFormatExtension('~/pretext-run-3-lightly.csv', 'csv')).toBe('~/pretext-run-3.csv');
+  expect(withFormatExtension('/data/out', 'npy')).toBe('/data/out.npy');
 });

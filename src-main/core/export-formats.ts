@@ -1,0 +1,153 @@
+/**
+ * Embeddings in the layouts other tools already read, beside Pretext's own CSV (export.ts):
+ *
+ * - `lightly`: Lightly's embeddings.csv (lightly.utils.io.save_embeddings / load_embeddings): header
+ *   `filenames,embedding_0,…,embedding_{D-1},labels`; filenames relative to the dataset folder; labels
+ *   are integer class indices, as Lightly's datasets number their class folders (sorted names,
+ *   from 0), and 0 for an item without a label (Lightly's value for unlabelled data).
+ * - `npy`: a NumPy array file (format 1.0), float32 little-endian, shape [N, D], C order; its rows
+ *   are in the order of the CSV exports (by path, then row), so the CSV's first column names them.
+ *   We write a plain .npy rather than an .npz with the names beside the matrix: .npy streams with a
+ *   fixed header and no size limit, where .npz is a zip (CRC of every member, zip64 above 4 GB) and
+ *   its names would be a fixed-width UTF-32 array (object arrays need pickle, which np.load refuses
+ *   by default).
+ *
+ * Every writer streams row by row (a chunked reader of SQLite in, ~64 KB writes out, waiting for the
+ * stream to drain), so any size exports in constant memory.
+ */
+import { endianness } from 'node:os';
+import type { Writable } from 'node:stream';
+import type { EmbeddingsFormat } from '../contract';
+import { csvField, drained, ExportAborted, formatFloat, itemName, writeVectorRowsCsv } from './export';
+
+/** What a writer reads: the rows in export order, and their labels alone (cheaper: no vectors). */
+export interface EmbeddingSource {
+  dim: number;
+  rows(): Iterable<{ path: string; row: number; label: string | null; vector: Float32Array }>;
+  labels(): Iterable<string | null>;
+}
+
+/** How each format is served and named. */
+export const FORMAT_FILES: Readonly<Record<EmbeddingsFormat, { mime: string; suffix: string }>> = {
+  csv: { mime: 'text/csv; charset=utf-8', suffix: 'embeddings.csv' },
+  lightly: { mime: 'text/csv; charset=utf-8', suffix: 'embeddings-lightly.csv' },
+  npy: { mime: 'application/octet-stream', suffix: 'embeddings.npy' },
+};
+
+/** Writes the source in `format`; resolves with the rows written. */
+export function writeEmbeddings(format: EmbeddingsFormat, source: EmbeddingSource, out: Writable): Promise<number> {
+  switch (format) {
+    case 'csv':
+      return writeVectorRowsCsv(source.rows(), source.dim, out);
+    case 'lightly':
+      return writeLightlyCsv(source, out);
+    case 'npy':
+      return writeNpy(source, out);
+  }
+}
+
+/** Sorted by code point, as Python's sorted() orders class folder names. */
+function byCodePoint(a: string, b: string): number {
+  const x = Array.from(a, (c) => c.codePointAt(0)!);
+  const y = Array.from(b, (c) => c.codePointAt(0)!);
+  for (let i = 0; i < Math.min(x.length, y.length); i++) if (x[i] !== y[i]) return x[i]! - y[i]!;
+  return x.length - y.length;
+}
+
+/** Class index of every label: sorted names numbered from 0 (torchvision's ImageFolder, Lightly's datasets). */
+export function labelIndices(labels: Iterable<string | null>): Map<string, number> {
+  const names = new Set<string>();
+  for (const label of labels) if (label !== null) names.add(label);
+  return new Map([...names].sort(byCodePoint).map((name, i) => [name, i]));
+}
+
+export async function writeLightlyCsv(source: EmbeddingSource, out: Writable): Promise<number> {
+  const index = labelIndices(source.labels());
+  const header = ['filenames', ...Array.from({ length: source.dim }, (_, i) => `embedding_${i}`), 'labels'].join(',');
+  const lines = new ByteChunks(out);
+  await lines.write(Buffer.from(header + '\n'));
+  let count = 0;
+  let chunk = '';
+  for (const v of source.rows()) {
+    // Quoted per RFC 4180 when needed; Lightly's csv reader reads that back (its upload check refuses commas in names).
+    chunk += csvField(itemName(v.path, v.row));
+    for (let i = 0; i < v.vector.length; i++) chunk += ',' + formatFloat(v.vector[i]!);
+    chunk += `,${v.label === null ? 0 : index.get(v.label)!}\n`;
+    count++;
+    if (chunk.length > 64 * 1024) {
+      await lines.write(Buffer.from(chunk));
+      chunk = '';
+    }
+  }
+  await lines.write(Buffer.from(chunk));
+  await lines.flush();
+  return count;
+}
+
+/**
+ * The header of a format 1.0 .npy file of float32 [rows, dim]: magic, version, header length (u16
+ * LE), then a Python dict literal padded with spaces and ended with a newline so the data starts at
+ * a multiple of 64 bytes (https://numpy.org/doc/stable/reference/generated/numpy.lib.format.html).
+ */
+export function npyHeader(rows: number, dim: number): Buffer {
+  const dict = `{'descr': '<f4', 'fortran_order': False, 'shape': (${rows}, ${dim}), }`;
+  const unpadded = 10 + dict.length + 1;
+  const total = Math.ceil(unpadded / 64) * 64;
+  const header = Buffer.alloc(total, 0x20);
+  header.write('\x93NUMPY', 0, 'latin1');
+  header[6] = 1;
+  header[7] = 0;
+  header.writeUInt16LE(total - 10, 8);
+  header.write(dict, 10, 'latin1');
+  header[total - 1] = 0x0a;
+  return header;
+}
+
+export async function writeNpy(source: EmbeddingSource, out: Writable): Promise<number> {
+  // The shape comes first, so count the rows (from the labels: no vectors read) before writing any.
+  let expected = 0;
+  for (const _ of source.labels()) expected++;
+  const bytes = new ByteChunks(out);
+  await bytes.write(npyHeader(expected, source.dim));
+  const littleEndian = endianness() === 'LE';
+  let count = 0;
+  for (const v of source.rows()) {
+    if (v.vector.length !== source.dim) throw new Error(`expected ${source.dim} values per embedding, got ${v.vector.length} for ${itemName(v.path, v.row)}`);
+    if (++count > expected) break;
+    await bytes.write(littleEndian ? new Uint8Array(v.vector.buffer, v.vector.byteOffset, v.vector.byteLength) : toLittleEndian(v.vector));
+  }
+  if (count !== expected) {
+    throw new Error(`The run's items changed during the export (${expected} counted, ${count} written; a re-import?); export again`);
+  }
+  await bytes.flush();
+  return count;
+}
+
+function toLittleEndian(values: Float32Array): Uint8Array {
+  const bytes = new Uint8Array(values.length * 4);
+  const view = new DataView(bytes.buffer);
+  for (let i = 0; i < values.length; i++) view.setFloat32(i * 4, values[i]!, true);
+  return bytes;
+}
+
+/** Gathers bytes into ~64 KB writes and waits for the stream to drain (export.ts's ChunkedWriter, for bytes). */
+class ByteChunks {
+  private parts: Uint8Array[] = [];
+  private size = 0;
+  constructor(private readonly out: Writable) {}
+
+  async write(bytes: Uint8Array): Promise<void> {
+    this.parts.push(bytes);
+    this.size += bytes.byteLength;
+    if (this.size > 64 * 1024) await this.flush();
+  }
+
+  async flush(): Promise<void> {
+    if (this.out.destroyed || this.out.writableEnded) throw new ExportAborted();
+    if (this.size === 0) return;
+    const chunk = Buffer.concat(this.parts, this.size);
+    this.parts = [];
+    this.size = 0;
+    if (!this.out.write(chunk)) await drained(this.out);
+  }
+}
