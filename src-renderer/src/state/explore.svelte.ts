@@ -1,5 +1,6 @@
 import type {
   DatasetSummary,
+  EmbeddingsFormat,
   Modality,
   ProjectionProgress,
   ProjectionSettings,
@@ -625,12 +626,17 @@ export class ExploreState {
   }
 
   /** Electron: writes every embedding, or every point's coordinates, to a file. */
-  async exportAllTo(kind: 'embeddings' | 'coordinates', path: string, overwrite = false): Promise<void> {
+  async exportAllTo(kind: 'embeddings' | 'coordinates', path: string, overwrite = false, format: EmbeddingsFormat = 'csv'): Promise<void> {
     const runId = this.runId;
     if (runId === null || this.exporting) return;
     await this.#export(`all:${kind}`, async () => {
       if (kind === 'embeddings') {
-        const written = await this.#backend.calls['runs.exportCsv']({ runId, path: path.trim(), ...(overwrite ? { overwrite } : {}) });
+        const written = await this.#backend.calls['runs.exportCsv']({
+          runId,
+          path: path.trim(),
+          ...(overwrite ? { overwrite } : {}),
+          ...(format !== 'csv' ? { format } : {}),
+        });
         return `Wrote ${plural(written.rows, 'row')} to ${written.path}`;
       }
       const projectionId = this.projectionId;

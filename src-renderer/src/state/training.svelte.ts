@@ -1,4 +1,4 @@
-import type { EngineInfo, MethodInfo, RunStatus, RunSummary, TrainSettings, TrainingProgress } from '../../../src-main/contract';
+import type { EmbeddingsFormat, EngineInfo, MethodInfo, RunStatus, RunSummary, TrainSettings, TrainingProgress } from '../../../src-main/contract';
 import type { Backend } from '../lib/client';
 import { errorMessage, plural } from '../lib/format';
 import { displayStatus, isActiveStatus, isFinalPhase } from '../lib/runs';
@@ -295,8 +295,8 @@ export class TrainingState {
     return new EmbedFolderState(this.#backend, runId);
   }
 
-  /** Electron: writes the run's embeddings as CSV to a path on this computer. */
-  async exportCsv(runId: number, path: string, overwrite = false): Promise<ExportResult | null> {
+  /** Electron: writes the run's embeddings (as CSV, or in another format) to a path on this computer. */
+  async exportCsv(runId: number, path: string, overwrite = false, format: EmbeddingsFormat = 'csv'): Promise<ExportResult | null> {
     const target = path.trim();
     this.exportError = null;
     this.exportResult = null;
@@ -307,7 +307,12 @@ export class TrainingState {
     if (this.actions[runId]) return null;
     this.#setAction(runId, 'exporting');
     try {
-      const { path: written, rows } = await this.#backend.calls['runs.exportCsv']({ runId, path: target, ...(overwrite ? { overwrite } : {}) });
+      const { path: written, rows } = await this.#backend.calls['runs.exportCsv']({
+        runId,
+        path: target,
+        ...(overwrite ? { overwrite } : {}),
+        ...(format !== 'csv' ? { format } : {}),
+      });
       this.exportResult = { runId, path: written, rows };
       return this.exportResult;
     } catch (error) {

@@ -241,6 +241,9 @@ test('Electron exports write files through the core', async () => {
   // Replacing an existing file is asked for explicitly (the dialog's checkbox).
   await explore.exportAllTo('embeddings', '/tmp/e.csv', true);
   expect(fake.callsTo('runs.exportCsv')[1]).toEqual({ runId: 1, path: '/tmp/e.csv', overwrite: true });
+  // The format chosen beside the button travels with the call.
+  await explore.exportAllTo('embeddings', '/tmp/e.npy', false, 'npy');
+  expect(fake.callsTo('runs.exportCsv')[2]).toEqual({ runId: 1, path: '/tmp/e.npy', format: 'npy' });
   fake.handlers['exports.selection'] = () => Promise.reject(new Error('EACCES'));
   await explore.exportSelectionTo('paths', '/root/x');
   expect(explore.exportOutcome).toEqual({ tone: 'error', text: 'Could not export: EACCES' });

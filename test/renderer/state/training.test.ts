@@ -347,6 +347,8 @@ describe('exportCsv (Electron)', () => {
     expect(result).toEqual({ runId: 2, path: '/home/me/pretext-run-2.csv', rows: 120 });
     expect(state.exportResult).toEqual(result);
     expect(state.actions[2]).toBeUndefined();
+    await state.exportCsv(2, '~/pretext-run-2-lightly.csv', false, 'lightly');
+    expect(fake.callsTo('runs.exportCsv')[1]).toEqual({ runId: 2, path: '~/pretext-run-2-lightly.csv', format: 'lightly' });
   });
 
   test('an empty path or a failure is explained', async () => {
