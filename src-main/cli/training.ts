@@ -65,7 +65,7 @@ export function describeEvaluation(e: EvaluationPoint): string {
 
 /** One run in a line or two; with what to run next when it can be resumed (`db`: the --db given, for that command). */
 function describeRun(r: RunSummary, db?: string): string {
-  const loss = r.firstLoss !== null && r.lastLoss !== null ? `loss ${r.firstLoss.toFixed(3)} → ${r.lastLoss.toFixed(3)}` : 'no steps yet';
+  const loss = r.firstLoss !== null && r.lastLoss !== null ? `loss first ${r.firstLoss.toFixed(3)} → last ${r.lastLoss.toFixed(3)}` : 'no steps yet';
   const quality = r.evaluation && (r.evaluation.knn !== null || r.evaluation.linear !== null) ? `  kNN ${fixed(r.evaluation.knn)} linear ${fixed(r.evaluation.linear)}` : '';
   const progress = r.epochs > 0 ? `  epoch ${r.epochsDone}/${r.epochs}  ${loss}` : '';
   return (

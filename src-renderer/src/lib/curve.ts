@@ -6,6 +6,15 @@
  */
 import type { MetricPoint } from '../../../src-main/contract';
 
+/** The raw loss line: light enough to read on the dark background, fainter than the smoothed line. */
+export const RAW_LOSS_STROKE = 'rgba(176, 194, 255, 0.62)';
+
+/** Titles of the loss charts' axes. */
+export const STEP_AXIS_TITLE = 'Training step';
+export function lossAxisTitle(log: boolean): string {
+  return log ? 'Loss (log scale)' : 'Loss';
+}
+
 /** Smoothing weight of the EMA line (0 = none, like TensorBoard's slider). */
 export const DEFAULT_SMOOTHING = 0.8;
 export const MAX_SMOOTHING = 0.999;

@@ -94,3 +94,8 @@ export function firstSteps(datasets: readonly DatasetSummary[], runs: readonly R
   ];
   return { steps, current: steps.find((s) => !s.done)?.key ?? null };
 }
+
+/** The run the Explore tab opens on: the newest that has a map, else the newest (runs newest first). */
+export function openingRunId(runs: readonly RunSummary[]): number | null {
+  return (runs.find((r) => r.projections > 0) ?? runs[0])?.id ?? null;
+}

@@ -57,6 +57,19 @@ export function projectionName(p: Pick<ProjectionSummary, 'method' | 'settings'>
   return `UMAP · ${s.neighbors} neighbours · min-dist ${s.minDist} · seed ${s.seed}`;
 }
 
+/**
+ * The same, short enough for the select of a 260-pixel side panel: UMAP's settings only where they
+ * differ from the defaults ("UMAP · seed 1", "UMAP · seed 1 · 30 neighbours"). The select's title
+ * gives the full name.
+ */
+export function projectionShortName(p: Pick<ProjectionSummary, 'method' | 'settings'>): string {
+  const s = p.settings;
+  if (p.method === 'pca') return `PCA · seed ${s.seed}`;
+  const neighbors = s.neighbors === DEFAULT_PROJECTION.neighbors ? '' : ` · ${s.neighbors} neighbours`;
+  const minDist = s.minDist === DEFAULT_PROJECTION.minDist ? '' : ` · min-dist ${s.minDist}`;
+  return `UMAP · seed ${s.seed}${neighbors}${minDist}`;
+}
+
 /** True when two setting sets give the same map. */
 export function sameSettings(a: ProjectionSettings, b: ProjectionSettings): boolean {
   const fa = { ...DEFAULT_PROJECTION, ...a };

@@ -108,8 +108,10 @@ export interface LossTrend {
   direction: 'down' | 'up' | 'flat';
   /** Relative change from the first loss, e.g. -0.42 for a 42% drop; null without both numbers. */
   change: number | null;
-  /** "↓ 42% from 4.852", for a tooltip. */
+  /** "Down 42% from the first loss (4.852)", for a tooltip. */
   text: string;
+  /** Beside an arrow: "42% since step 1" (what the change is relative to, always said). */
+  short: string;
 }
 
 /** Whether the loss fell since the first step. Changes under 0.5% count as flat. */
@@ -123,7 +125,8 @@ export function lossTrend(first: number | null | undefined, last: number | null 
     direction === 'flat'
       ? `About the same as the first loss (${formatLoss(first)})`
       : `${direction === 'down' ? 'Down' : 'Up'} ${pct} from the first loss (${formatLoss(first)})`;
-  return { direction, change, text };
+  const short = direction === 'flat' ? 'flat since step 1' : `${pct} since step 1`;
+  return { direction, change, text, short };
 }
 
 export interface PhaseView {

@@ -29,6 +29,7 @@ import {
   type ColorBy,
   type LegendEntry,
 } from '../lib/legend';
+import { openingRunId } from '../lib/first-run';
 import { dominantModality } from '../lib/modalities';
 import { createPointsCompute, type PointsCompute } from '../lib/points-compute';
 import {
@@ -187,7 +188,10 @@ export class ExploreState {
     return this.runs.find((r) => r.id === this.compareRunId) ?? null;
   }
 
-  /** Keeps the run list in step with the Train tab's; selects a run when none (or a gone one) is. */
+  /**
+   * Keeps the run list in step with the Train tab's; selects a run when none (or a gone one) is: the
+   * newest with a map, so that the tab opens on something to see.
+   */
   syncRuns(all: readonly RunSummary[]): void {
     const usable = all.filter((r) => r.vectors > 0 && r.embeddingDim !== null).sort((a, b) => b.id - a.id);
     this.runs = usable;
@@ -198,7 +202,7 @@ export class ExploreState {
       return;
     }
     if (this.runId === null || !usable.some((r) => r.id === this.runId)) {
-      void this.selectRun(usable[0]?.id ?? null);
+      void this.selectRun(openingRunId(usable));
     }
     if (this.compareRunId !== null && !usable.some((r) => r.id === this.compareRunId)) void this.setCompareRun(null);
   }
@@ -407,13 +411,16 @@ export class ExploreState {
     return colors ? visibleIndices(colors.categories, this.hidden[this.colorBy]) : null;
   });
 
-  /** The compared map coloured like the main one, item by item (items it lacks take the "missing" colour). */
+  /**
+   * The compared map coloured like the main one, item by item (items it lacks take the "missing"
+   * colour); by its own labels while the main map has no colours (no map yet) or is not linked.
+   */
   readonly compareColors = $derived.by((): MapColors | null => {
     const colors = this.colors;
     const alignment = this.alignment;
     const points = this.compareMap.points;
-    if (!colors || !points) return null;
-    if (!alignment) {
+    if (!points) return null;
+    if (!colors || !alignment) {
       return this.colorBy === 'label' ? { categories: labelCategories(points.labelIndex, points.labels.length), palette: categoryColors(points.labels.length) } : null;
     }
     const missing = colors.palette.length - 1;
@@ -559,6 +566,12 @@ export class ExploreState {
     if (!t || t.map === map || !alignment) return null;
     const i = map === 'primary' ? alignment.toPrimary[t.index] : alignment.fromPrimary[t.index];
     return i !== undefined && i >= 0 ? i : null;
+  }
+
+  /** A click on a point of the main map: its card goes away (the results are what matters now) and its neighbours are searched. */
+  pickPoint(index: number): Promise<void> {
+    this.hover.hide();
+    return this.searchPoint(index);
   }
 
   /** Searches the items most similar to a point of the main map. */
