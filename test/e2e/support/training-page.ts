@@ -41,7 +41,7 @@ export class TrainingPage {
       return downloadText(button);
     }
     const target = join(app.scratch, `run-${runId}.csv`);
-    await this.page.getByLabel('CSV file to write').fill(target);
+    await this.page.locator('#export-path').fill(target);
     await button.click();
     await expect(this.page.getByTestId('export-result')).toContainText(target);
     return writtenText(target);
