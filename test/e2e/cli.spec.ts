@@ -1,6 +1,6 @@
 import { expect, test } from '@playwright/test';
 import { spawn, spawnSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fixture, repoRoot } from './support/serve';
@@ -166,4 +166,106 @@ test('embed writes one row per good image of a new folder and lists the bad ones
   const again = pretext('embed', String(runId), folder, '--out', out);
   expect(again.status).toBe(1);
   expect(again.stderr).toMatch(/already exists/);
+});
+
+/** A shell pipeline starting with `pretext …` (its exit status is pretext's: pipefail). */
+function piped(pipeline: string): { status: number | null; stdout: string; stderr: string } {
+  const command = `set -o pipefail; ${JSON.stringify(process.execPath)} ${JSON.stringify(join(repoRoot, 'bin', 'pretext.js'))} ${pipeline}`;
+  const r = spawnSync('bash', ['-c', command], { cwd: repoRoot, encoding: 'utf8', timeout: 120_000 });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+test('pretext import <folder> | head -1 exits quietly, as does a reader that leaves at once', () => {
+  const head = piped(`import ${JSON.stringify(fixture('bad'))} --db ${JSON.stringify(db)} | head -1`);
+  expect(head.status, head.stderr).toBe(0);
+  expect(head.stdout.trim().split('\n')).toHaveLength(1);
+  expect(head.stderr).not.toMatch(/EPIPE|Error|at .*\.js:\d+/);
+  // `true` reads nothing: the first write meets a closed pipe (--json writes to stdout directly, where console.log would swallow the error).
+  const gone = piped(`datasets --json --db ${JSON.stringify(db)} | true`);
+  expect(gone.status, gone.stderr).toBe(0);
+  expect(gone.stderr).toBe('');
+  // Piped, the import reports its phases as plain lines, not a redrawn bar.
+  const again = pretext('import', fixture('bad'));
+  expect(again.stderr).toMatch(/^import: counting the files of .*\n(.*\n)*import: reading \d+ files\n/m);
+  expect(again.stderr).not.toContain('\r');
+});
+
+test('piped training prints a line per epoch; exports in Lightly and NumPy layouts; search by absolute path; next commands spelled out', () => {
+  const train = pretext('train', shapes, '--epochs', '2', '--batch-size', '32', '--image-size', '16');
+  expect(train.status, train.stderr).toBe(0);
+  expect(train.stderr).toMatch(/^epoch 1\/2 {2}step 3\/6 {2}loss \d\.\d{4} {2}\d+ ex\/s {2}ETA \d+:\d\d$/m);
+  expect(train.stderr).toMatch(/^epoch 2\/2 {2}step 6\/6 /m);
+  expect(train.stderr).not.toContain('\r');
+  const runId = Number(/#(\d+) simclr/.exec(train.stdout)![1]);
+
+  const lightly = join(dir, 'embeddings.csv');
+  const exported = pretext('export', String(runId), '--format', 'lightly', '--out', lightly);
+  expect(exported.status, exported.stderr).toBe(0);
+  const rows = readFileSync(lightly, 'utf8').trim().split('\n');
+  expect(rows[0]).toBe(['filenames', ...Array.from({ length: 128 }, (_, i) => `embedding_${i}`), 'labels'].join(','));
+  expect(rows).toHaveLength(121);
+  expect(rows[1]).toMatch(/^circle\/circle-01\.png,(-?[\d.e-]+,){128}0$/);
+  expect(rows.find((r) => r.startsWith('triangle/'))).toMatch(/,2$/);
+
+  const npy = join(dir, 'e.npy');
+  const numpy = pretext('export', String(runId), '--format', 'npy', '--out', npy);
+  expect(numpy.status, numpy.stderr).toBe(0);
+  expect(numpy.stdout).toMatch(/Wrote float32 \[120, 128\]/);
+  const bytes = readFileSync(npy);
+  expect(bytes.subarray(0, 6).toString('latin1')).toBe('\x93NUMPY');
+  expect(bytes.subarray(10, 10 + bytes.readUInt16LE(8)).toString('latin1')).toContain("'shape': (120, 128)");
+  expect(bytes.length).toBe(10 + bytes.readUInt16LE(8) + 120 * 128 * 4);
+  expect(pretext('export', String(runId), '--format', 'npy', '--out', npy).stderr).toMatch(/already exists.*--force/);
+  expect(pretext('export', String(runId), '--format', 'parquet', '--out', npy).stderr).toContain('--format must be one of csv, lightly, npy, got parquet');
+
+  const absolute = join(shapes, 'circle', 'circle-01.png');
+  const search = pretext('search', String(runId), '--item', absolute, '-k', '3', '--json');
+  expect(search.status, search.stderr).toBe(0);
+  expect(JSON.parse(search.stdout).results[0]).toMatchObject({ path: 'circle/circle-01.png', similarity: expect.closeTo(1, 4) });
+  const outside = pretext('search', String(runId), '--item', join(fixture('bad'), 'good.png'));
+  expect(outside.status).toBe(1);
+  expect(outside.stderr).toContain(`is outside the dataset folder of run #${runId} (dataset "shapes", folder ${shapes})`);
+  const both = pretext('search', String(runId), '--item', absolute, '--query', absolute);
+  expect(both.status).toBe(2);
+  expect(both.stderr).toContain('--item and --query are exclusive');
+  const missing = pretext('search', String(runId), '--query', 'nope.png');
+  expect(missing.stderr).toContain('Cannot read nope.png: no such file or directory.');
+
+  const coords = pretext('export', String(runId), '--coords', '--out', join(dir, 'xy.csv'));
+  expect(coords.status).toBe(1);
+  expect(coords.stderr).toContain(`Run #${runId} has no projection yet; compute one with: pretext project ${runId} --db ${db}`);
+  const first = JSON.parse(pretext('project', String(runId), '--method', 'pca', '--json').stdout);
+  const second = JSON.parse(pretext('project', String(runId), '--method', 'pca', '--json').stdout);
+  expect(second.id).toBe(first.id); // the same map is not stored twice
+});
+
+test('pretext serve keeps its URL between starts: the port, and with --keep-token the token (in a file only its owner reads)', async () => {
+  const serveOnce = async (...args: string[]): Promise<{ url: string; output: string }> => {
+    const child = spawn(process.execPath, [join(repoRoot, 'bin', 'pretext.js'), 'serve', '--db', db, ...args], { cwd: repoRoot });
+    let output = '';
+    child.stderr.on('data', (d: Buffer) => (output += d.toString()));
+    const url = await new Promise<string>((resolve, reject) => {
+      child.stdout.on('data', (d: Buffer) => {
+        output += d.toString();
+        const m = /Open: (\S+)\n[^\n]+\n/.exec(output);
+        if (m) resolve(m[1]!);
+      });
+      child.once('exit', (code) => reject(new Error(`serve exited with ${code}:\n${output}`)));
+    });
+    const exited = new Promise((r) => child.once('exit', r));
+    child.kill('SIGTERM');
+    await exited;
+    return { url, output };
+  };
+  const first = await serveOnce('--keep-token');
+  const second = await serveOnce();
+  expect(second.url).toBe(first.url);
+  expect(second.output).toContain('This URL stays the same on every start');
+  const config = `${db}-files/serve.json`;
+  expect(statSync(config).mode & 0o777).toBe(0o600);
+  expect(JSON.parse(readFileSync(config, 'utf8'))).toEqual({ port: Number(new URL(first.url).port), token: new URL(first.url).searchParams.get('token') });
+  const fresh = await serveOnce('--new-token');
+  expect(new URL(fresh.url).port).toBe(new URL(first.url).port);
+  expect(fresh.url).not.toBe(first.url);
+  expect(pretext('serve', '--token', 'short').stderr).toContain('--token must be 16 to 256 characters');
 });
