@@ -10,7 +10,8 @@ export function printable(text: string): string {
   return text.replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
 }
 
-export function formatDataset(d: DatasetSummary): string {
+/** A dataset in a few lines; a failed (or interrupted) import says how to finish it (`db`: the --db given). */
+export function formatDataset(d: DatasetSummary, db?: string): string {
   const lines = [
     `#${d.id} ${printable(d.name)}  (${d.status})`,
     `   folder:   ${printable(d.root)}`,
@@ -20,6 +21,7 @@ export function formatDataset(d: DatasetSummary): string {
     lines.push(`   labels:   ${d.labels.map((l) => `${printable(l.label ?? '(none)')} ${l.count}`).join(', ')}`);
   }
   if (d.error) lines.push(`   error:    ${printable(d.error)}`);
+  if (d.status === 'failed') lines.push(`   finish it with: ${nextCommand(['import', d.root], db)}`);
   return lines.join('\n');
 }
 

@@ -4,8 +4,8 @@
 import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { networkInterfaces } from 'node:os';
-import { join } from 'node:path';
-import type { DatasetSummary, ItemRow } from '../contract';
+import { join, resolve } from 'node:path';
+import { ApiError, type DatasetSummary, type ItemRow } from '../contract';
 import type { Core } from '../core/app';
 import { packageRoot, resolveDbPath } from '../core/paths';
 import { VERSION } from '../core/version';
@@ -13,7 +13,7 @@ import { startServer } from '../server/serve';
 import { planServe, readServeConfig, serveConfigPath, writeServeConfig } from '../server/serve-config';
 import { findElectronBinary } from './electron-binary';
 import { exitOnBrokenPipe, here, importWithProgress, openCore, parse, str, UsageError, type ParsedArgs } from './common';
-import { formatDataset, printable } from './format';
+import { formatDataset, nextCommand, printable } from './format';
 import { cmdProject, cmdSearch } from './explore';
 import { cmdEmbed, cmdEval, cmdExport, cmdMethods, cmdRuns, cmdTrain, cmdVersion } from './training';
 
@@ -88,6 +88,11 @@ async function cmdImport(args: string[]): Promise<void> {
     const report = await importWithProgress(core, folder, {
       ...(str(values, 'name') ? { name: str(values, 'name') } : {}),
       ...(str(values, 'text-column') ? { textColumn: str(values, 'text-column') } : {}),
+    }).catch((error: unknown) => {
+      if (!(error instanceof ApiError && error.code === 'cancelled')) throw error;
+      // Re-importing reads only what is new or changed: the same command finishes it.
+      const again = ['import', resolve(folder), ...(str(values, 'name') ? ['--name', str(values, 'name')!] : []), ...(str(values, 'text-column') ? ['--text-column', str(values, 'text-column')!] : [])];
+      throw new Error(`${error.message} To finish it: ${nextCommand(again, values.db)}`);
     });
     const skipped = await allSkipped(core, report.datasetId);
     if (values.json) {
@@ -129,7 +134,7 @@ async function cmdDatasets(args: string[]): Promise<void> {
     const list = await core.handlers['datasets.list']();
     if (values.json) process.stdout.write(JSON.stringify(list.map(datasetJson), null, 2) + '\n');
     else if (list.length === 0) console.log('No datasets yet. Add one with: pretext import <folder>');
-    else console.log(list.map(formatDataset).join('\n\n'));
+    else console.log(list.map((d) => formatDataset(d, values.db)).join('\n\n'));
   } finally {
     await core.close();
   }

@@ -19,6 +19,8 @@ describe('printable', () => {
     // eslint-disable-next-line no-control-regex
     expect(text).not.toMatch(/[\x00-\x09\x0b-\x1f\x7f-\x9f]/); // only the line breaks between its lines
     expect(text).toContain('n\\x1b[2J');
+    // A failed import says how to finish it.
+    expect(formatDataset({ ...d, root: '/data/my shapes' }, 'x.db')).toContain("finish it with: pretext import '/data/my shapes' --db x.db");
   });
 });
 
