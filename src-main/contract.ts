@@ -455,10 +455,11 @@ export type SelectionExportKind = 'embeddings' | 'coordinates' | 'paths';
 /**
  * How embeddings are exported: `csv`, Pretext's `path,label,e0,…`; `lightly`, Lightly's
  * embeddings.csv (`filenames,embedding_0,…,labels`, integer class indices); `npy`, a NumPy float32
- * [N, D] array whose rows are in the CSV's order (see core/export-formats.ts).
+ * [N, D] array whose rows are in the CSV's order; `parquet`, columns path, label and embedding (a
+ * list of float32) (see core/export-formats.ts).
  */
-export type EmbeddingsFormat = 'csv' | 'lightly' | 'npy';
-export const EMBEDDINGS_FORMATS: readonly EmbeddingsFormat[] = ['csv', 'lightly', 'npy'];
+export type EmbeddingsFormat = 'csv' | 'lightly' | 'npy' | 'parquet';
+export const EMBEDDINGS_FORMATS: readonly EmbeddingsFormat[] = ['csv', 'lightly', 'npy', 'parquet'];
 
 /**
  * Binary layout of `/data/run/<runId>/points.bin?projection=<id>` (little-endian), served by both shells:

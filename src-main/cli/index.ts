@@ -35,14 +35,15 @@ Usage:
   pretext train --resume <run-id> [--json]
   pretext methods [--json]                     every method, its modalities and parameters
   pretext runs [--dataset <id>] [--json]
-  pretext embed <run-id> <folder|dataset-id> [--out file [--format csv|lightly|npy] [--force]] [--json]
+  pretext embed <run-id> <folder|dataset-id> [--out file [--format csv|lightly|npy|parquet] [--force]] [--json]
                                                embed another folder with a trained run, as its own vector set
   pretext eval <run-id> [--json]               held-out kNN and linear-probe accuracy, alignment, uniformity,
                                                effective rank: before training, after each epoch, final
-  pretext export <run-id> --out <file> [--format csv|lightly|npy] [--force]
+  pretext export <run-id> --out <file> [--format csv|lightly|npy|parquet] [--force]
                                                every embedding: csv is path,label,e0,…; lightly is Lightly's
                                                embeddings.csv (filenames,embedding_0,…,labels); npy a NumPy
-                                               float32 [N, D] array in the CSV's row order
+                                               float32 [N, D] array in the CSV's row order; parquet has the
+                                               columns path, label, embedding (list of float32)
                                                (an existing file is replaced only with --force)
   pretext export <run-id> --coords --out <file.csv> [--projection <id>] [--force]
                                                a projection's path,label,x,y (default: the run's latest)

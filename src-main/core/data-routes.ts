@@ -4,11 +4,11 @@
  *
  *   GET  /data/run/<runId>/points.bin[?projection=<id>]            points of a projection (latest if omitted)
  *   GET  /export/run/<runId>.csv                                    every embedding of the run
- *   GET  /export/run/<runId>.lightly.csv | .npy                     the same in Lightly's layout, or as a NumPy array
+ *   GET  /export/run/<runId>.lightly.csv | .npy | .parquet          the same in Lightly's layout, as a NumPy array, or as Parquet
  *   GET  /export/run/<runId>/coordinates.csv[?projection=<id>]      path,label,x,y of every point
  *   POST /export/run/<runId>/selection?kind=embeddings|coordinates|paths[&projection=<id>]
  *        body {"itemIds":[…]}                                       the same, for the given items
- *   GET  /export/set/<setId>.csv | .lightly.csv | .npy              a vector set (another dataset embedded by a run)
+ *   GET  /export/set/<setId>.csv | .lightly.csv | .npy | .parquet   a vector set (another dataset embedded by a run)
  *
  * `pretext serve` streams the responses; the Electron shell collects them through its core host.
  */
@@ -42,8 +42,8 @@ export const MAX_DATA_BODY = 16 * 1024 * 1024;
 const SELECTION_KINDS: readonly SelectionExportKind[] = ['embeddings', 'coordinates', 'paths'];
 
 /** How a download URL of embeddings ends, per format (src-renderer/src/lib/routes.ts builds the same). */
-export const FORMAT_EXTENSIONS: Readonly<Record<EmbeddingsFormat, string>> = { csv: '.csv', lightly: '.lightly.csv', npy: '.npy' };
-const EXTENSION = '(\\.lightly\\.csv|\\.csv|\\.npy)';
+export const FORMAT_EXTENSIONS: Readonly<Record<EmbeddingsFormat, string>> = { csv: '.csv', lightly: '.lightly.csv', npy: '.npy', parquet: '.parquet' };
+const EXTENSION = '(\\.lightly\\.csv|\\.csv|\\.npy|\\.parquet)';
 
 function formatOfExtension(extension: string): EmbeddingsFormat {
   return EMBEDDINGS_FORMATS.find((f) => FORMAT_EXTENSIONS[f] === extension)!;

@@ -11,12 +11,17 @@
  *   fixed header and no size limit, where .npz is a zip (CRC of every member, zip64 above 4 GB) and
  *   its names would be a fixed-width UTF-32 array (object arrays need pickle, which np.load refuses
  *   by default).
+ * - `parquet`: columns `path` (string), `label` (string or null) and `embedding` (list of float32),
+ *   one row per item in the CSV's order, Snappy-compressed, written with hyparquet-writer (pure
+ *   JavaScript, MIT, no native code) in row groups streamed as they are encoded; pandas, polars,
+ *   DuckDB and Arrow read it.
  *
  * Every writer streams row by row (a chunked reader of SQLite in, ~64 KB writes out, waiting for the
  * stream to drain), so any size exports in constant memory.
  */
 import { endianness } from 'node:os';
 import type { Writable } from 'node:stream';
+import { ByteWriter, ParquetWriter } from 'hyparquet-writer';
 import type { EmbeddingsFormat } from '../contract';
 import { csvField, drained, ExportAborted, formatFloat, itemName, writeVectorRowsCsv } from './export';
 
@@ -32,6 +37,7 @@ export const FORMAT_FILES: Readonly<Record<EmbeddingsFormat, { mime: string; suf
   csv: { mime: 'text/csv; charset=utf-8', suffix: 'embeddings.csv' },
   lightly: { mime: 'text/csv; charset=utf-8', suffix: 'embeddings-lightly.csv' },
   npy: { mime: 'application/octet-stream', suffix: 'embeddings.npy' },
+  parquet: { mime: 'application/vnd.apache.parquet', suffix: 'embeddings.parquet' },
 };
 
 /** Writes the source in `format`; resolves with the rows written. */
@@ -43,6 +49,8 @@ export function writeEmbeddings(format: EmbeddingsFormat, source: EmbeddingSourc
       return writeLightlyCsv(source, out);
     case 'npy':
       return writeNpy(source, out);
+    case 'parquet':
+      return writeParquet(source, out);
   }
 }
 
@@ -121,6 +129,74 @@ export async function writeNpy(source: EmbeddingSource, out: Writable): Promise<
   }
   await bytes.flush();
   return count;
+}
+
+/** Values per Parquet row group (about 8 MB of floats), so a row group's columns stay small in memory. */
+const PARQUET_GROUP_VALUES = 2_000_000;
+
+export async function writeParquet(source: EmbeddingSource, out: Writable, groupValues = PARQUET_GROUP_VALUES): Promise<number> {
+  const chunks = new ByteChunks(out);
+  const writer = new StreamedBytes(chunks);
+  const parquet = new ParquetWriter({
+    writer,
+    createdBy: 'Pretext (hyparquet-writer)',
+    schema: [
+      { name: 'root', num_children: 3 },
+      { name: 'path', type: 'BYTE_ARRAY', converted_type: 'UTF8', repetition_type: 'REQUIRED' },
+      { name: 'label', type: 'BYTE_ARRAY', converted_type: 'UTF8', repetition_type: 'OPTIONAL' },
+      // The standard three-level list (parquet-format LogicalTypes.md, "Lists").
+      { name: 'embedding', converted_type: 'LIST', repetition_type: 'REQUIRED', num_children: 1 },
+      { name: 'list', repetition_type: 'REPEATED', num_children: 1 },
+      { name: 'element', type: 'FLOAT', repetition_type: 'REQUIRED' },
+    ],
+  });
+  const groupRows = Math.max(1, Math.min(100_000, Math.floor(groupValues / Math.max(1, source.dim))));
+  let paths: string[] = [];
+  let labels: (string | null)[] = [];
+  let embeddings: number[][] = [];
+  const writeGroup = async (): Promise<void> => {
+    if (paths.length === 0) return;
+    const columnData = [
+      { name: 'path', data: paths },
+      { name: 'label', data: labels },
+      { name: 'embedding', data: embeddings },
+    ];
+    await parquet.write({ columnData, rowGroupSize: paths.length });
+    paths = [];
+    labels = [];
+    embeddings = [];
+  };
+  let count = 0;
+  for (const v of source.rows()) {
+    paths.push(itemName(v.path, v.row));
+    labels.push(v.label);
+    embeddings.push(Array.from(v.vector));
+    count++;
+    if (paths.length === groupRows) await writeGroup();
+  }
+  await writeGroup();
+  await parquet.finish();
+  await chunks.flush();
+  return count;
+}
+
+/** hyparquet-writer's byte buffer, handed to the stream after each row group (ParquetWriter awaits flush before the next). */
+class StreamedBytes extends ByteWriter {
+  constructor(private readonly chunks: ByteChunks) {
+    super(1 << 20);
+  }
+
+  async flush(): Promise<void> {
+    if (this.index === 0) return;
+    // A copy: the buffer is written over from the start once `index` is back at 0.
+    const bytes = new Uint8Array(this.buffer.slice(0, this.index));
+    this.index = 0;
+    await this.chunks.write(bytes);
+  }
+
+  override finish(): Promise<void> {
+    return this.flush();
+  }
 }
 
 function toLittleEndian(values: Float32Array): Uint8Array {

@@ -6,7 +6,8 @@ import { PassThrough, Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCore, type Core } from '../../src-main/core/app';
 import { ExportAborted } from '../../src-main/core/export';
-import { labelIndices, npyHeader, writeEmbeddings, type EmbeddingSource } from '../../src-main/core/export-formats';
+import { labelIndices, npyHeader, writeEmbeddings, writeParquet, type EmbeddingSource } from '../../src-main/core/export-formats';
+import { parquetMetadata, parquetReadObjects } from 'hyparquet';
 import { syntheticRun, type SyntheticRun } from './projection/explore-fixture';
 
 const rows = [
@@ -88,6 +89,45 @@ describe('NumPy .npy', () => {
   });
 });
 
+/** The rows of a Parquet file, read with hyparquet (the reader of hyparquet-writer's authors, a separate package). */
+async function readParquet(bytes: Buffer): Promise<{ rows: Record<string, unknown>[]; groups: number }> {
+  const file = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
+  return { rows: await parquetReadObjects({ file }), groups: parquetMetadata(file).row_groups.length };
+}
+
+describe('Parquet', () => {
+  it('has the columns path, label (null when unlabelled) and embedding (list of float32), in row groups streamed as written', async () => {
+    const { out, bytes } = sink();
+    expect(await writeParquet(source, out, 6)).toBe(3); // two rows per group
+    const file = bytes();
+    expect(file.subarray(0, 4).toString('latin1')).toBe('PAR1');
+    expect(file.subarray(-4).toString('latin1')).toBe('PAR1');
+    const { rows: read, groups } = await readParquet(file);
+    expect(groups).toBe(2);
+    expect(read.map((r) => ({ path: r.path, label: r.label, embedding: Array.from(r.embedding as number[]).map(Math.fround) }))).toEqual([
+      { path: 'b/x,y.png', label: 'b', embedding: Array.from(rows[0]!.vector) },
+      { path: 'loose.png', label: null, embedding: [1, 2, 3] },
+      { path: 'a/t.csv#2', label: 'a', embedding: [4, 5, 6] },
+    ]);
+    const schema = parquetMetadata(file.buffer.slice(file.byteOffset, file.byteOffset + file.byteLength) as ArrayBuffer).schema;
+    expect(schema.map((e) => [e.name, e.type ?? null, e.repetition_type ?? null])).toEqual([
+      ['root', null, null],
+      ['path', 'BYTE_ARRAY', 'REQUIRED'],
+      ['label', 'BYTE_ARRAY', 'OPTIONAL'],
+      ['embedding', null, 'REQUIRED'],
+      ['list', null, 'REPEATED'],
+      ['element', 'FLOAT', 'REQUIRED'],
+    ]);
+  });
+
+  it('stops with ExportAborted when its reader goes away', async () => {
+    const many = Array.from({ length: 3000 }, (_, i) => ({ path: `p${i}.png`, row: 0, label: null, vector: new Float32Array(64).fill(i) }));
+    const out = new PassThrough({ highWaterMark: 1024 });
+    setTimeout(() => out.destroy(), 20);
+    await expect(writeParquet({ dim: 64, rows: () => many, labels: () => many.map(() => null) }, out, 6400)).rejects.toBeInstanceOf(ExportAborted);
+  });
+});
+
 describe('exports in every format through the core', () => {
   let dir: string;
   let core: Core;
@@ -124,9 +164,14 @@ describe('exports in every format through the core', () => {
     expect(Array.from(values.subarray(8, 16))).toEqual(ours[1]!.slice(2).map((x) => Math.fround(Number(x))));
     // Refused without overwrite, like every export; an unknown format is a bad request naming the choices.
     await expect(core.handlers['runs.exportCsv']({ runId: run.runId, path: npy, format: 'npy' })).rejects.toMatchObject({ code: 'conflict' });
-    await expect(core.handlers['runs.exportCsv']({ runId: run.runId, path: join(dir, 'x'), format: 'parquet' as 'npy' })).rejects.toThrow(
-      /format must be one of csv, lightly, npy, got "parquet"/,
+    await expect(core.handlers['runs.exportCsv']({ runId: run.runId, path: join(dir, 'x'), format: 'hdf5' as 'npy' })).rejects.toThrow(
+      /format must be one of csv, lightly, npy, parquet, got "hdf5"/,
     );
+    const parquet = join(dir, 'e.parquet');
+    expect(await core.handlers['runs.exportCsv']({ runId: run.runId, path: parquet, format: 'parquet' })).toEqual({ path: parquet, rows: 30 });
+    const { rows: read } = await readParquet(readFileSync(parquet));
+    expect(read.map((r) => [r.path, r.label])).toEqual(ours.map((r) => [r[0], r[1]]));
+    expect(Array.from(read[1]!.embedding as number[]).map(Math.fround)).toEqual(ours[1]!.slice(2).map((x) => Math.fround(Number(x))));
     expect(existsSync(join(dir, 'x'))).toBe(false);
   });
 
@@ -148,6 +193,7 @@ describe('exports in every format through the core', () => {
       ['.csv', 'csv', 'text/csv; charset=utf-8', `pretext-run-${run.runId}-embeddings.csv`],
       ['.lightly.csv', 'lightly', 'text/csv; charset=utf-8', `pretext-run-${run.runId}-embeddings-lightly.csv`],
       ['.npy', 'npy', 'application/octet-stream', `pretext-run-${run.runId}-embeddings.npy`],
+      ['.parquet', 'parquet', 'application/vnd.apache.parquet', `pretext-run-${run.runId}-embeddings.parquet`],
     ] as const) {
       const route = core.dataRoute(`/export/run/${run.runId}${suffix}`, new URLSearchParams())!;
       expect(route).toEqual({ method: 'GET', kind: 'embeddings', runId: run.runId, format });
@@ -155,9 +201,10 @@ describe('exports in every format through the core', () => {
       expect(response).toMatchObject({ mime, filename });
       const { out, bytes } = sink();
       expect(await response.write(out)).toBe(30);
-      expect(bytes().equals(readFileSync(join(dir, format === 'csv' ? 'e.csv' : format === 'lightly' ? 'embeddings.csv' : 'e.npy')))).toBe(true);
+      const file = { csv: 'e.csv', lightly: 'embeddings.csv', npy: 'e.npy', parquet: 'e.parquet' }[format];
+      expect(bytes().equals(readFileSync(join(dir, file)))).toBe(true);
     }
-    expect(core.dataRoute(`/export/run/${run.runId}.parquet`, new URLSearchParams())).toBeNull();
+    expect(core.dataRoute(`/export/run/${run.runId}.hdf5`, new URLSearchParams())).toBeNull();
     expect(core.dataRoute('/export/set/4.npy', new URLSearchParams())).toEqual({ method: 'GET', kind: 'vectorSet', setId: 4, format: 'npy' });
   });
 });

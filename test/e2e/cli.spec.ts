@@ -216,7 +216,11 @@ test('piped training prints a line per epoch; exports in Lightly and NumPy layou
   expect(bytes.subarray(10, 10 + bytes.readUInt16LE(8)).toString('latin1')).toContain("'shape': (120, 128)");
   expect(bytes.length).toBe(10 + bytes.readUInt16LE(8) + 120 * 128 * 4);
   expect(pretext('export', String(runId), '--format', 'npy', '--out', npy).stderr).toMatch(/already exists.*--force/);
-  expect(pretext('export', String(runId), '--format', 'parquet', '--out', npy).stderr).toContain('--format must be one of csv, lightly, npy, got parquet');
+  expect(pretext('export', String(runId), '--format', 'hdf5', '--out', npy).stderr).toContain('--format must be one of csv, lightly, npy, parquet, got hdf5');
+  const parquet = join(dir, 'e.parquet');
+  expect(pretext('export', String(runId), '--format', 'parquet', '--out', parquet).stdout).toContain(`Wrote 120 rows to ${parquet}`);
+  const pq = readFileSync(parquet);
+  expect([pq.subarray(0, 4).toString(), pq.subarray(-4).toString()]).toEqual(['PAR1', 'PAR1']);
 
   const absolute = join(shapes, 'circle', 'circle-01.png');
   const search = pretext('search', String(runId), '--item', absolute, '-k', '3', '--json');

@@ -63,12 +63,13 @@ export const EMBEDDINGS_FORMAT_CHOICES: readonly { format: EmbeddingsFormat; lab
   { format: 'csv', label: 'CSV', title: 'CSV: path, label, e0…', extension: '.csv' },
   { format: 'lightly', label: 'Lightly CSV', title: "Lightly's embeddings.csv: filenames, embedding_0…, labels (class indices)", extension: '.csv' },
   { format: 'npy', label: 'NumPy .npy', title: 'NumPy float32 [N, D] array, rows in the order of the CSV', extension: '.npy' },
+  { format: 'parquet', label: 'Parquet', title: 'Parquet: path, label, embedding (list of float32)', extension: '.parquet' },
 ];
 
 /** A file path with the extension of `format` (what the Electron path field shows when the format changes). */
 export function withFormatExtension(path: string, format: EmbeddingsFormat): string {
   const extension = EMBEDDINGS_FORMAT_CHOICES.find((c) => c.format === format)!.extension;
-  const match = /(\.lightly)?\.(csv|npy)$/i.exec(path);
+  const match = /(\.lightly)?\.(csv|npy|parquet)$/i.exec(path);
   const stem = match ? path.slice(0, match.index) : path;
   return `${stem.replace(/-lightly$/, '')}${format === 'lightly' ? '-lightly' : ''}${extension}`;
 }

@@ -7,7 +7,7 @@
 import type { EmbeddingsFormat, MediaKind, SelectionExportKind } from '../../../src-main/contract';
 
 /** How an embeddings download URL ends, per format (the core's FORMAT_EXTENSIONS, in data-routes.ts). */
-export const EMBEDDINGS_EXTENSIONS: Readonly<Record<EmbeddingsFormat, string>> = { csv: '.csv', lightly: '.lightly.csv', npy: '.npy' };
+export const EMBEDDINGS_EXTENSIONS: Readonly<Record<EmbeddingsFormat, string>> = { csv: '.csv', lightly: '.lightly.csv', npy: '.npy', parquet: '.parquet' };
 
 /** An item's thumbnail, audio or text, in both shells. */
 export function mediaUrl(itemId: number, kind: MediaKind): string {

@@ -28,4 +28,5 @@ test('the path of an embeddings export follows the chosen format', () => {
   expect(withFormatExtension('~/pretext-run-3.npy', 'lightly')).toBe('~/pretext-run-3-lightly.csv');
   expect(withFormatExtension('~/pretext-run-3-lightly.csv', 'csv')).toBe('~/pretext-run-3.csv');
   expect(withFormatExtension('/data/out', 'npy')).toBe('/data/out.npy');
+  expect(withFormatExtension('~/pretext-run-3-lightly.csv', 'parquet')).toBe('~/pretext-run-3.parquet');
 });
