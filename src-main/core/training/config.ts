@@ -60,6 +60,31 @@ export const TRAINING_PARAMS: readonly ParamSpec[] = [
   { name: 'threads', label: 'Threads', type: 'integer', default: 0, min: 1, max: 64, auto: { value: 0, label: 'All cores' }, help: 'Threads of the WebAssembly backend.', scope: 'training', advanced: true },
 ];
 
+/** Optimiser steps a default run takes at least: on a small dataset, 20 epochs are too few steps to learn. */
+export const MIN_DEFAULT_STEPS = 200;
+/** Largest default batch; smaller datasets get a smaller one, so that an epoch has at least 4 steps. */
+const MAX_DEFAULT_BATCH = 256;
+const MIN_DEFAULT_BATCH = 16;
+
+/**
+ * The loop's defaults that follow the dataset's size (never its labels): a batch of at most 256 with at
+ * least 4 steps an epoch (a power of two, 16 or more), and enough epochs for {@link MIN_DEFAULT_STEPS}
+ * steps. 10,000 images keep 256 × 20 epochs; the 300-image demo gets 64 × 50 epochs (200 steps).
+ */
+export function trainingDefaults(items: number): ParamValues {
+  let batchSize = MAX_DEFAULT_BATCH;
+  while (batchSize > MIN_DEFAULT_BATCH && batchSize * 4 > items) batchSize /= 2;
+  const stepsPerEpoch = Math.max(1, Math.floor(items / Math.min(batchSize, Math.max(1, items))));
+  const epochs = Math.max(20, Math.ceil(MIN_DEFAULT_STEPS / stepsPerEpoch));
+  return { batchSize, epochs };
+}
+
+/** How {@link trainingDefaults} decides, for the form and `pretext methods`. */
+export const TRAINING_DEFAULTS_HELP: Readonly<Record<string, string>> = {
+  batchSize: '256, halved (down to 16) until an epoch has at least 4 steps',
+  epochs: `20, or more on small datasets so that training takes at least ${MIN_DEFAULT_STEPS} steps`,
+};
+
 /**
  * A run's configuration as stored with it. `given` holds what the user chose; `params` every value
  * resolved once training started (method defaults may depend on the data's shape, never its labels);

@@ -101,3 +101,11 @@ function restrict(split: Split, indices: Int32Array): Split {
   const keep = (set: Int32Array): Int32Array => Int32Array.from([...set].filter((i) => position.has(i)).map((i) => position.get(i)!));
   return { train: keep(split.train), test: keep(split.test) };
 }
+
+/** At most this many evaluations between the first and the final one, however many epochs a run has. */
+export const MAX_EPOCH_EVALUATIONS = 25;
+
+/** Whether the evaluation runs after `epoch` of `epochs` (every epoch, or every k-th on long runs). */
+export function evaluatesAfter(epoch: number, epochs: number): boolean {
+  return epoch % Math.max(1, Math.ceil(epochs / MAX_EPOCH_EVALUATIONS)) === 0;
+}

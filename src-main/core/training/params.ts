@@ -6,7 +6,7 @@ import type { InputSpec, MethodInfo, ParamSpec, ParamValues } from '../../contra
 import { dataFor } from '../data';
 import { resolveParams } from '../params';
 import { getMethod, METHODS, type SslMethod } from '../ssl/methods';
-import { readRunConfig, TRAINING_PARAMS, type RunConfig } from './config';
+import { readRunConfig, TRAINING_DEFAULTS_HELP, TRAINING_PARAMS, trainingDefaults, type RunConfig } from './config';
 
 /** What a baseline still takes from the loop: the seed and the evaluation settings. */
 const BASELINE_TRAINING = new Set(['seed', 'evalFraction', 'evalItems']);
@@ -14,7 +14,7 @@ const BASELINE_TRAINING = new Set(['seed', 'evalFraction', 'evalItems']);
 export function paramsOf(method: SslMethod): ParamSpec[] {
   const training = method.trains ? TRAINING_PARAMS : TRAINING_PARAMS.filter((p) => BASELINE_TRAINING.has(p.name));
   const data = dataFor(method.modalities[0]!).params;
-  const fromData = method.defaultsHelp ?? {};
+  const fromData: Readonly<Record<string, string>> = { ...(method.trains ? TRAINING_DEFAULTS_HELP : {}), ...method.defaultsHelp };
   return [...training, ...data, ...method.params].map((p) => (fromData[p.name] ? { ...p, fromData: fromData[p.name] } : p));
 }
 
@@ -40,9 +40,16 @@ export function checkGiven(method: SslMethod, given: ParamValues = {}): ParamVal
   return { ...given };
 }
 
-/** Every value for a run once its input is known: the user's, then the method's data-shape defaults, then the specs'. */
-export function resolveRunParams(method: SslMethod, given: ParamValues, spec: InputSpec | null): ParamValues {
-  return resolveParams(paramsOf(method), given, spec && method.defaults ? method.defaults(spec) : {});
+/**
+ * Every value for a run once its input is known: the user's, then the defaults that follow the data's
+ * shape (the method's from the input spec, the loop's from the number of items), then the specs'.
+ */
+export function resolveRunParams(method: SslMethod, given: ParamValues, spec: InputSpec | null, items?: number): ParamValues {
+  const fromShape: ParamValues = {
+    ...(method.trains && items !== undefined ? trainingDefaults(items) : {}),
+    ...(spec && method.defaults ? method.defaults(spec) : {}),
+  };
+  return resolveParams(paramsOf(method), given, fromShape);
 }
 
 /** A stored run config read in today's shape (0.1 runs included). */

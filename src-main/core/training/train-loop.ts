@@ -22,7 +22,7 @@ import { VectorsRepository } from '../storage/repositories/vectors';
 import { VERSION } from '../version';
 import { loadCheckpoint, saveCheckpoint } from './checkpoint';
 import { learningRateAt, loopParams } from './config';
-import { Evaluator } from './evaluate';
+import { evaluatesAfter, Evaluator } from './evaluate';
 import { embedInputs, embedItems } from './extract';
 import { resolveRunParams, runConfigOf } from './params';
 
@@ -119,8 +119,9 @@ export async function trainRun(db: Db, runId: number, options: TrainOptions, hoo
     if (!dataset) throw new Error(`The dataset of run #${runId} no longer exists`);
     const modality = stored.inputSpec?.modality ?? modalityFor(definition.modalities, dataset.counts, dataset.name);
     const module: ModalityData = dataFor(modality);
-    const spec = stored.inputSpec ?? module.resolveSpec(new ItemsRepository(db).forTraining(run.datasetId, modality), stored.given);
-    const params = stored.params ?? resolveRunParams(definition, stored.given, spec);
+    const trainingItems = new ItemsRepository(db).forTraining(run.datasetId, modality);
+    const spec = stored.inputSpec ?? module.resolveSpec(trainingItems, stored.given);
+    const params = stored.params ?? resolveRunParams(definition, stored.given, spec, trainingItems.length);
     runs.setConfig(runId, { ...stored, params, inputSpec: spec });
     const loop = loopParams(params);
     epochs = definition.trains ? loop.epochs : 0;
@@ -295,7 +296,7 @@ export async function trainRun(db: Db, runId: number, options: TrainOptions, hoo
           const perStep = perEpoch / Math.max(1, stepsPerEpoch);
           setEpochs(epoch + Math.max(0, Math.floor((budgetSeconds - elapsed - tailSeconds(perStep)) / perEpoch)), batchSize / perStep);
         }
-        if (epoch < epochs) {
+        if (epoch < epochs && evaluatesAfter(epoch, epochs)) {
           phase = 'evaluating';
           await evaluate(epoch, false);
         }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { learningRateAt, readRunConfig, TRAINING_PARAMS } from '../../../src-main/core/training/config';
+import { learningRateAt, MIN_DEFAULT_STEPS, readRunConfig, TRAINING_PARAMS, trainingDefaults } from '../../../src-main/core/training/config';
+import { evaluatesAfter, MAX_EPOCH_EVALUATIONS } from '../../../src-main/core/training/evaluate';
 import { checkGiven, methodInfo, paramsOf, resolveRunParams, runConfigOf, runParamsOf } from '../../../src-main/core/training/params';
 import { getMethod } from '../../../src-main/core/ssl/methods';
 
@@ -21,6 +22,32 @@ describe('run parameters', () => {
     expect(large).toMatchObject({ cropMinScale: 0.08, learningRate: 1e-4, stemStride: 2 });
     const tiny = resolveRunParams(simclr, {}, { modality: 'image', size: 16, channels: 3, scale: '0-1' });
     expect(tiny).toMatchObject({ stemStride: 1, learningRate: 4e-3 });
+  });
+
+  it('a small dataset trains for steps, not 20 epochs: a smaller batch and enough epochs for 200 steps', () => {
+    expect(trainingDefaults(10_000)).toEqual({ batchSize: 256, epochs: 20 });
+    expect(trainingDefaults(450)).toEqual({ batchSize: 64, epochs: 29 }); // the image demo: 7 steps an epoch
+    expect(trainingDefaults(120)).toEqual({ batchSize: 16, epochs: 29 });
+    expect(trainingDefaults(20)).toEqual({ batchSize: 16, epochs: 200 });
+    for (const n of [2, 17, 64, 300, 1023, 1024, 5000, 100_000]) {
+      const { batchSize, epochs } = trainingDefaults(n) as { batchSize: number; epochs: number };
+      expect(Math.floor(n / Math.min(batchSize, n)) * (epochs as number)).toBeGreaterThanOrEqual(Math.min(MIN_DEFAULT_STEPS, 20 * Math.floor(n / batchSize)));
+      expect(epochs).toBeGreaterThanOrEqual(20);
+    }
+    // Given values win; without an item count (before the data is known) the static defaults stand.
+    const spec = { modality: 'image', size: 32, channels: 3, scale: '0-1' } as const;
+    expect(resolveRunParams(simclr, { epochs: 3 }, spec, 450)).toMatchObject({ epochs: 3, batchSize: 64 });
+    expect(resolveRunParams(simclr, {}, spec)).toMatchObject({ epochs: 20, batchSize: 256 });
+    expect(resolveRunParams(raw, {}, spec, 450)).not.toHaveProperty('batchSize');
+    expect(paramsOf(simclr).find((p) => p.name === 'epochs')?.fromData).toMatch(/at least 200 steps/);
+  });
+
+  it('evaluates after every epoch, or every k-th so that a long run has at most 25 evaluations', () => {
+    const count = (epochs: number): number => Array.from({ length: epochs - 1 }, (_, i) => i + 1).filter((e) => evaluatesAfter(e, epochs)).length;
+    expect(count(20)).toBe(19);
+    expect(count(29)).toBe(14);
+    expect(count(200)).toBe(MAX_EPOCH_EVALUATIONS - 1);
+    for (const epochs of [1, 2, 25, 26, 58, 1000]) expect(count(epochs)).toBeLessThanOrEqual(MAX_EPOCH_EVALUATIONS);
   });
 
   it('names the field, the value and the range when one is off', () => {
