@@ -448,6 +448,8 @@ export interface SearchResult {
   /** 'exact' (brute force over every vector) or 'index' (approximate nearest-neighbour index). */
   strategy: 'exact' | 'index';
   milliseconds: number;
+  /** Set when a vector set was searched (`setId`): its results are items of this dataset, their paths relative to `root`. */
+  set?: { id: number; datasetId: number; datasetName: string; root: string };
 }
 
 export type SelectionExportKind = 'embeddings' | 'coordinates' | 'paths';
@@ -508,10 +510,14 @@ export const calls = {
   'projections.compute': call<{ runId: number; settings: ProjectionSettings }, ProjectionSummary>(),
   'projections.list': call<{ runId: number }, ProjectionSummary[]>(),
   'projections.cancel': call<{ runId: number }, { cancelled: boolean }>(),
-  /** Top-k most similar items by cosine to an item of the run. */
-  'search.similarToItem': call<{ runId: number; itemId: number; k?: number }, SearchResult>(),
-  /** Top-k most similar items to a new file, embedded with the run's encoder; the file travels as base64. */
-  'search.similarToFile': call<{ runId: number; fileName: string; base64: string; k?: number }, SearchResult>(),
+  /**
+   * Top-k most similar items by cosine to an item. Searched among the run's own items, or with
+   * `setId` among one of its vector sets (`runs.vectorSets`); the item's vector is the run's own, or
+   * with `itemSetId` the one a vector set of the run holds. The same set in both searches within it.
+   */
+  'search.similarToItem': call<{ runId: number; itemId: number; k?: number; setId?: number; itemSetId?: number }, SearchResult>(),
+  /** Top-k most similar items to a new file, embedded with the run's encoder (among a vector set's with `setId`); the file travels as base64. */
+  'search.similarToFile': call<{ runId: number; fileName: string; base64: string; k?: number; setId?: number }, SearchResult>(),
   'items.get': call<{ itemId: number }, ItemRow>(),
   /** Writes a CSV (or a list of paths) of the given items to a path on the core's disk (Electron). */
   'exports.selection': call<

@@ -27,7 +27,7 @@ import { Worker } from 'node:worker_threads';
 import { EmbedWorkerClient, type FileEmbedder } from './jobs/embed-job';
 import { ProjectionService } from './projection/projection-service';
 import { RunEmbedder } from './search/embedder';
-import { SearchService } from './search/search-service';
+import { indexFileName, SearchService } from './search/search-service';
 import { ProjectionsRepository } from './storage/repositories/projections';
 import { VectorsRepository } from './storage/repositories/vectors';
 import { startTrainWorker, type TrainJob } from './jobs/train-job';
@@ -66,6 +66,7 @@ export interface Core {
   readonly db: Db;
   readonly runs: RunsRepository;
   readonly vectors: VectorsRepository;
+  readonly vectorSets: VectorSetsRepository;
   readonly projections: ProjectionService;
   readonly search: SearchService;
   /** The data and export URLs both shells serve (see data-routes.ts): null when `pathname` is not one. */
@@ -108,6 +109,7 @@ export function createCore(options: CoreOptions): Core {
     : inlineEmbedder(new RunEmbedder(() => (inlineBackend ??= tf.ready())));
   const search = new SearchService({
     vectors,
+    vectorSets,
     runs,
     items,
     layout,
@@ -421,10 +423,11 @@ export function createCore(options: CoreOptions): Core {
       // A projection of the run would only fail when its run vanished; stop it first.
       await projections.stop(runId);
       search.forget(runId);
+      const setIndexes = vectorSets.list(runId).map((set) => join(layout.indexDir, indexFileName(runId, set.id)));
       const removed = runs.remove(runId);
       rmSync(layout.checkpointDir(runId), { recursive: true, force: true });
       rmSync(layout.legacyCheckpointDir(runId), { recursive: true, force: true });
-      rmSync(join(layout.indexDir, `run-${runId}.hnsw`), { force: true });
+      for (const file of [join(layout.indexDir, indexFileName(runId, null)), ...setIndexes]) rmSync(file, { force: true });
       return { removed };
     },
     'runs.exportCsv': async ({ runId, path, overwrite, format }) => {
@@ -445,8 +448,8 @@ export function createCore(options: CoreOptions): Core {
       return projections.list(runId);
     },
     'projections.cancel': async ({ runId }) => ({ cancelled: projections.cancel(runId) }),
-    'search.similarToItem': async ({ runId, itemId, k }) => search.similarToItem(runId, itemId, k),
-    'search.similarToFile': async ({ runId, fileName, base64, k }) => search.similarToFile(runId, fileName, base64, k),
+    'search.similarToItem': async ({ runId, itemId, k, setId, itemSetId }) => search.similarToItem(runId, itemId, k, { setId, itemSetId }),
+    'search.similarToFile': async ({ runId, fileName, base64, k, setId }) => search.similarToFile(runId, fileName, base64, k, { setId }),
     'items.get': async ({ itemId }) => {
       const item = items.get(itemId);
       if (!item) throw new ApiError('not_found', `No item ${itemId}`);
@@ -468,6 +471,7 @@ export function createCore(options: CoreOptions): Core {
     db,
     runs,
     vectors,
+    vectorSets,
     projections,
     search,
     dataRoute: (pathname, params) => parseDataRoute(pathname, params),

@@ -1,15 +1,20 @@
 /**
  * Nearest-neighbour search over a run's embeddings, for "similar items" and "similar to this file".
  *
- * A run's vectors are loaded once (in chunks, yielding between them) into one normalised
- * Float32Array in a SharedArrayBuffer and cached, the two most recently searched runs at a time.
+ * A search looks in one *space*: the run's own embeddings, or one of its vector sets (another folder
+ * embedded with the run's encoder, `pretext embed`). The query is an item's vector from the same
+ * space or from another space of the same run (a training image among the new photos, or a new photo
+ * among the training images), or a new file embedded with the run's encoder.
+ *
+ * A space's vectors are loaded once (in chunks, yielding between them) into one normalised
+ * Float32Array in a SharedArrayBuffer and cached, the two most recently searched spaces at a time.
  * Up to INDEX_THRESHOLD vectors every query is exact (a pass of dot products and a top-k heap).
  * Above it an HNSW graph is built in a worker, or read back from the file a previous build left
  * beside the database; queries stay exact until it is ready, then use it.
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { ApiError, type SearchResult, type SimilarItem } from '../../contract';
+import { ApiError, type SearchResult, type SimilarItem, type VectorSetSummary } from '../../contract';
 import type { StorageLayout } from '../paths';
 import { detectFormat, FORMAT_NAME, type FileFormat } from '../datasets/detect';
 import { startIndexWorker, type IndexJob } from '../jobs/index-job';
@@ -17,7 +22,8 @@ import type { FileEmbedder } from '../jobs/embed-job';
 import { getMethod } from '../ssl/methods';
 import type { ItemsRepository } from '../storage/repositories/items';
 import type { RunsRepository } from '../storage/repositories/runs';
-import type { VectorsRepository } from '../storage/repositories/vectors';
+import type { VectorSetsRepository } from '../storage/repositories/vector-sets';
+import type { VectorMatrix, VectorsRepository } from '../storage/repositories/vectors';
 import { runConfigOf, runParamsOf } from '../training/params';
 import { dataFor } from '../data';
 import { UndecodableFileError, type EmbedSetup } from './embedder';
@@ -36,10 +42,11 @@ export const INDEX_THRESHOLD = 200_000;
  */
 export const EF_SEARCH = 96;
 const MAX_K = 1000;
-const CACHED_RUNS = 2;
+const CACHED_SPACES = 2;
 
 export interface SearchServiceOptions {
   vectors: VectorsRepository;
+  vectorSets: VectorSetsRepository;
   runs: RunsRepository;
   items: ItemsRepository;
   /** Folder of the database: checkpoints and saved indexes live there. */
@@ -51,7 +58,25 @@ export interface SearchServiceOptions {
   hnsw?: Partial<HnswParams>;
 }
 
-interface LoadedRun {
+/** Where a search looks, or where its query item's vector is taken from. */
+export interface SearchWhere {
+  /** Search this vector set of the run, instead of the run's own embeddings. */
+  setId?: number | null;
+  /** Take the query item's vector from this vector set of the run, instead of the run's own embeddings. */
+  itemSetId?: number | null;
+}
+
+/** The run's own embeddings (set null), or one of its vector sets. */
+interface Space {
+  runId: number;
+  set: VectorSetSummary | null;
+}
+
+const spaceKey = (space: Space): string => (space.set ? `set:${space.set.id}` : `run:${space.runId}`);
+const spaceName = (space: Space): string => (space.set ? `vector set #${space.set.id} of run #${space.runId}` : `run #${space.runId}`);
+
+interface LoadedSpace {
+  space: Space;
   stamp: string;
   itemIds: Int32Array;
   /** [n × dim] unit rows. */
@@ -66,20 +91,34 @@ interface LoadedRun {
 }
 
 export class SearchService {
-  private readonly cache = new Map<number, Promise<LoadedRun>>();
+  private readonly cache = new Map<string, { runId: number; loading: Promise<LoadedSpace> }>();
   private readonly setups = new Map<number, { stamp: string; setup: Omit<EmbedSetup, 'checkpointPath' | 'key'> }>();
   private closed = false;
 
   constructor(private readonly options: SearchServiceOptions) {}
 
-  async similarToItem(runId: number, itemId: number, k = 10): Promise<SearchResult> {
+  /**
+   * The k items most similar to an item: searched in the run's own embeddings or, with `setId`, in
+   * one of its vector sets; the item's vector is the run's own or, with `itemSetId`, a vector set's.
+   * Searching the space the item comes from puts the item itself first.
+   */
+  async similarToItem(runId: number, itemId: number, k = 10, where: SearchWhere = {}): Promise<SearchResult> {
     const topK = checkK(k);
-    const loaded = await this.load(runId);
-    const row = findRow(loaded.itemIds, itemId);
-    if (row < 0) {
-      if (!this.options.vectors.brief(itemId)) throw new ApiError('not_found', `No item ${itemId}`);
-      throw new ApiError('not_found', `Item ${itemId} has no embedding in run #${runId}`);
+    const target = this.space(runId, where.setId, 'setId');
+    const from = this.space(runId, where.itemSetId, 'itemSetId');
+    const loaded = await this.load(target);
+    if (spaceKey(from) !== spaceKey(target)) {
+      const vector = from.set ? this.options.vectorSets.vector(from.set.id, itemId) : this.runVector(runId, itemId);
+      if (!vector) throw this.noVector(from, itemId);
+      if (vector.length !== loaded.dim) {
+        throw new ApiError('internal', `Item ${itemId} has ${vector.length} values in ${spaceName(from)}; the vectors of ${spaceName(target)} have ${loaded.dim}`);
+      }
+      const started = performance.now();
+      const found = this.search(loaded, normalised(vector), topK);
+      return this.answer(loaded, Array.from(found.indices), Array.from(found.scores), performance.now() - started);
     }
+    const row = findRow(loaded.itemIds, itemId);
+    if (row < 0) throw this.noVector(from, itemId);
     const query = loaded.matrix.subarray(row * loaded.dim, (row + 1) * loaded.dim);
     const started = performance.now();
     const found = this.search(loaded, query, topK);
@@ -101,11 +140,13 @@ export class SearchService {
       indices.unshift(row);
       scores.unshift(self);
     }
-    return { results: this.describe(loaded, indices, scores), strategy: loaded.index ? 'index' : 'exact', milliseconds };
+    return this.answer(loaded, indices, scores, milliseconds);
   }
 
-  async similarToFile(runId: number, fileName: string, base64: string, k = 10): Promise<SearchResult> {
+  /** The k items most similar to a new file embedded with the run's encoder: the run's own, or with `setId` a vector set's. */
+  async similarToFile(runId: number, fileName: string, base64: string, k = 10, where: Pick<SearchWhere, 'setId'> = {}): Promise<SearchResult> {
     const topK = checkK(k);
+    const target = this.space(runId, where.setId, 'setId');
     const name = typeof fileName === 'string' && fileName.trim() !== '' ? fileName : 'the file';
     if (typeof base64 !== 'string') throw new ApiError('bad_request', `Send ${name} as base64 text`);
     const bytes = Buffer.from(base64, 'base64');
@@ -121,8 +162,8 @@ export class SearchService {
           `run #${runId} (${run.method}) embeds ${modalities.map((m) => (m === 'audio' ? 'audio' : `${m}s`)).join(' and ')} only`,
       );
     }
-    const loaded = await this.load(runId);
-    const setup = this.embedSetup(runId, loaded.stamp);
+    const loaded = await this.load(target);
+    const setup = this.embedSetup(runId, target.set ? this.runStamp(runId) : loaded.stamp);
     let vector: Float32Array;
     try {
       vector = await this.options.embedder.embed(setup, bytes, detection.format as FileFormat);
@@ -133,38 +174,91 @@ export class SearchService {
     if (vector.length !== loaded.dim) {
       throw new ApiError('internal', `The encoder of run #${runId} gives ${vector.length} values; its stored embeddings have ${loaded.dim}`);
     }
-    const query = normalised(vector);
     const started = performance.now();
-    const found = this.search(loaded, query, topK);
-    const milliseconds = performance.now() - started;
-    return { results: this.describe(loaded, Array.from(found.indices), Array.from(found.scores)), strategy: loaded.index ? 'index' : 'exact', milliseconds };
+    const found = this.search(loaded, normalised(vector), topK);
+    return this.answer(loaded, Array.from(found.indices), Array.from(found.scores), performance.now() - started);
   }
 
-  /** Resolves true once the run's index is ready, false when the run is searched exactly. Loads the run. */
-  async indexReady(runId: number): Promise<boolean> {
-    return (await this.load(runId)).indexReady;
+  /** Resolves true once the index of the run (or of its vector set `setId`) is ready, false when it is searched exactly. Loads it. */
+  async indexReady(runId: number, setId?: number): Promise<boolean> {
+    return (await this.load(this.space(runId, setId, 'setId'))).indexReady;
   }
 
-  /** Drops a run's cached vectors and stops its index build (e.g. when the run is removed). */
+  /** Drops the cached vectors of a run and of its vector sets, and stops their index builds (e.g. when the run is removed). */
   forget(runId: number): void {
-    const entry = this.cache.get(runId);
-    this.cache.delete(runId);
     this.setups.delete(runId);
-    void entry?.then((loaded) => loaded.indexJob?.cancel(), () => {});
+    for (const [key, entry] of [...this.cache]) if (entry.runId === runId) this.drop(key);
   }
 
   async close(): Promise<void> {
     this.closed = true;
-    for (const runId of [...this.cache.keys()]) this.forget(runId);
+    for (const key of [...this.cache.keys()]) this.drop(key);
     await this.options.embedder.close();
   }
 
-  private search(loaded: LoadedRun, query: Float32Array, k: number): { indices: Int32Array; scores: Float32Array } {
+  private drop(key: string): void {
+    const entry = this.cache.get(key);
+    this.cache.delete(key);
+    void entry?.loading.then((loaded) => loaded.indexJob?.cancel(), () => {});
+  }
+
+  /**
+   * The space a request names: the run's own embeddings, or a vector set of that run that has
+   * finished embedding. `field` names the request's field in messages.
+   */
+  private space(runId: number, setId: number | null | undefined, field: string): Space {
+    if (this.options.vectors.stamp(runId) === undefined) throw new ApiError('not_found', `No run with id ${runId}`);
+    if (setId === undefined || setId === null) return { runId, set: null };
+    if (!Number.isInteger(setId) || setId < 1) throw new ApiError('bad_request', `${field} must be the id of a vector set (a positive integer), got ${JSON.stringify(setId)}`);
+    const set = this.options.vectorSets.get(setId);
+    if (!set) throw new ApiError('not_found', `No vector set with id ${setId}`);
+    if (set.runId !== runId) {
+      throw new ApiError('bad_request', `Vector set #${setId} belongs to run #${set.runId}, not to run #${runId}: a set is searched with the run that embedded it`);
+    }
+    if (set.status === 'running') throw new ApiError('conflict', `Vector set #${setId} is still being embedded; search it when it has finished`);
+    if (set.status !== 'completed') {
+      throw new ApiError('bad_request', `Vector set #${setId} ${set.status === 'failed' ? 'failed' : 'was cancelled'}${set.error ? ` (${set.error})` : ''}; embed the folder again to search it`);
+    }
+    if (set.vectors === 0) throw new ApiError('bad_request', `Vector set #${setId} has no vectors: no item of "${set.datasetName}" could be embedded`);
+    return { runId, set };
+  }
+
+  private runStamp(runId: number): string {
+    const stamp = this.options.vectors.stamp(runId);
+    if (stamp === undefined) throw new ApiError('not_found', `No run with id ${runId}`);
+    if (stamp.startsWith('running|') || stamp.startsWith('queued|')) {
+      throw new ApiError('conflict', `Run #${runId} is still training; search it when it has finished`);
+    }
+    return stamp;
+  }
+
+  /** An item's vector in the run's own embeddings, read alone (its run need not be loaded). */
+  private runVector(runId: number, itemId: number): Float32Array | undefined {
+    this.runStamp(runId);
+    return this.options.vectors.vector(runId, itemId);
+  }
+
+  private noVector(space: Space, itemId: number): ApiError {
+    if (!this.options.vectors.brief(itemId)) return new ApiError('not_found', `No item ${itemId}`);
+    return new ApiError('not_found', `Item ${itemId} has no embedding in ${spaceName(space)}`);
+  }
+
+  private answer(loaded: LoadedSpace, rows: number[], scores: number[], milliseconds: number): SearchResult {
+    const set = loaded.space.set;
+    return {
+      results: this.describe(loaded, rows, scores),
+      strategy: loaded.index ? 'index' : 'exact',
+      milliseconds,
+      ...(set ? { set: { id: set.id, datasetId: set.datasetId, datasetName: set.datasetName, root: set.root } } : {}),
+    };
+  }
+
+  private search(loaded: LoadedSpace, query: Float32Array, k: number): { indices: Int32Array; scores: Float32Array } {
     const wanted = Math.min(k, loaded.n);
     return loaded.index ? loaded.index.search(query, wanted, Math.max(EF_SEARCH, wanted)) : exactSearch(loaded.matrix, loaded.n, loaded.dim, query, wanted);
   }
 
-  private describe(loaded: LoadedRun, rows: number[], scores: number[]): SimilarItem[] {
+  private describe(loaded: LoadedSpace, rows: number[], scores: number[]): SimilarItem[] {
     const out: SimilarItem[] = [];
     rows.forEach((row, r) => {
       const brief = this.options.vectors.brief(loaded.itemIds[row]!);
@@ -182,34 +276,40 @@ export class SearchService {
     return out;
   }
 
-  /** The run's vectors, loaded once per version of them (see VectorsRepository.stamp). */
-  private load(runId: number): Promise<LoadedRun> {
-    const stamp = this.options.vectors.stamp(runId);
-    if (stamp === undefined) return Promise.reject(new ApiError('not_found', `No run with id ${runId}`));
-    if (stamp.startsWith('running|') || stamp.startsWith('queued|')) {
-      return Promise.reject(new ApiError('conflict', `Run #${runId} is still training; search it when it has finished`));
+  /** A space's vectors, loaded once per version of them (see VectorsRepository.stamp, VectorSetsRepository.stamp). */
+  private load(space: Space): Promise<LoadedSpace> {
+    let stamp: string;
+    try {
+      stamp = space.set ? (this.options.vectorSets.stamp(space.set.id) ?? '') : this.runStamp(space.runId);
+    } catch (error) {
+      return Promise.reject(error as Error);
     }
-    const cached = this.cache.get(runId);
+    const key = spaceKey(space);
+    const cached = this.cache.get(key);
     if (cached) {
-      this.cache.delete(runId);
-      this.cache.set(runId, cached);
-      return cached.then((loaded) => {
+      this.cache.delete(key);
+      this.cache.set(key, cached);
+      return cached.loading.then((loaded) => {
         if (loaded.stamp === stamp) return loaded;
-        this.forget(runId);
-        return this.load(runId);
+        if (this.cache.get(key) === cached) this.drop(key);
+        return this.load(space);
       });
     }
-    const loading = this.read(runId, stamp);
-    this.cache.set(runId, loading);
-    loading.catch(() => this.cache.get(runId) === loading && this.cache.delete(runId));
-    while (this.cache.size > CACHED_RUNS) this.forget(this.cache.keys().next().value!);
+    const loading = this.read(space, stamp);
+    this.cache.set(key, { runId: space.runId, loading });
+    loading.catch(() => this.cache.get(key)?.loading === loading && this.cache.delete(key));
+    while (this.cache.size > CACHED_SPACES) this.drop(this.cache.keys().next().value!);
     return loading;
   }
 
-  private async read(runId: number, stamp: string): Promise<LoadedRun> {
-    const { count } = this.options.vectors.shape(runId);
-    if (count === 0) throw new ApiError('bad_request', `Run #${runId} has no embeddings yet`);
-    const steps = this.options.vectors.loadMatrixSteps(runId, { shared: true });
+  private async read(space: Space, stamp: string): Promise<LoadedSpace> {
+    let steps: Generator<number, VectorMatrix>;
+    if (space.set) steps = this.options.vectorSets.loadMatrixSteps(space.set.id, { shared: true });
+    else {
+      const { count } = this.options.vectors.shape(space.runId);
+      if (count === 0) throw new ApiError('bad_request', `Run #${space.runId} has no embeddings yet`);
+      steps = this.options.vectors.loadMatrixSteps(space.runId, { shared: true });
+    }
     let step = steps.next();
     while (!step.done) {
       await pause();
@@ -221,16 +321,17 @@ export class SearchService {
       normaliseRows(matrix.subarray(start * dim), Math.min(65_536, n - start), dim);
       await pause();
     }
-    const loaded: LoadedRun = { stamp, itemIds, matrix, n, dim, index: null, indexJob: null, indexReady: Promise.resolve(false) };
-    if (n > (this.options.indexThreshold ?? INDEX_THRESHOLD)) loaded.indexReady = this.prepareIndex(runId, loaded);
+    const loaded: LoadedSpace = { space, stamp, itemIds, matrix, n, dim, index: null, indexJob: null, indexReady: Promise.resolve(false) };
+    if (n > (this.options.indexThreshold ?? INDEX_THRESHOLD)) loaded.indexReady = this.prepareIndex(loaded);
     return loaded;
   }
 
-  private prepareIndex(runId: number, loaded: LoadedRun): Promise<boolean> {
+  private prepareIndex(loaded: LoadedSpace): Promise<boolean> {
+    const { space } = loaded;
     const params: HnswParams = { ...DEFAULT_HNSW_PARAMS, ...this.options.hnsw };
     const key = `${loaded.stamp}|${loaded.n}|${loaded.dim}|${params.m}|${params.efConstruction}|${params.seed}`;
     const dir = this.options.layout.indexDir;
-    const file = join(dir, `run-${runId}.hnsw`);
+    const file = join(dir, indexFileName(space.runId, space.set?.id ?? null));
     const saved = loadHnsw(file, key);
     if (saved) {
       loaded.index = new HnswIndex(loaded.matrix, saved);
@@ -247,20 +348,20 @@ export class SearchService {
       },
       (error: Error) => {
         // Searches stay exact: slower, never wrong.
-        if (!this.closed) console.warn(`pretext: could not build the search index of run #${runId}: ${error.message}`);
+        if (!this.closed) console.warn(`pretext: could not build the search index of ${spaceName(space)}: ${error.message}`);
         loaded.indexJob = null;
         return false;
       },
     );
   }
 
-  private async buildInWorker(loaded: LoadedRun, params: HnswParams, file: string, key: string): Promise<HnswIndex> {
+  private async buildInWorker(loaded: LoadedSpace, params: HnswParams, file: string, key: string): Promise<HnswIndex> {
     const job = startIndexWorker(join(this.options.workerDir!, 'index-worker.js'), { vectors: loaded.matrix, n: loaded.n, dim: loaded.dim, params, file, key });
     loaded.indexJob = job;
     return new HnswIndex(loaded.matrix, await job.done);
   }
 
-  private async buildHere(loaded: LoadedRun, params: HnswParams, file: string, key: string): Promise<HnswIndex> {
+  private async buildHere(loaded: LoadedSpace, params: HnswParams, file: string, key: string): Promise<HnswIndex> {
     let cancelled = false;
     loaded.indexJob = { cancel: () => (cancelled = true) };
     const steps = HnswIndex.buildSteps(loaded.matrix, loaded.n, loaded.dim, params);
@@ -299,6 +400,11 @@ export class SearchService {
     }
     return { ...cached.setup, key: `${runId}:${checkpoint.id}`, checkpointPath: this.options.layout.resolveStored(checkpoint.path) };
   }
+}
+
+/** The file, in the indexes folder, of the saved HNSW index of a run's own embeddings or of one of its vector sets. */
+export function indexFileName(runId: number, setId: number | null): string {
+  return setId === null ? `run-${runId}.hnsw` : `set-${setId}.hnsw`;
 }
 
 function checkK(k: number | undefined): number {

@@ -1,5 +1,6 @@
 import type { VectorSetSummary } from '../../../contract';
 import type { Db } from '../db';
+import { readMatrixSteps, type LoadMatrixOptions, type VectorMatrix } from './vectors';
 
 interface SetRow {
   id: number;
@@ -55,6 +56,15 @@ export class VectorSetsRepository {
          WHERE v.set_id = ? AND (i.path, i.row) > (?, ?) ORDER BY i.path, i.row LIMIT ?`,
       ),
       remove: db.prepare(`DELETE FROM vector_sets WHERE id = ?`),
+      count: db.prepare(`SELECT COUNT(*) FROM set_vectors WHERE set_id = ?`).pluck(),
+      stamp: db.prepare(`SELECT status, finished_at AS finishedAt, (SELECT COUNT(*) FROM set_vectors v WHERE v.set_id = s.id) AS n FROM vector_sets s WHERE id = ?`),
+      matrixChunk: db.prepare(`SELECT item_id, vector FROM set_vectors WHERE set_id = ? AND item_id > ? ORDER BY item_id LIMIT ?`).raw(true),
+      vectorOf: db.prepare(`SELECT s.dim, v.vector FROM set_vectors v JOIN vector_sets s ON s.id = v.set_id WHERE v.set_id = ? AND v.item_id = ?`),
+      itemInSet: db.prepare(
+        `SELECT i.id FROM vector_sets s JOIN items i ON i.dataset_id = s.dataset_id
+         JOIN set_vectors v ON v.set_id = s.id AND v.item_id = i.id
+         WHERE s.id = ? AND i.path = ? AND i.row = ?`,
+      ).pluck(),
     };
     this.insert = db.transaction((setId: number, rows: readonly { itemId: number; vector: Float32Array }[]) => {
       for (const r of rows) this.stmts.vector.run(setId, r.itemId, Buffer.from(r.vector.buffer, r.vector.byteOffset, r.vector.byteLength));
@@ -84,6 +94,34 @@ export class VectorSetsRepository {
 
   remove(id: number): boolean {
     return this.stmts.remove.run(id).changes > 0;
+  }
+
+  /** What identifies a set's stored vectors: they change while it is embedded, and when a re-import of its folder drops items. */
+  stamp(id: number): string | undefined {
+    const r = this.stmts.stamp.get(id) as { status: string; finishedAt: string | null; n: number } | undefined;
+    return r && `${r.status}|${r.finishedAt ?? ''}|${r.n}`;
+  }
+
+  /** Every vector of the set as one matrix, rows by ascending item id, read in chunks (see VectorsRepository.loadMatrixSteps). */
+  *loadMatrixSteps(id: number, options: LoadMatrixOptions = {}): Generator<number, VectorMatrix> {
+    const set = this.get(id);
+    const count = this.stmts.count.get(id) as number;
+    if (!set || count === 0) throw new Error(`Vector set #${id} has no vectors`);
+    return yield* readMatrixSteps(count, set.dim, (after, limit) => this.stmts.matrixChunk.all(id, after, limit) as [number, Buffer][], options, `Vector set #${id}`);
+  }
+
+  /** The set's vector of one item, or undefined when the item has none in it. */
+  vector(id: number, itemId: number): Float32Array | undefined {
+    const r = this.stmts.vectorOf.get(id, itemId) as { dim: number; vector: Buffer } | undefined;
+    if (!r) return undefined;
+    const copy = new Float32Array(r.dim);
+    new Uint8Array(copy.buffer).set(r.vector.subarray(0, r.dim * 4));
+    return copy;
+  }
+
+  /** The item of the set's dataset at `path` (and table `row`, 0 for a whole file) that has a vector in the set. */
+  findItem(id: number, path: string, row: number): number | undefined {
+    return this.stmts.itemInSet.get(id, path, row) as number | undefined;
   }
 
   /** The set's vectors with their items, by path then row, read in keyset-paged chunks (no statement held open). */

@@ -117,27 +117,7 @@ export class VectorsRepository {
   *loadMatrixSteps(runId: number, options: LoadMatrixOptions = {}): Generator<number, VectorMatrix> {
     const { count, dim } = this.shape(runId);
     if (count === 0 || dim === null) throw new Error(`Run #${runId} has no embeddings yet`);
-    const bytes = count * dim * 4;
-    const vectors = new Float32Array(options.shared ? new SharedArrayBuffer(bytes) : new ArrayBuffer(bytes));
-    const itemIds = new Int32Array(options.shared ? new SharedArrayBuffer(count * 4) : new ArrayBuffer(count * 4));
-    const bytesView = new Uint8Array(vectors.buffer);
-    let i = 0;
-    let after = -1;
-    while (i < count) {
-      const rows = this.stmts.matrixChunk.all(runId, after, Math.min(MATRIX_CHUNK, count - i)) as [number, Buffer][];
-      if (rows.length === 0) break;
-      for (const [itemId, blob] of rows) {
-        if (itemId > INT32_MAX) throw new Error(`item id ${itemId} does not fit the 32-bit ids of the explorer`);
-        itemIds[i] = itemId;
-        bytesView.set(blob.subarray(0, dim * 4), i * dim * 4);
-        i++;
-        after = itemId;
-      }
-      options.onProgress?.(i, count);
-      if (i < count) yield i;
-    }
-    if (i < count) throw new Error(`Run #${runId} lost vectors while they were read (${i} of ${count}); try again`);
-    return { itemIds, vectors, dim };
+    return yield* readMatrixSteps(count, dim, (after, limit) => this.stmts.matrixChunk.all(runId, after, limit) as [number, Buffer][], options, `Run #${runId}`);
   }
 
   /** What identifies a run's stored vectors: they only change when the run extracts them again. */
@@ -200,6 +180,41 @@ export class VectorsRepository {
       yield slice.map((id) => byId.get(id)).filter((r): r is T => r !== undefined);
     }
   }
+}
+
+/**
+ * Reads `count` vectors of `dim` into one preallocated matrix, in chunks of ascending item ids that
+ * `chunk(afterItemId, limit)` returns as raw [itemId, blob] rows, yielding after each chunk.
+ * `owner` names whose vectors they are in messages ("Run #3", "Vector set #2").
+ */
+export function* readMatrixSteps(
+  count: number,
+  dim: number,
+  chunk: (afterItemId: number, limit: number) => [number, Buffer][],
+  options: LoadMatrixOptions,
+  owner: string,
+): Generator<number, VectorMatrix> {
+  const bytes = count * dim * 4;
+  const vectors = new Float32Array(options.shared ? new SharedArrayBuffer(bytes) : new ArrayBuffer(bytes));
+  const itemIds = new Int32Array(options.shared ? new SharedArrayBuffer(count * 4) : new ArrayBuffer(count * 4));
+  const bytesView = new Uint8Array(vectors.buffer);
+  let i = 0;
+  let after = -1;
+  while (i < count) {
+    const rows = chunk(after, Math.min(MATRIX_CHUNK, count - i));
+    if (rows.length === 0) break;
+    for (const [itemId, blob] of rows) {
+      if (itemId > INT32_MAX) throw new Error(`item id ${itemId} does not fit the 32-bit ids of the explorer`);
+      itemIds[i] = itemId;
+      bytesView.set(blob.subarray(0, dim * 4), i * dim * 4);
+      i++;
+      after = itemId;
+    }
+    options.onProgress?.(i, count);
+    if (i < count) yield i;
+  }
+  if (i < count) throw new Error(`${owner} lost vectors while they were read (${i} of ${count}); try again`);
+  return { itemIds, vectors, dim };
 }
 
 /** A stored vector with what an export row names about its item. */
