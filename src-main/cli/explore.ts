@@ -8,7 +8,7 @@ import { ApiError, type ProjectionProgress, type ProjectionSettings, type Projec
 import type { Core } from '../core/app';
 import { cannot } from '../core/errors';
 import { openCore, parse, str, UsageError } from './common';
-import { printable, shellWord } from './format';
+import { nextCommand, printable, shellWord } from './format';
 import { ProgressBar } from './progress';
 
 function runIdOf(raw: string | undefined, command: string): number {
@@ -124,10 +124,25 @@ export async function cmdProject(args: string[]): Promise<number> {
   }
 }
 
+/** Where `pretext search` looks or takes its item from: the run's own items (null) or a vector set's. */
+function setOption(values: Record<string, unknown>, name: string, allowRun: boolean): number | null | undefined {
+  const raw = values[name];
+  if (raw === undefined) return undefined;
+  if (allowRun && raw === 'run') return null;
+  if (typeof raw !== 'string' || !/^\d+$/.test(raw)) {
+    throw new UsageError(`--${name} must be ${allowRun ? '"run" or ' : ''}a vector set id (pretext runs lists them), got ${String(raw)}`);
+  }
+  return Number(raw);
+}
+
+const spaceWords = (runId: number, setId: number | null): string => (setId === null ? `run #${runId}` : `vector set #${setId} of run #${runId}`);
+
 export async function cmdSearch(args: string[]): Promise<number> {
   const { values, positionals } = parse(args, {
     item: { type: 'string' },
     query: { type: 'string' },
+    set: { type: 'string' },
+    'item-from': { type: 'string' },
     k: { type: 'string', short: 'k' },
   });
   const runId = runIdOf(positionals[0], 'search');
@@ -137,15 +152,22 @@ export async function cmdSearch(args: string[]): Promise<number> {
     throw new UsageError('--item and --query are exclusive: search by an item of the dataset (--item) or by a new file (--query), not both');
   }
   if (item === undefined && queryFile === undefined) throw new UsageError('pretext search needs either --item <path> or --query <file>');
+  const setId = setOption(values, 'set', false) ?? null;
+  const itemFrom = setOption(values, 'item-from', true);
+  if (itemFrom !== undefined && item === undefined) throw new UsageError('--item-from says where the --item is; a --query file is embedded by the run');
   const k = numberOption(values, 'k', true) ?? 10;
   const core = openCore(values.db);
   try {
     let result: SearchResult;
     let about: string;
+    // The item is looked up where the search goes, unless --item-from says where it is.
+    const itemSetId = itemFrom === undefined ? setId : itemFrom;
     if (item !== undefined) {
-      const itemId = await findItem(core, runId, item);
-      result = await core.handlers['search.similarToItem']({ runId, itemId, k });
-      about = item;
+      const itemId = await findItem(core, runId, item, process.cwd(), itemSetId).catch(async (error: Error) => {
+        throw itemFrom === undefined ? new Error(`${error.message}${await elsewhereHint(core, runId, item, setId, values.db)}`) : error;
+      });
+      result = await core.handlers['search.similarToItem']({ runId, itemId, k, ...(setId !== null ? { setId } : {}), ...(itemSetId !== null ? { itemSetId } : {}) });
+      about = itemSetId === setId ? item : `${item} (of ${spaceWords(runId, itemSetId)})`;
     } else {
       let bytes: Buffer;
       try {
@@ -153,14 +175,15 @@ export async function cmdSearch(args: string[]): Promise<number> {
       } catch (error) {
         throw new Error(cannot('read', queryFile!, error));
       }
-      result = await core.handlers['search.similarToFile']({ runId, fileName: basename(queryFile!), base64: bytes.toString('base64'), k });
+      result = await core.handlers['search.similarToFile']({ runId, fileName: basename(queryFile!), base64: bytes.toString('base64'), k, ...(setId !== null ? { setId } : {}) });
       about = queryFile!;
     }
     if (values.json === true) {
-      process.stdout.write(JSON.stringify({ runId, query: about, ...result }, null, 2) + '\n');
+      process.stdout.write(JSON.stringify({ runId, ...(setId !== null ? { setId } : {}), ...(item !== undefined && itemSetId !== null ? { itemSetId } : {}), query: about, ...result }, null, 2) + '\n');
       return 0;
     }
-    console.log(`Most similar to ${printable(about)} in run #${runId} (${result.strategy} search, ${result.milliseconds.toFixed(1)} ms):`);
+    const where = result.set ? `vector set #${result.set.id} of run #${runId} ("${printable(result.set.datasetName)}", ${printable(result.set.root)})` : `run #${runId}`;
+    console.log(`Most similar to ${printable(about)} in ${where} (${result.strategy} search, ${result.milliseconds.toFixed(1)} ms):`);
     result.results.forEach((r, i) => {
       const name = r.row !== null ? `${r.path}#${r.row}` : r.path;
       console.log(`${String(i + 1).padStart(4)}  ${r.similarity.toFixed(4)}  ${printable(name)}${r.label !== null ? `  [${printable(r.label)}]` : ''}`);
@@ -172,20 +195,62 @@ export async function cmdSearch(args: string[]): Promise<number> {
 }
 
 /**
- * The item of the run's dataset that `name` names: its path relative to the dataset folder
- * (`path#row` for a row of a table file), as `pretext export` writes it; or the path of a file in
- * the dataset folder, absolute or relative to `cwd`. When the plain paths do not match, both sides
- * are compared with symbolic links resolved (a dataset imported through a link, /tmp → /private/tmp).
+ * When --item is not where the search goes but is an item of another space of the run (its own
+ * dataset, or one of its vector sets), the flag that takes it from there; else ''.
  */
-export async function findItem(core: Pick<Core, 'runs' | 'vectors' | 'handlers'>, runId: number, name: string, cwd = process.cwd()): Promise<number> {
+async function elsewhereHint(core: Core, runId: number, name: string, setId: number | null, db: string | undefined): Promise<string> {
+  if (!core.runs.get(runId)) return '';
+  const others = [null, ...(await core.handlers['runs.vectorSets']({ runId })).filter((s) => s.status === 'completed').map((s) => s.id)].filter((id) => id !== setId);
+  for (const other of others) {
+    const found = await findItem(core, runId, name, process.cwd(), other).then(
+      () => true,
+      () => false,
+    );
+    if (found) {
+      const flags = [...(setId !== null ? ['--set', setId] : []), '--item', name, '--item-from', other ?? 'run'];
+      return `. It is an item of ${spaceWords(runId, other)}: ${nextCommand(['search', runId, ...flags], db)}`;
+    }
+  }
+  return '';
+}
+
+/**
+ * The item that `name` names, in the run's dataset (or, with `setId`, in the folder the run's vector
+ * set embedded): its path relative to that folder (`path#row` for a row of a table file), as
+ * `pretext export` writes it; or the path of a file in the folder, absolute or relative to `cwd`.
+ * When the plain paths do not match, both sides are compared with symbolic links resolved (a
+ * dataset imported through a link, /tmp → /private/tmp).
+ */
+export async function findItem(
+  core: Pick<Core, 'runs' | 'vectors' | 'vectorSets' | 'handlers'>,
+  runId: number,
+  name: string,
+  cwd = process.cwd(),
+  setId: number | null = null,
+): Promise<number> {
   const run = core.runs.get(runId);
   if (!run) throw new Error(`No run with id ${runId}`);
-  const { root } = await core.handlers['datasets.get']({ datasetId: run.datasetId });
+  let root: string;
+  /** "run #3 (dataset "shapes", folder /d/shapes)": whose folder the item must be in. */
+  let dataset: string;
+  let lookUpAt: (path: string, row: number) => number | undefined;
+  if (setId === null) {
+    root = (await core.handlers['datasets.get']({ datasetId: run.datasetId })).root;
+    dataset = `run #${runId} (dataset "${run.datasetName}", folder ${root})`;
+    lookUpAt = (path, row) => core.vectors.findItem(runId, path, row);
+  } else {
+    const set = core.vectorSets.get(setId);
+    if (!set) throw new Error(`No vector set with id ${setId} (pretext runs lists each run's sets)`);
+    if (set.runId !== runId) throw new Error(`Vector set #${setId} belongs to run #${set.runId}, not to run #${runId}: a set is searched with the run that embedded it`);
+    root = set.root;
+    dataset = `vector set #${setId} of run #${runId} (dataset "${set.datasetName}", folder ${root})`;
+    lookUpAt = (path, row) => core.vectorSets.findItem(setId, path, row);
+  }
   const lookUp = (path: string): number | undefined => {
-    const direct = core.vectors.findItem(runId, path, 0);
+    const direct = lookUpAt(path, 0);
     if (direct !== undefined) return direct;
     const row = /^(.*)#(\d+)$/.exec(path);
-    return row ? core.vectors.findItem(runId, row[1]!, Number(row[2])) : undefined;
+    return row ? lookUpAt(row[1]!, Number(row[2])) : undefined;
   };
   if (!isAbsolute(name)) {
     const found = lookUp(name.replace(/\\/g, '/').replace(/^(\.\/)+/, ''));
@@ -207,11 +272,10 @@ export async function findItem(core: Pick<Core, 'runs' | 'vectors' | 'handlers'>
     const found = lookUp(rel);
     if (found !== undefined) return found;
   }
-  const dataset = `dataset "${run.datasetName}", folder ${root}`;
   if (inside.length === 0 && (isAbsolute(name) || real !== null)) {
-    throw new Error(`${name} is outside the dataset folder of run #${runId} (${dataset}); give a file inside ${root}, or its path relative to that folder`);
+    throw new Error(`${name} is outside the ${setId === null ? 'dataset ' : ''}folder of ${dataset}; give a file inside ${root}, or its path relative to that folder`);
   }
-  throw new Error(`No item "${name}" with an embedding in run #${runId} (${dataset}); give its path relative to the dataset folder (the first column of pretext export), or the file's own path`);
+  throw new Error(`No item "${name}" with an embedding in ${dataset}; give its path relative to the ${setId === null ? 'dataset ' : ''}folder (the first column of pretext export), or the file's own path`);
 }
 
 function realpathOrNull(path: string): string | null {

@@ -34,9 +34,10 @@ Usage:
                                                the parameters of each method: pretext methods
   pretext train --resume <run-id> [--json]
   pretext methods [--json]                     every method, its modalities and parameters
-  pretext runs [--dataset <id>] [--json]
+  pretext runs [--dataset <id>] [--json]       runs, each with the vector sets it embedded (pretext embed)
   pretext embed <run-id> <folder|dataset-id> [--out file [--format csv|lightly|npy|parquet] [--force]] [--json]
                                                embed another folder with a trained run, as its own vector set
+                                               of the run, searchable with pretext search --set
   pretext eval <run-id> [--json]               held-out kNN and linear-probe accuracy, alignment, uniformity,
                                                effective rank: before training, after each epoch, final
   pretext export <run-id> --out <file> [--format csv|lightly|npy|parquet] [--force]
@@ -49,8 +50,11 @@ Usage:
                                                a projection's path,label,x,y (default: the run's latest)
   pretext project <run-id> [--method umap|pca] [--seed N] [--neighbors N] [--min-dist X] [--out xy.csv [--force]] [--json]
                                                compute and store a 2-D map; --json adds a SHA-256 of the coordinates
-  pretext search <run-id> (--item <path> | --query <file>) [-k 10] [--json]
-                                               the k most similar items, by cosine similarity of embeddings
+  pretext search <run-id> [--set <set-id>] (--item <path> [--item-from run|<set-id>] | --query <file>) [-k 10] [--json]
+                                               the k most similar items, by cosine similarity of embeddings:
+                                               among the run's items, or with --set among a vector set's;
+                                               --item is a file of the folder searched, unless --item-from
+                                               names the run's dataset (run) or a vector set
   pretext bench [--threads=1,2] [--shapes=28x28x1,64x64x3] [--backends=...]
                                                training and extraction speed per backend (and PyTorch's)
   pretext --version                            version, compute backend, and why faster ones are unavailable

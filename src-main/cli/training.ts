@@ -1,6 +1,6 @@
 import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { EMBEDDINGS_FORMATS, type EmbeddingsFormat, type EvaluationPoint, type MethodInfo, type ParamSpec, type ParamValues, type RunSummary, type TrainingProgress, type TrainSettings } from '../contract';
+import { EMBEDDINGS_FORMATS, type EmbeddingsFormat, type EvaluationPoint, type MethodInfo, type ParamSpec, type ParamValues, type RunSummary, type TrainingProgress, type TrainSettings, type VectorSetSummary } from '../contract';
 import { parseParamAssignments } from '../core/params';
 import { initBackend } from '../core/engine/backend';
 import { VERSION } from '../core/version';
@@ -75,6 +75,13 @@ function describeRun(r: RunSummary, db?: string): string {
     (r.error ? `\n   ${printable(r.error)}` : '') +
     (r.resumable ? `\n   resume it with: ${nextCommand(['train', '--resume', r.id], db)}` : '')
   );
+}
+
+/** "   vector set #2: 40 embeddings × 128 of "new" (/data/new), completed; search it: pretext search 3 --set 2 --query <file>" */
+function describeSet(set: VectorSetSummary, db?: string): string {
+  const what = `   vector set #${set.id}: ${set.vectors} embeddings × ${set.dim} of "${printable(set.datasetName)}" (${printable(set.root)}), ${set.status}`;
+  if (set.status !== 'completed') return what + (set.error ? `: ${printable(set.error)}` : '');
+  return `${what}; search it: ${nextCommand(['search', set.runId, '--set', set.id], db)} --query <file>`;
 }
 
 function describeParam(p: ParamSpec): string {
@@ -247,9 +254,10 @@ export async function cmdRuns(args: string[]): Promise<void> {
   try {
     const datasetId = numberFlag(values, 'dataset');
     const runs = await core.handlers['runs.list'](datasetId === undefined ? {} : { datasetId });
-    if (values.json) process.stdout.write(JSON.stringify(runs, null, 2) + '\n');
+    const withSets = await Promise.all(runs.map(async (r) => ({ ...r, vectorSets: await core.handlers['runs.vectorSets']({ runId: r.id }) })));
+    if (values.json) process.stdout.write(JSON.stringify(withSets, null, 2) + '\n');
     else if (runs.length === 0) console.log('No runs yet. Start one with: pretext train <dataset-id|folder>');
-    else console.log(runs.map((r) => describeRun(r, values.db)).join('\n'));
+    else console.log(withSets.map((r) => [describeRun(r, values.db), ...r.vectorSets.map((set) => describeSet(set, values.db))].join('\n')).join('\n'));
   } finally {
     await core.close();
   }
@@ -336,6 +344,7 @@ export async function cmdEmbed(args: string[]): Promise<number> {
     console.log(`Vector set #${set.id}: ${set.vectors} embeddings × ${set.dim} of "${printable(set.datasetName)}" with run #${runId}`);
     if (written) console.log(`Wrote ${written.rows} rows to ${printable(written.path)}`);
     else console.log(`Export them with: pretext embed ${runId} ${set.datasetId} --out embeddings.csv`);
+    console.log(`Search them with: ${nextCommand(['search', runId, '--set', set.id], values.db)} --query <file>  (or --item <path> for one of them)`);
     if (skipped.length > 0) {
       console.log(`\nSkipped (${skipped.length}):`);
       for (const s of skipped.slice(0, 50)) console.log(`  ${printable(s.path)}  ${printable(s.reason)}`);

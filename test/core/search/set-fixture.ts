@@ -23,11 +23,11 @@ export interface SyntheticSet {
 export function syntheticSet(
   db: Db,
   runId: number,
-  options: { n: number; dim: number; seed?: number; status?: 'completed' | 'running' | 'failed' },
+  options: { n: number; dim: number; seed?: number; status?: 'completed' | 'running' | 'failed'; root?: string },
 ): SyntheticSet {
   const rng = new Rng(options.seed ?? 11);
   const datasets = new DatasetsRepository(db);
-  const root = `/synthetic-set/${Math.floor(rng.next() * 1e9)}`;
+  const root = options.root ?? `/synthetic-set/${Math.floor(rng.next() * 1e9)}`;
   const dataset = datasets.create({ name: 'new photos', root, textColumn: null });
   datasets.setStatus(dataset.id, 'ready');
   const paths = Array.from({ length: options.n }, (_, i) => `new/photo-${String(i).padStart(5, '0')}.png`);
