@@ -19,15 +19,21 @@ import { dot4Rows } from './kernels';
 export function effectiveRank(z: Embeddings, n: number, dim: number): number {
   assertMatrix('effectiveRank z', z, n, dim);
   if (n < 1) throw new Error('effectiveRank needs at least one row, got 0');
-  const { covariance, meanSquaredNorm } = covarianceOf(z, n, dim);
+  // Wider than tall (raw pixels of a few hundred images: 12,288 columns), the n × n Gram matrix of
+  // the centred rows has the same non-zero eigenvalues as the d × d covariance, at a fraction of the
+  // cost: (4/3)n³ instead of (4/3)d³ operations and n² instead of d² memory.
+  const { covariance, meanSquaredNorm, size } = dim > n ? gramOf(z, n, dim) : { ...covarianceOf(z, n, dim), size: dim };
   let trace = 0;
-  for (let i = 0; i < dim; i++) trace += covariance[i * dim + i]!;
+  for (let i = 0; i < size; i++) trace += covariance[i * size + i]!;
   if (!(trace > 1e-12 * meanSquaredNorm)) return 0;
-  const values = symmetricEigenvalues(covariance, dim);
+  const values = symmetricEigenvalues(covariance, size);
+  // Eigenvalues at rounding level (the rank of n centred rows is at most n − 1) are zeros, not
+  // directions: their square roots (1e-8 of the largest) would otherwise add to the entropy.
+  for (let i = 0; i < size; i++) if (values[i]! < 1e-14 * trace) values[i] = 0;
   let total = 0;
-  for (let i = 0; i < dim; i++) total += Math.sqrt(Math.max(0, values[i]!));
+  for (let i = 0; i < size; i++) total += Math.sqrt(Math.max(0, values[i]!));
   let entropy = 0;
-  for (let i = 0; i < dim; i++) {
+  for (let i = 0; i < size; i++) {
     const p = Math.sqrt(Math.max(0, values[i]!)) / total;
     if (p > 0) entropy -= p * Math.log(p);
   }
@@ -59,6 +65,38 @@ export function meanVariance(z: Embeddings, n: number, dim: number): number {
  * Covariance (divided by n) of the rows, dim × dim in float64: the centred data is transposed so
  * that each entry is a dot product of two columns and the 4 × 4 kernel does the work.
  */
+/** (1/n) Xc Xcᵀ for the centred rows Xc of z: the covariance's non-zero spectrum when dim > n. */
+function gramOf(z: Embeddings, n: number, dim: number): { covariance: Float64Array; meanSquaredNorm: number; size: number } {
+  const mean = new Float64Array(dim);
+  let squared = 0;
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j < dim; j++) {
+      const v = z[i * dim + j]!;
+      if (!Number.isFinite(v)) throw new Error(`effectiveRank z has a non-finite value (${v}) at row ${i}, column ${j}`);
+      mean[j]! += v;
+      squared += v * v;
+    }
+  }
+  for (let j = 0; j < dim; j++) mean[j]! /= n;
+  const padded = Math.ceil(n / 4) * 4;
+  const rows = new Float64Array(padded * dim);
+  for (let i = 0; i < n; i++) for (let j = 0; j < dim; j++) rows[i * dim + j] = z[i * dim + j]! - mean[j]!;
+  const block = new Float64Array(4 * padded);
+  const gram = new Float64Array(n * n);
+  for (let a0 = 0; a0 < padded; a0 += 4) {
+    dot4Rows(rows, a0, rows, a0, padded, dim, block, padded);
+    for (let r = 0; r < 4 && a0 + r < n; r++) {
+      const a = a0 + r;
+      for (let b = a; b < n; b++) {
+        const v = block[r * padded + b - a0]! / n;
+        gram[a * n + b] = v;
+        gram[b * n + a] = v;
+      }
+    }
+  }
+  return { covariance: gram, meanSquaredNorm: squared / n, size: n };
+}
+
 export function covarianceOf(z: Embeddings, n: number, dim: number): { covariance: Float64Array; meanSquaredNorm: number } {
   const mean = new Float64Array(dim);
   let squared = 0;

@@ -114,6 +114,19 @@ describe('effectiveRank', () => {
     expect(er).toBeLessThanOrEqual(16);
   });
 
+  it('is the same through the Gram matrix when rows are wider than tall (zero columns change nothing)', () => {
+    const n = 12;
+    const narrow = randomMatrix(n, 7, 5);
+    const wide = new Float32Array(n * 400);
+    for (let i = 0; i < n; i++) wide.set(narrow.subarray(i * 7, (i + 1) * 7), i * 400 + 100);
+    expect(effectiveRank(wide, n, 400)).toBeCloseTo(effectiveRank(narrow, n, 7), 9);
+    // Raw pixels of 64×64 colour images: 12,288 columns (a 12,288² covariance would need 1.2 GB).
+    const pixels = randomMatrix(120, 12_288, 6);
+    const rank = effectiveRank(pixels, 120, 12_288);
+    expect(rank).toBeGreaterThan(100);
+    expect(rank).toBeLessThanOrEqual(120);
+  });
+
   it('rejects wrong sizes, showing them', () => {
     expect(() => effectiveRank(new Float32Array(10), 3, 4)).toThrow('effectiveRank z has 10 values, expected 3 rows × 4 dims = 12');
     expect(() => effectiveRank(new Float32Array(0), 0, 4)).toThrow('at least one row, got 0');
