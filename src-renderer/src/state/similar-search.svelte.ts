@@ -1,17 +1,19 @@
-import type { Modality, SearchResult, SimilarItem } from '../../../src-main/contract';
+import type { Modality, SearchResult, SimilarItem, VectorSetSummary } from '../../../src-main/contract';
 import { LatestOnly } from '../lib/async';
 import type { Backend } from '../lib/client';
 import { errorMessage } from '../lib/format';
 import { bytesToBase64, DEFAULT_K, queryFileProblem } from '../lib/search';
 
-/** What the results are similar to: a point of the map, or a file dropped on the panel. */
+/** What the results are similar to: a point of the map (or an item of a vector set), or a file dropped on the panel. */
 export type SearchQuery =
-  | { kind: 'item'; runId: number; itemId: number }
+  | { kind: 'item'; runId: number; itemId: number; /** The vector set the item is from; absent: the run's own items. */ fromSet?: number }
   | { kind: 'file'; runId: number; fileName: string; bytes: Uint8Array; type: string };
 
 /**
  * Top-k search by cosine similarity in the run's embedding space, from an item of the run or from a new
- * file that the core embeds with the run's encoder. Only the latest query's answer is shown.
+ * file that the core embeds with the run's encoder. Only the latest query's answer is shown. It looks
+ * among the run's own items, or among one of its vector sets (other folders embedded with the run):
+ * `target`, chosen from `sets`.
  */
 export class SimilarSearch {
   query = $state.raw<SearchQuery | null>(null);
@@ -21,9 +23,17 @@ export class SimilarSearch {
   loading = $state(false);
   error = $state<string | null>(null);
   k = $state(DEFAULT_K);
+  /** The run's vector sets that can be searched (finished, with vectors). */
+  sets = $state.raw<VectorSetSummary[]>([]);
+  /** The vector set searched, or null for the run's own items. */
+  target = $state<number | null>(null);
+  /** The vector set the shown results come from (their paths are in its folder), or null. */
+  resultSet = $state.raw<SearchResult['set'] | null>(null);
 
   readonly #backend: Backend;
   readonly #latest = new LatestOnly();
+  readonly #setsLatest = new LatestOnly();
+  #preferredTarget: number | null = null;
 
   constructor(backend: Backend) {
     this.#backend = backend;
@@ -31,6 +41,44 @@ export class SimilarSearch {
 
   byItem(runId: number, itemId: number): Promise<void> {
     return this.#run({ kind: 'item', runId, itemId });
+  }
+
+  /** The run's own items most similar to an item of one of its vector sets (a result of a set search). */
+  byItemOfSet(runId: number, itemId: number, setId: number): Promise<void> {
+    this.target = null;
+    return this.#run({ kind: 'item', runId, itemId, fromSet: setId });
+  }
+
+  /** Lists the run's searchable vector sets; the target stays if the run still has it (or becomes the preferred one). */
+  async loadSets(runId: number | null): Promise<void> {
+    const ticket = this.#setsLatest.begin();
+    let sets: VectorSetSummary[] = [];
+    if (runId !== null) {
+      try {
+        sets = (await this.#backend.calls['runs.vectorSets']({ runId })).filter((s) => s.status === 'completed' && s.vectors > 0);
+      } catch {
+        // Without the list the run's own items are still searched; the run view shows why sets fail.
+      }
+    }
+    if (!this.#setsLatest.isCurrent(ticket)) return;
+    this.sets = sets;
+    const preferred = this.#preferredTarget;
+    if (preferred !== null && sets.some((s) => s.id === preferred)) {
+      this.#preferredTarget = null;
+      void this.setTarget(preferred);
+    } else if (this.target !== null && !sets.some((s) => s.id === this.target)) void this.setTarget(null);
+  }
+
+  /** Searches this vector set the next time the run's sets are listed (coming from the run view). */
+  preferTarget(setId: number): void {
+    this.#preferredTarget = setId;
+  }
+
+  /** Searches among a vector set's items (or the run's own, null), again for the query on screen. */
+  setTarget(setId: number | null): Promise<void> {
+    if (setId === this.target) return Promise.resolve();
+    this.target = setId;
+    return this.query ? this.#run(this.query) : Promise.resolve();
   }
 
   /** Reads the file and searches with it; refuses files of another modality or too large to send. */
@@ -64,6 +112,7 @@ export class SimilarSearch {
     this.results = [];
     this.strategy = null;
     this.milliseconds = null;
+    this.resultSet = null;
     this.loading = false;
     this.error = null;
   }
@@ -73,23 +122,33 @@ export class SimilarSearch {
     this.query = query;
     this.loading = true;
     this.error = null;
+    const where = this.target !== null ? { setId: this.target } : {};
     try {
       const answer =
         query.kind === 'item'
-          ? await this.#backend.calls['search.similarToItem']({ runId: query.runId, itemId: query.itemId, k: this.k })
+          ? await this.#backend.calls['search.similarToItem']({
+              runId: query.runId,
+              itemId: query.itemId,
+              k: this.k,
+              ...where,
+              ...(query.fromSet !== undefined ? { itemSetId: query.fromSet } : {}),
+            })
           : await this.#backend.calls['search.similarToFile']({
               runId: query.runId,
               fileName: query.fileName,
               base64: bytesToBase64(query.bytes),
               k: this.k,
+              ...where,
             });
       if (!this.#latest.isCurrent(ticket)) return;
       this.results = answer.results;
+      this.resultSet = answer.set ?? null;
       this.strategy = answer.strategy;
       this.milliseconds = answer.milliseconds;
     } catch (error) {
       if (!this.#latest.isCurrent(ticket)) return;
       this.results = [];
+      this.resultSet = null;
       this.error = errorMessage(error);
     } finally {
       if (this.#latest.isCurrent(ticket)) this.loading = false;
