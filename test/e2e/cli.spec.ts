@@ -19,7 +19,7 @@ function pretext(...args: string[]): { status: number | null; stdout: string; st
   const r = spawnSync(process.execPath, [join(repoRoot, 'bin', 'pretext.js'), ...args, '--db', db], { cwd: repoRoot, encoding: 'utf8', timeout: 120_000 });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
-const shapes = join(repoRoot, 'resources', 'demo', 'shapes');
+const patterns = join(repoRoot, 'resources', 'demo', 'patterns');
 
 test('import --json prints counts per modality and label and skipped files, the same twice', () => {
   const first = pretext('import', fixture('mixed'), '--json');
@@ -39,7 +39,7 @@ test('import --json prints counts per modality and label and skipped files, the 
 });
 
 test('train --json: the loss falls, then export writes one row per image with the stated header', () => {
-  const train = pretext('train', shapes, '--method', 'simclr', '--epochs', '2', '--batch-size', '32', '--image-size', '16', '--json');
+  const train = pretext('train', patterns, '--method', 'simclr', '--epochs', '2', '--batch-size', '32', '--image-size', '16', '--json');
   expect(train.status, train.stderr).toBe(0);
   const lines = train.stdout.trim().split('\n').map((l) => JSON.parse(l));
   const done = lines.at(-1);
@@ -53,12 +53,12 @@ test('train --json: the loss falls, then export writes one row per image with th
   expect(exported.status, exported.stderr).toBe(0);
   const csv = readFileSync(out, 'utf8').trim().split('\n');
   expect(csv[0]).toBe(['path', 'label', ...Array.from({ length: done.run.embeddingDim }, (_, i) => `e${i}`)].join(','));
-  expect(csv).toHaveLength(121);
-  expect(csv[1]).toMatch(/^circle\/circle-01\.png,circle,-?\d/);
+  expect(csv).toHaveLength(451);
+  expect(csv[1]).toMatch(/^checks\/checks-001\.png,checks,-?\d/);
 });
 
 test('a training process killed mid-epoch resumes from its last checkpoint', async () => {
-  const child = spawn(process.execPath, [join(repoRoot, 'bin', 'pretext.js'), 'train', shapes, '--epochs', '6', '--batch-size', '32', '--image-size', '24', '--json', '--db', db], { cwd: repoRoot });
+  const child = spawn(process.execPath, [join(repoRoot, 'bin', 'pretext.js'), 'train', patterns, '--epochs', '6', '--batch-size', '32', '--image-size', '24', '--json', '--db', db], { cwd: repoRoot });
   let output = '';
   // Kill it as soon as it reports a step of epoch 3: epochs 1 and 2 are checkpointed, epoch 3 is not.
   await new Promise<void>((resolve) => {
@@ -77,9 +77,9 @@ test('a training process killed mid-epoch resumes from its last checkpoint', asy
   expect(resumed.status, resumed.stderr).toBe(0);
   const events = resumed.stdout.trim().split('\n').map((l) => JSON.parse(l));
   const firstTraining = events.find((e) => e.phase === 'training' && e.metrics.length > 0);
-  expect(firstTraining.metrics[0]).toMatchObject({ epoch: 3, step: 7 }); // continues after epoch 2's 6 steps
+  expect(firstTraining.metrics[0]).toMatchObject({ epoch: 3, step: 29 }); // continues after epoch 2's 28 steps
   const done = events.at(-1);
-  expect(done.run).toMatchObject({ status: 'completed', epochsDone: 6, stepsDone: 18, vectors: 120 });
+  expect(done.run).toMatchObject({ status: 'completed', epochsDone: 6, stepsDone: 84, vectors: 450 });
 });
 
 test('--version names the compute backend and why faster ones are unavailable', () => {
@@ -107,19 +107,19 @@ test('methods --json lists SimCLR and raw pixels with their parameters', () => {
 });
 
 test('train --param sets a method parameter; a bad value is refused naming the field and its range; eval --json prints the evaluations', () => {
-  const bad = pretext('train', shapes, '--param', 'temperature=-1', '--epochs', '1');
+  const bad = pretext('train', patterns, '--param', 'temperature=-1', '--epochs', '1');
   expect(bad.status).toBe(2);
   expect(bad.stderr).toContain('temperature must be a number in 0.01..10, got -1');
-  const unknown = pretext('train', shapes, '--param', 'tau=1');
+  const unknown = pretext('train', patterns, '--param', 'tau=1');
   expect(unknown.status).toBe(2);
   expect(unknown.stderr).toMatch(/Unknown parameter 'tau'; this method takes: /);
 
-  const train = pretext('train', shapes, '--method', 'simclr', '--param', 'temperature=0.2', '--epochs', '1', '--batch-size', '32', '--image-size', '16', '--json');
+  const train = pretext('train', patterns, '--method', 'simclr', '--param', 'temperature=0.2', '--epochs', '1', '--batch-size', '32', '--image-size', '16', '--json');
   expect(train.status, train.stderr).toBe(0);
   const done = JSON.parse(train.stdout.trim().split('\n').at(-1)!);
   expect(done.run).toMatchObject({ status: 'completed', params: { temperature: 0.2, epochs: 1 }, inputSpec: { modality: 'image', size: 16 } });
-  // The demo shapes have three labelled classes: held-out kNN and linear-probe accuracy are measured.
-  expect(done.run.evaluation).toMatchObject({ final: true, items: 120 });
+  // The demo patterns have three labelled classes: held-out kNN and linear-probe accuracy are measured.
+  expect(done.run.evaluation).toMatchObject({ final: true, items: 450 });
   expect(done.run.evaluation.knn).toBeGreaterThan(0);
 
   const evals = pretext('eval', String(done.run.id), '--json');
@@ -128,22 +128,22 @@ test('train --param sets a method parameter; a bad value is refused naming the f
   expect(report.evaluations.map((e) => [e.epoch, e.final])).toEqual([[0, false], [1, true]]);
   expect(report.evaluations.at(-1)).toEqual(done.run.evaluation);
   const text = pretext('eval', String(done.run.id));
-  expect(text.stdout).toMatch(/before training \(120 items\): kNN \d\.\d{3}, linear \d\.\d{3}/);
-  expect(text.stdout).toMatch(/final \(120 items\): kNN/);
+  expect(text.stdout).toMatch(/before training \(450 items\): kNN \d\.\d{3}, linear \d\.\d{3}/);
+  expect(text.stdout).toMatch(/final \(450 items\): kNN/);
 
-  const raw = pretext('train', shapes, '--method', 'raw-pixels', '--param', 'pcaDims=8', '--json');
+  const raw = pretext('train', patterns, '--method', 'raw-pixels', '--param', 'pcaDims=8', '--json');
   expect(raw.status, raw.stderr).toBe(0);
-  expect(JSON.parse(raw.stdout.trim().split('\n').at(-1)!).run).toMatchObject({ status: 'completed', embeddingDim: 8, vectors: 120 });
+  expect(JSON.parse(raw.stdout.trim().split('\n').at(-1)!).run).toMatchObject({ status: 'completed', embeddingDim: 8, vectors: 450 });
 });
 
 test('embed writes one row per good image of a new folder and lists the bad ones', () => {
-  const train = pretext('train', shapes, '--epochs', '1', '--batch-size', '32', '--image-size', '16', '--json');
+  const train = pretext('train', patterns, '--epochs', '1', '--batch-size', '32', '--image-size', '16', '--json');
   expect(train.status, train.stderr).toBe(0);
   const runId = JSON.parse(train.stdout.trim().split('\n').at(-1)!).run.id as number;
   const folder = join(dir, 'new-images');
   mkdirSync(folder);
-  copyFileSync(join(shapes, 'circle', 'circle-01.png'), join(folder, 'a.png'));
-  copyFileSync(join(shapes, 'square', 'square-02.png'), join(folder, 'b.png'));
+  copyFileSync(join(patterns, 'stripes', 'stripes-001.png'), join(folder, 'a.png'));
+  copyFileSync(join(patterns, 'dots', 'dots-002.png'), join(folder, 'b.png'));
   copyFileSync(join(fixture('bad'), 'truncated.png'), join(folder, 'broken.png'));
   const out = join(dir, 'new.csv');
   const r = pretext('embed', String(runId), folder, '--out', out, '--json');
@@ -158,7 +158,7 @@ test('embed writes one row per good image of a new folder and lists the bad ones
   // The same image embeds the same in the run and in the new set.
   const runCsv = join(dir, 'run.csv');
   expect(pretext('export', String(runId), '--out', runCsv).status).toBe(0);
-  const runRow = readFileSync(runCsv, 'utf8').split('\n').find((l) => l.startsWith('circle/circle-01.png,'))!;
+  const runRow = readFileSync(runCsv, 'utf8').split('\n').find((l) => l.startsWith('stripes/stripes-001.png,'))!;
   const a = runRow.split(',').slice(2).map(Number);
   const b = csv[1]!.split(',').slice(2).map(Number);
   a.forEach((x, i) => expect(b[i]!).toBeCloseTo(x, 4));
@@ -191,10 +191,10 @@ test('pretext import <folder> | head -1 exits quietly, as does a reader that lea
 });
 
 test('piped training prints a line per epoch; exports in Lightly and NumPy layouts; search by absolute path; next commands spelled out', () => {
-  const train = pretext('train', shapes, '--epochs', '2', '--batch-size', '32', '--image-size', '16');
+  const train = pretext('train', patterns, '--epochs', '2', '--batch-size', '32', '--image-size', '16');
   expect(train.status, train.stderr).toBe(0);
-  expect(train.stderr).toMatch(/^epoch 1\/2 {2}step 3\/6 {2}loss \d\.\d{4} {2}\d+ ex\/s {2}ETA \d+:\d\d$/m);
-  expect(train.stderr).toMatch(/^epoch 2\/2 {2}step 6\/6 /m);
+  expect(train.stderr).toMatch(/^epoch 1\/2 {2}step 14\/28 {2}loss \d\.\d{4} {2}\d+ ex\/s {2}ETA \d+:\d\d$/m);
+  expect(train.stderr).toMatch(/^epoch 2\/2 {2}step 28\/28 /m);
   expect(train.stderr).not.toContain('\r');
   const runId = Number(/#(\d+) simclr/.exec(train.stdout)![1]);
 
@@ -203,32 +203,32 @@ test('piped training prints a line per epoch; exports in Lightly and NumPy layou
   expect(exported.status, exported.stderr).toBe(0);
   const rows = readFileSync(lightly, 'utf8').trim().split('\n');
   expect(rows[0]).toBe(['filenames', ...Array.from({ length: 128 }, (_, i) => `embedding_${i}`), 'labels'].join(','));
-  expect(rows).toHaveLength(121);
-  expect(rows[1]).toMatch(/^circle\/circle-01\.png,(-?[\d.e-]+,){128}0$/);
-  expect(rows.find((r) => r.startsWith('triangle/'))).toMatch(/,2$/);
+  expect(rows).toHaveLength(451);
+  expect(rows[1]).toMatch(/^checks\/checks-001\.png,(-?[\d.e-]+,){128}0$/);
+  expect(rows.find((r) => r.startsWith('stripes/'))).toMatch(/,2$/);
 
   const npy = join(dir, 'e.npy');
   const numpy = pretext('export', String(runId), '--format', 'npy', '--out', npy);
   expect(numpy.status, numpy.stderr).toBe(0);
-  expect(numpy.stdout).toMatch(/Wrote float32 \[120, 128\]/);
+  expect(numpy.stdout).toMatch(/Wrote float32 \[450, 128\]/);
   const bytes = readFileSync(npy);
   expect(bytes.subarray(0, 6).toString('latin1')).toBe('\x93NUMPY');
-  expect(bytes.subarray(10, 10 + bytes.readUInt16LE(8)).toString('latin1')).toContain("'shape': (120, 128)");
-  expect(bytes.length).toBe(10 + bytes.readUInt16LE(8) + 120 * 128 * 4);
+  expect(bytes.subarray(10, 10 + bytes.readUInt16LE(8)).toString('latin1')).toContain("'shape': (450, 128)");
+  expect(bytes.length).toBe(10 + bytes.readUInt16LE(8) + 450 * 128 * 4);
   expect(pretext('export', String(runId), '--format', 'npy', '--out', npy).stderr).toMatch(/already exists.*--force/);
   expect(pretext('export', String(runId), '--format', 'hdf5', '--out', npy).stderr).toContain('--format must be one of csv, lightly, npy, parquet, got hdf5');
   const parquet = join(dir, 'e.parquet');
-  expect(pretext('export', String(runId), '--format', 'parquet', '--out', parquet).stdout).toContain(`Wrote 120 rows to ${parquet}`);
+  expect(pretext('export', String(runId), '--format', 'parquet', '--out', parquet).stdout).toContain(`Wrote 450 rows to ${parquet}`);
   const pq = readFileSync(parquet);
   expect([pq.subarray(0, 4).toString(), pq.subarray(-4).toString()]).toEqual(['PAR1', 'PAR1']);
 
-  const absolute = join(shapes, 'circle', 'circle-01.png');
+  const absolute = join(patterns, 'stripes', 'stripes-001.png');
   const search = pretext('search', String(runId), '--item', absolute, '-k', '3', '--json');
   expect(search.status, search.stderr).toBe(0);
-  expect(JSON.parse(search.stdout).results[0]).toMatchObject({ path: 'circle/circle-01.png', similarity: expect.closeTo(1, 4) });
+  expect(JSON.parse(search.stdout).results[0]).toMatchObject({ path: 'stripes/stripes-001.png', similarity: expect.closeTo(1, 4) });
   const outside = pretext('search', String(runId), '--item', join(fixture('bad'), 'good.png'));
   expect(outside.status).toBe(1);
-  expect(outside.stderr).toContain(`is outside the dataset folder of run #${runId} (dataset "shapes", folder ${shapes})`);
+  expect(outside.stderr).toContain(`is outside the dataset folder of run #${runId} (dataset "patterns", folder ${patterns})`);
   const both = pretext('search', String(runId), '--item', absolute, '--query', absolute);
   expect(both.status).toBe(2);
   expect(both.stderr).toContain('--item and --query are exclusive');

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { expect, test } from '@playwright/test';
 import { findElectronBinary } from '../../src-main/cli/electron-binary';
 import { pretextSync } from './support/cli';
-import { SHAPES, SHAPES_IMAGES } from './support/demo';
+import { PATTERNS, PATTERNS_IMAGES } from './support/demo';
 import { ExplorePage, loneliest } from './support/explore-page';
 import { fixture, repoRoot, startServe, type ServeProcess } from './support/serve';
 
@@ -66,14 +66,14 @@ test.describe('npm start', () => {
       await expect(steps.nth(1)).toHaveAttribute('data-done', 'false');
 
       // The text demo comes first by name, but nothing trains text yet: the app opens on the image demo.
-      await expect(page.getByTestId('dataset-name')).toHaveText('demo: shapes');
+      await expect(page.getByTestId('dataset-name')).toHaveText('demo: patterns');
       await expect(page.getByTestId('train-dataset-button')).toBeEnabled();
       await expect(page.getByTestId('train-reason')).toHaveCount(0);
 
       // The Train step leads to the Train tab with that dataset chosen.
       await page.getByTestId('first-step-train').click();
       await expect(page.getByTestId('nav-train')).toHaveAttribute('aria-current', 'page');
-      await expect(page.getByTestId('train-dataset').locator('option:checked')).toHaveText('demo: shapes');
+      await expect(page.getByTestId('train-dataset').locator('option:checked')).toHaveText('demo: patterns');
       await expect(page.getByTestId('start-run')).toBeEnabled();
     } finally {
       if (child.exitCode === null) child.kill('SIGTERM');
@@ -83,38 +83,38 @@ test.describe('npm start', () => {
 });
 
 test('a relative path shows the absolute folder it imports, and an existing dataset keeps its name', async ({ page }) => {
-  cli('import', SHAPES, '--name', 'demo: shapes');
+  cli('import', PATTERNS, '--name', 'demo: patterns');
   // The server resolves relative paths against its working directory: the repository here.
   serve = await startServe([], { dbPath: db });
   await page.goto(serve.url);
-  await expect(page.getByTestId('dataset-name')).toHaveText('demo: shapes');
+  await expect(page.getByTestId('dataset-name')).toHaveText('demo: patterns');
 
   await page.getByTestId('add-folder').click();
   const input = page.getByTestId('path-input');
-  await input.fill('resources/demo/shapes');
-  await expect(page.getByTestId('path-resolved')).toContainText(join(repoRoot, 'resources', 'demo', 'shapes'));
-  await expect(page.getByTestId('path-existing')).toContainText('already imported as “demo: shapes”');
+  await input.fill('resources/demo/patterns');
+  await expect(page.getByTestId('path-resolved')).toContainText(join(repoRoot, 'resources', 'demo', 'patterns'));
+  await expect(page.getByTestId('path-existing')).toContainText('already imported as “demo: patterns”');
 
   // Enter works even before the path check has answered: the import starts once it does.
-  await input.fill('resources/demo/./shapes');
+  await input.fill('resources/demo/./patterns');
   await input.press('Enter');
-  await expect(page.getByTestId('dataset-name')).toHaveText('demo: shapes');
-  await expect(page.getByTestId('dataset-root')).toHaveText(SHAPES);
+  await expect(page.getByTestId('dataset-name')).toHaveText('demo: patterns');
+  await expect(page.getByTestId('dataset-root')).toHaveText(PATTERNS);
   await expect(page.getByTestId('dataset-item')).toHaveCount(1);
-  await expect(page.getByTestId('stat-image')).toHaveText(String(SHAPES_IMAGES));
+  await expect(page.getByTestId('stat-image')).toHaveText(String(PATTERNS_IMAGES));
 
   // The CLI's re-import without --name keeps the name as well.
-  cli('import', SHAPES);
-  expect(datasetNames()).toEqual(['demo: shapes']);
+  cli('import', PATTERNS);
+  expect(datasetNames()).toEqual(['demo: patterns']);
 });
 
 test('the reason a Train button is disabled is shown beside it, without hovering', async ({ page }) => {
   // A text-only folder first, then the image demo: the app opens on the dataset that can train.
   cli('import', fixture('mixed/poems'));
-  cli('import', SHAPES, '--name', 'demo: shapes');
+  cli('import', PATTERNS, '--name', 'demo: patterns');
   serve = await startServe([], { dbPath: db });
   await page.goto(serve.url);
-  await expect(page.getByTestId('dataset-name')).toHaveText('demo: shapes');
+  await expect(page.getByTestId('dataset-name')).toHaveText('demo: patterns');
   await expect(page.getByTestId('train-reason')).toHaveCount(0);
 
   await page.getByTestId('dataset-item').filter({ hasText: 'poems' }).click();
@@ -132,7 +132,7 @@ test('the reason a Train button is disabled is shown beside it, without hovering
 
 test('compare with a run that has no map offers to compute it there, and Explore opens on the run that has one', async ({ page }) => {
   test.setTimeout(180_000);
-  const train = ['train', SHAPES, '--method', 'simclr', '--epochs', '2', '--batch-size', '32', '--image-size', '16', '--json'];
+  const train = ['train', PATTERNS, '--method', 'simclr', '--epochs', '2', '--batch-size', '32', '--image-size', '16', '--json'];
   cli(...train);
   cli(...train, '--seed', '2');
   cli('project', '1');
@@ -143,7 +143,7 @@ test('compare with a run that has no map offers to compute it there, and Explore
 
   // Run #2 is the newest but has no map: the tab opens on run #1, which has one.
   await expect(page.getByTestId('explore-run')).toHaveValue('1');
-  await expect(explore.map).toHaveAttribute('data-points', String(SHAPES_IMAGES), { timeout: 60_000 });
+  await expect(explore.map).toHaveAttribute('data-points', String(PATTERNS_IMAGES), { timeout: 60_000 });
 
   // A click on a point searches its neighbours and takes its hover card away.
   const lone = loneliest(await explore.points());
@@ -161,7 +161,7 @@ test('compare with a run that has no map offers to compute it there, and Explore
   // The map tools keep their names when only their icons show.
   await expect(page.getByRole('button', { name: 'Lasso' })).toBeVisible();
   await page.getByTestId('compute-compare-map').click();
-  await expect(page.getByTestId('compare-map')).toHaveAttribute('data-points', String(SHAPES_IMAGES), { timeout: 90_000 });
+  await expect(page.getByTestId('compare-map')).toHaveAttribute('data-points', String(PATTERNS_IMAGES), { timeout: 90_000 });
   await expect(page.getByTestId('compare-no-map')).toHaveCount(0);
   // It is stored with the run, as `pretext project 2` would have stored it.
   const runs = JSON.parse(cli('runs', '--json')) as { id: number; projections: number }[];

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import WebSocket from 'ws';
 import { finished, outputUntil, pretext as pretextOn, startPretext } from './support/cli';
-import { SHAPES } from './support/demo';
+import { PATTERNS } from './support/demo';
 
 /**
  * Several Pretext processes on one database, as people run them: the window or `pretext serve`
@@ -52,7 +52,7 @@ test('two processes creating one new database at the same moment both succeed', 
 });
 
 test('serve started during a CLI run leaves it running; it cannot be resumed twice; kill -9 shows it interrupted and --resume continues it', async () => {
-  const trainer = start('train', SHAPES, '--epochs', '1000', '--batch-size', '32', '--image-size', '16', '--json');
+  const trainer = start('train', PATTERNS, '--epochs', '1000', '--batch-size', '32', '--image-size', '16', '--json');
   const trainerDone = finished(trainer);
   const seen = await outputUntil(trainer, /"phase":"training","epoch":2,/);
   const runId = Number(/"runId":(\d+)/.exec(seen)![1]);
@@ -110,7 +110,7 @@ test('serve started during a CLI run leaves it running; it cannot be resumed twi
 });
 
 test('SIGTERM to a CLI run marks it interrupted at once', async () => {
-  const trainer = start('train', SHAPES, '--epochs', '1000', '--batch-size', '32', '--image-size', '16', '--json');
+  const trainer = start('train', PATTERNS, '--epochs', '1000', '--batch-size', '32', '--image-size', '16', '--json');
   const trainerDone = finished(trainer);
   const seen = await outputUntil(trainer, /"phase":"training","epoch":1,/);
   const runId = Number(/"runId":(\d+)/.exec(seen)![1]);

@@ -2,7 +2,7 @@ import { expect } from '@playwright/test';
 import { join } from 'node:path';
 import type { Flow } from '../support/app';
 import { pretextSync } from '../support/cli';
-import { SHAPES, SHAPES_IMAGES, SHAPES_LABELS } from '../support/demo';
+import { PATTERNS, PATTERNS_IMAGES, PATTERNS_LABELS } from '../support/demo';
 import { ExplorePage, loneliest } from '../support/explore-page';
 import { csvLines } from '../support/exports';
 
@@ -13,7 +13,7 @@ export const exploreFlows: Flow[] = [
     timeout: 180_000,
     // A short run trained with the CLI on the database the window then opens: faster than the UI.
     prepare(dbPath) {
-      const train = pretextSync(dbPath, 'train', SHAPES, '--method', 'simclr', '--epochs', '2', '--batch-size', '32', '--image-size', '16', '--json');
+      const train = pretextSync(dbPath, 'train', PATTERNS, '--method', 'simclr', '--epochs', '2', '--batch-size', '32', '--image-size', '16', '--json');
       expect(train.status, train.stderr).toBe(0);
     },
     async run(app) {
@@ -25,11 +25,11 @@ export const exploreFlows: Flow[] = [
 
       // Compute a UMAP map: progress while it runs, then every point on the map, coloured by label.
       await explore.computeProjection('umap', 1);
-      await expect(explore.map).toHaveAttribute('data-points', String(SHAPES_IMAGES), { timeout: 60_000 });
+      await expect(explore.map).toHaveAttribute('data-points', String(PATTERNS_IMAGES), { timeout: 60_000 });
       await expect(explore.map).not.toHaveAttribute('data-projection-id', '');
       const projectionId = await explore.map.getAttribute('data-projection-id');
-      await expect(page.getByTestId('legend-item')).toHaveCount(SHAPES_LABELS.length);
-      for (const label of SHAPES_LABELS) await expect(explore.legendItem(label)).toContainText(String(SHAPES_IMAGES / SHAPES_LABELS.length));
+      await expect(page.getByTestId('legend-item')).toHaveCount(PATTERNS_LABELS.length);
+      for (const label of PATTERNS_LABELS) await expect(explore.legendItem(label)).toContainText(String(PATTERNS_IMAGES / PATTERNS_LABELS.length));
       if (app.shell === 'browser') {
         // The browser downloads whole-run exports from links; Electron asks where to write them.
         await expect(page.getByTestId('export-embeddings')).toHaveAttribute('href', `/export/run/${runId}.csv`);
@@ -38,7 +38,7 @@ export const exploreFlows: Flow[] = [
 
       // Hovering a point shows its item: the thumbnail, its path and label.
       const points = await explore.points();
-      expect(points).toHaveLength(SHAPES_IMAGES);
+      expect(points).toHaveLength(PATTERNS_IMAGES);
       const lone = loneliest(points);
       await page.mouse.move(lone.x, lone.y);
       const card = page.getByTestId('hover-card');
@@ -65,7 +65,7 @@ export const exploreFlows: Flow[] = [
 
       // The same image dropped from disk on the search panel is embedded by the run's encoder: its
       // nearest item is itself.
-      await explore.searchByDroppedFile(join(SHAPES, itemPath));
+      await explore.searchByDroppedFile(join(PATTERNS, itemPath));
       await expect(results).toHaveAttribute('data-query-item-id', '');
       await expect(results).toHaveAttribute('aria-busy', 'false');
       await expect(page.getByTestId('search-error')).toHaveCount(0);

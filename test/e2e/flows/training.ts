@@ -2,7 +2,7 @@ import { expect } from '@playwright/test';
 import type { Flow } from '../support/app';
 import { pretextSync } from '../support/cli';
 import { DatasetsPage } from '../support/datasets-page';
-import { SHAPES, SHAPES_IMAGES } from '../support/demo';
+import { PATTERNS, PATTERNS_IMAGES } from '../support/demo';
 import { csvLines } from '../support/exports';
 import { TrainingPage } from '../support/training-page';
 
@@ -27,8 +27,8 @@ export const trainingFlows: Flow[] = [
     async run(app) {
       const { page } = app;
       const datasets = new DatasetsPage(page);
-      await datasets.importByPath(SHAPES);
-      await expect(datasets.stat('image')).toHaveText(String(SHAPES_IMAGES));
+      await datasets.importByPath(PATTERNS);
+      await expect(datasets.stat('image')).toHaveText(String(PATTERNS_IMAGES));
       const datasetId = await page.getByTestId('dataset-item').first().getAttribute('data-dataset-id');
       expect(datasetId).not.toBeNull();
 
@@ -50,9 +50,9 @@ export const trainingFlows: Flow[] = [
       await expect(training.startButton).toBeDisabled();
       await imageSize.fill('16');
       await expect(page.locator('#err-imageSize')).toHaveCount(0);
-      await expect(page.getByTestId('train-estimate')).toContainText('3 steps per epoch');
+      await expect(page.getByTestId('train-estimate')).toContainText('14 steps per epoch');
 
-      // Every value the chart's point count takes, recorded in the page: two epochs of 3 steps can
+      // Every value the chart's point count takes, recorded in the page: two epochs of 14 steps can
       // finish between two polls of a test, but not between two redraws of the chart.
       await page.evaluate(() => {
         const seen: number[] = [];
@@ -79,12 +79,12 @@ export const trainingFlows: Flow[] = [
       const growth = await seen();
       expect(growth).toEqual([...growth].sort((a, b) => a - b));
 
-      // 120 images in batches of 32 give 3 steps per epoch, so 2 epochs log 6 points.
+      // 450 images in batches of 32 give 14 steps per epoch, so 2 epochs log 28 points.
       await expect(row).toHaveAttribute('data-status', 'completed', { timeout: 90_000 });
       await expect(page.getByTestId('run-status')).toHaveText('Completed');
-      await expect.poll(points).toBe(6);
+      await expect.poll(points).toBe(28);
       await expect(page.getByTestId('run-loss')).toHaveText(/^\d+\.\d+$/);
-      await expect(row).toContainText(String(SHAPES_IMAGES));
+      await expect(row).toContainText(String(PATTERNS_IMAGES));
 
       // The evaluation panel: held-out kNN and linear-probe accuracy of the 3 classes, per epoch from the
       // random encoder (epoch 0) to the final evaluation on every image, and the label-free diagnostics.
@@ -121,7 +121,7 @@ export const trainingFlows: Flow[] = [
       // The CSV: a header, then one row per image.
       const lines = csvLines(await training.exportEmbeddings(app, runId));
       expect(lines[0]).toMatch(/^path,label,e0/);
-      expect(lines).toHaveLength(SHAPES_IMAGES + 1);
+      expect(lines).toHaveLength(PATTERNS_IMAGES + 1);
     },
   },
 ];
