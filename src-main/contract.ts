@@ -35,6 +35,21 @@ export interface AppInfo {
   shell: 'electron' | 'serve' | 'cli';
   node: string;
   platform: string;
+  /** Where this core process runs and why (shown in the app's details). */
+  core?: CoreRuntime;
+}
+
+/**
+ * The process the core runs in: `pretext serve` and the CLI run it in their own Node; the window in
+ * a child process, an Electron utility process when installed or the user's Node from a checkout
+ * (src-main/electron/host-selection.ts).
+ */
+export interface CoreRuntime {
+  host: 'utility-process' | 'node' | 'in-process';
+  /** What it runs on, e.g. `Electron 45.5.0 (Node 22.20.0)` or `Node 20.20.2`. */
+  runtime: string;
+  /** Why it runs there, in a sentence. */
+  reason: string;
 }
 
 export type DatasetStatus = 'importing' | 'ready' | 'failed';

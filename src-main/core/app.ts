@@ -5,6 +5,7 @@ import {
   ApiError,
   type ApiHandlers,
   type AppInfo,
+  type CoreRuntime,
   type ImportOptions,
   type ImportProgress,
   type ImportReport,
@@ -57,6 +58,8 @@ export interface CoreOptions {
   workerDir?: string;
   /** Vectors above which search builds an approximate index (default 200,000; tests lower it). */
   searchIndexThreshold?: number;
+  /** Where this process runs, for app.info (default: in the shell's own Node process). */
+  runtime?: CoreRuntime;
 }
 
 export interface Core {
@@ -253,6 +256,11 @@ export function createCore(options: CoreOptions): Core {
       shell: options.shell,
       node: process.versions.node,
       platform: process.platform,
+      core: options.runtime ?? {
+        host: 'in-process',
+        runtime: `Node ${process.versions.node}`,
+        reason: `${options.shell === 'serve' ? 'pretext serve' : 'the pretext command'} runs the core in its own Node process`,
+      },
     }),
     'datasets.list': async () => {
       reconcileOwners();

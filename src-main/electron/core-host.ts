@@ -1,6 +1,7 @@
 /**
- * The core host: forked by the Electron main process with the system's Node (see host-protocol.ts).
- * It must not import `electron`.
+ * The core host: started by the Electron main process as a utility process (the installed app) or
+ * forked with the user's Node (a checkout); see host-selection.ts and host-protocol.ts. It must not
+ * import `electron`: a utility process reaches its parent through `process.parentPort`.
  */
 import { dirname } from 'node:path';
 import { Writable } from 'node:stream';
@@ -9,19 +10,33 @@ import { ApiError, isCallName } from '../contract';
 import { createCore } from '../core/app';
 import { resolveDbPath } from '../core/paths';
 import type { HostMessage, HostRequest } from './host-protocol';
+import { CORE_HOST_REASON_ENV, describeCoreRuntime } from './host-selection';
 
-if (!process.send) {
+/** The part of Electron's `process.parentPort` a utility process uses. */
+interface ParentPort {
+  on(event: 'message', listener: (event: { data: HostRequest }) => void): void;
+  postMessage(message: HostMessage): void;
+}
+const parentPort = (process as unknown as { parentPort?: ParentPort }).parentPort;
+
+if (!parentPort && !process.send) {
   console.error('core-host.js is started by the Pretext window; use `pretext serve` or `pretext start` instead.');
   process.exit(2);
 }
 
 const send = (message: HostMessage): void => {
-  process.send!(message);
+  if (parentPort) parentPort.postMessage(message);
+  else process.send!(message);
+};
+const onRequest = (handle: (message: HostRequest) => void): void => {
+  if (parentPort) parentPort.on('message', (event) => handle(event.data));
+  else process.on('message', handle);
 };
 const core = createCore({
   dbPath: resolveDbPath(undefined),
   shell: 'electron',
   workerDir: dirname(fileURLToPath(import.meta.url)),
+  runtime: describeCoreRuntime(parentPort ? 'utility-process' : 'node', process.env[CORE_HOST_REASON_ENV] ?? 'started by the Pretext window'),
 });
 core.events.onAny((name, payload) => send({ type: 'event', name, payload }));
 
@@ -30,9 +45,13 @@ const toWireError = (error: unknown) => ({
   message: error instanceof Error ? error.message : String(error),
 });
 
-process.on('message', (message: HostRequest) => {
+let closing: Promise<void> | null = null;
+const closeAndExit = (): Promise<void> => (closing ??= core.close().finally(() => process.exit(0)));
+
+onRequest((message) => {
   void (async () => {
     try {
+      if (message.type === 'stop') return void (await closeAndExit());
       if (message.type === 'media') {
         const { mime, body } = await core.media.get(message.itemId, message.kind);
         send({ type: 'media', id: message.id, mime, body });
@@ -65,7 +84,6 @@ process.on('message', (message: HostRequest) => {
   })();
 });
 
-process.on('disconnect', () => {
-  void core.close().finally(() => process.exit(0));
-});
+// A forked core whose window went away without a word (a utility process ends with its app).
+process.on('disconnect', () => void closeAndExit());
 send({ type: 'ready' });

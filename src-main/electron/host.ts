@@ -1,4 +1,4 @@
-import { fork, type ChildProcess } from 'node:child_process';
+import { fork } from 'node:child_process';
 import { EventEmitter } from 'node:events';
 import type { CallName, EventName, MediaKind, WireError } from '../contract';
 import type { HostMessage, HostRequest } from './host-protocol';
@@ -8,51 +8,103 @@ interface Pending {
   reject: (error: Error) => void;
 }
 
+/** What a started core host process tells the window. */
+export interface HostListener {
+  message(message: HostMessage): void;
+  /** The process could not be started at all. */
+  failedToStart(error: Error): void;
+  /** The process ended; `reason` reads like "exit code 1", "signal SIGKILL" or "oom". */
+  exit(reason: string): void;
+}
+
+/** A started core host process, however it was started. */
+export interface HostChild {
+  send(message: HostRequest): void;
+  kill(): void;
+}
+
+/** Starts a core host process (a utility process of the installed app, or the user's Node from a checkout). */
+export type HostLauncher = (listener: HostListener) => HostChild;
+
+/** How long the core gets to close its database after `stop` before it is killed. */
+const STOP_GRACE_MS = 5_000;
+
+/** The core host forked with a Node binary: how a checkout runs it (see host-selection.ts). */
+export function forkWithNode(script: string, nodePath: string, env: NodeJS.ProcessEnv): HostLauncher {
+  return (listener) => {
+    const child = fork(script, [], {
+      execPath: nodePath,
+      env,
+      serialization: 'advanced',
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
+    let spawned = false;
+    child.once('spawn', () => (spawned = true));
+    child.on('error', (error) => {
+      if (!spawned) {
+        listener.failedToStart(new Error(`Cannot start the Pretext core with ${nodePath}: ${error.message}. Set PRETEXT_NODE to a Node 20.19+ binary.`));
+      } else {
+        // A message to a core that has just exited: its exit is reported on its own.
+        console.error(`Pretext core: ${error.message}`);
+      }
+    });
+    child.on('message', (message: HostMessage) => listener.message(message));
+    child.once('exit', (code, signal) => listener.exit(signal ? `signal ${signal}` : `exit code ${code}`));
+    return {
+      send: (message) => void child.send(message),
+      kill: () => void child.kill('SIGKILL'),
+    };
+  };
+}
+
 /** The Electron side of the core host: starts it, restarts it if it dies, and matches replies to requests. */
-export class CoreHost extends EventEmitter<{ event: [EventName, unknown]; crashed: [string] }> {
-  private child: ChildProcess | null = null;
+export class CoreHost extends EventEmitter<{
+  event: [EventName, unknown];
+  /** The core died after it had started; `restarting` is false when starting it again failed too. */
+  crashed: [reason: string, restarting: boolean];
+}> {
+  private child: HostChild | null = null;
   private ready: Promise<void> | null = null;
+  private exited: Promise<void> = Promise.resolve();
   private nextId = 1;
   private readonly pending = new Map<number, Pending>();
   private stopping = false;
 
-  constructor(
-    private readonly script: string,
-    private readonly nodePath: string,
-    private readonly env: NodeJS.ProcessEnv,
-  ) {
+  constructor(private readonly launch: HostLauncher) {
     super();
   }
 
   start(): Promise<void> {
-    const child = fork(this.script, [], {
-      execPath: this.nodePath,
-      env: this.env,
-      serialization: 'advanced',
-      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-    });
-    this.child = child;
+    let markExited = () => {};
+    this.exited = new Promise<void>((resolve) => (markExited = resolve));
+    let started = false;
     this.ready = new Promise<void>((resolve, reject) => {
-      child.once('error', (error) =>
-        reject(new Error(`Cannot start the Pretext core with ${this.nodePath}: ${error.message}. Set PRETEXT_NODE to a Node 20+ binary.`)),
-      );
-      child.on('message', (message: HostMessage) => {
-        if (message.type === 'ready') return resolve();
-        if (message.type === 'event') return void this.emit('event', message.name, message.payload);
-        const waiting = this.pending.get(message.id);
-        if (!waiting) return;
-        this.pending.delete(message.id);
-        waiting.resolve(message);
-      });
-      child.once('exit', (code, signal) => {
-        const reason = signal ? `signal ${signal}` : `exit code ${code}`;
-        reject(new Error(`The Pretext core stopped while starting (${reason})`));
-        for (const waiting of this.pending.values()) waiting.reject(new Error(`The Pretext core stopped (${reason})`));
-        this.pending.clear();
-        if (!this.stopping) {
-          this.emit('crashed', reason);
-          void this.start();
-        }
+      this.child = this.launch({
+        failedToStart: (error) => {
+          reject(error);
+          markExited();
+        },
+        message: (message) => {
+          if (message.type === 'ready') {
+            started = true;
+            return resolve();
+          }
+          if (message.type === 'event') return void this.emit('event', message.name, message.payload);
+          const waiting = this.pending.get(message.id);
+          if (!waiting) return;
+          this.pending.delete(message.id);
+          waiting.resolve(message);
+        },
+        exit: (reason) => {
+          markExited();
+          reject(new Error(`The Pretext core stopped while starting (${reason})`));
+          for (const waiting of this.pending.values()) waiting.reject(new Error(`The Pretext core stopped (${reason})`));
+          this.pending.clear();
+          // A core that dies while starting is reported by start()'s promise, and not restarted in a loop.
+          if (this.stopping || !started) return;
+          this.emit('crashed', reason, true);
+          this.start().catch((error: Error) => this.emit('crashed', error.message, false));
+        },
       });
     });
     return this.ready;
@@ -89,8 +141,27 @@ export class CoreHost extends EventEmitter<{ event: [EventName, unknown]; crashe
     return { error: { code: 'internal', message: `unexpected reply ${reply.type}` } };
   }
 
-  stop(): void {
+  /** Whether `stop` has been called: the core is closing or closed and will not be restarted. */
+  get stopped(): boolean {
+    return this.stopping;
+  }
+
+  /**
+   * Asks the core to mark its work interrupted and close the database, and resolves when it has
+   * exited (killing it if it has not within a few seconds).
+   */
+  async stop(): Promise<void> {
+    if (this.stopping) return this.exited;
     this.stopping = true;
-    this.child?.disconnect();
+    const child = this.child;
+    if (!child) return;
+    try {
+      child.send({ type: 'stop', id: this.nextId++ });
+    } catch {
+      child.kill(); // it is already gone or cannot be told
+    }
+    const timer = setTimeout(() => child.kill(), STOP_GRACE_MS);
+    await this.exited;
+    clearTimeout(timer);
   }
 }

@@ -7,8 +7,10 @@ import { existsSync } from 'node:fs';
 import { dirname, join, normalize, sep } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { callNames, HTTP_STATUS, ipcChannel, parseMediaPath, type CallName, type ErrorCode } from '../contract';
-import { CoreHost } from './host';
+import { CoreHost, forkWithNode } from './host';
 import type { IpcResult } from './host-protocol';
+import { chooseCoreHost, CORE_HOST_REASON_ENV, type CoreHostChoice } from './host-selection';
+import { forkUtilityProcess } from './utility-host';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const rendererDir = join(here, '..', 'renderer');
@@ -25,10 +27,14 @@ protocol.registerSchemesAsPrivileged([
   { scheme: APP_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true, stream: true } },
 ]);
 
-const host = new CoreHost(join(here, 'core-host.js'), process.env.PRETEXT_NODE ?? 'node', {
-  ...process.env,
-  ELECTRON_RUN_AS_NODE: undefined,
-});
+/** The core host for this window: a utility process when installed, the user's Node from a checkout. */
+function createHost(choice: CoreHostChoice): CoreHost {
+  const script = join(here, 'core-host.js');
+  const env = { ...process.env, ELECTRON_RUN_AS_NODE: undefined, [CORE_HOST_REASON_ENV]: choice.reason };
+  return new CoreHost(choice.host === 'utility-process' ? forkUtilityProcess(script, env) : forkWithNode(script, choice.nodePath, env));
+}
+
+let host: CoreHost;
 
 /** The same statuses `pretext serve` answers with, by error code (contract.ts). */
 function statusOfCode(code: string): number {
@@ -57,8 +63,14 @@ function registerIpc(): void {
   host.on('event', (name, payload) => {
     for (const window of BrowserWindow.getAllWindows()) window.webContents.send(ipcChannel.event, name, payload);
   });
-  host.on('crashed', (reason) => {
-    dialog.showErrorBox('Pretext', `The Pretext core stopped (${reason}) and is being restarted. Work in progress may need to be started again.`);
+  host.on('crashed', (reason, restarting) => {
+    const why = reason === 'oom' ? 'ran out of memory' : `stopped (${reason})`;
+    dialog.showErrorBox(
+      'Pretext',
+      restarting
+        ? `The Pretext core ${why} and is being restarted. Work in progress may need to be started again.`
+        : `The Pretext core stopped and could not be started again: ${reason}`,
+    );
   });
 }
 
@@ -128,6 +140,13 @@ function createWindow(): BrowserWindow {
 app.enableSandbox();
 app.whenReady().then(async () => {
   lockDown();
+  try {
+    host = createHost(chooseCoreHost({ packaged: app.isPackaged, env: process.env, platform: process.platform }));
+  } catch (error) {
+    dialog.showErrorBox('Pretext cannot start', (error as Error).message);
+    app.exit(1);
+    return;
+  }
   registerAppProtocol();
   registerIpc();
   try {
@@ -146,4 +165,10 @@ app.whenReady().then(async () => {
 app.on('window-all-closed', () => {
   if (process.platform !== 'darwin') app.quit();
 });
-app.on('will-quit', () => host.stop());
+// The core cancels its work and closes the database before the app exits (a utility process would
+// otherwise end with it mid-write).
+app.on('will-quit', (event) => {
+  if (!host || host.stopped) return;
+  event.preventDefault();
+  void host.stop().finally(() => app.quit());
+});
