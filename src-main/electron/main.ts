@@ -10,6 +10,7 @@ import { callNames, HTTP_STATUS, ipcChannel, parseMediaPath, type CallName, type
 import { CoreHost, forkWithNode } from './host';
 import type { IpcResult } from './host-protocol';
 import { chooseCoreHost, CORE_HOST_REASON_ENV, type CoreHostChoice } from './host-selection';
+import { runSelfTest, selfTestDatabase, selfTestResultPath, writeSelfTestFailure } from './self-test';
 import { forkUtilityProcess } from './utility-host';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -64,6 +65,7 @@ function registerIpc(): void {
     for (const window of BrowserWindow.getAllWindows()) window.webContents.send(ipcChannel.event, name, payload);
   });
   host.on('crashed', (reason, restarting) => {
+    if (selfTest) return; // the self-test reports the failed call instead of waiting on a dialog
     const why = reason === 'oom' ? 'ran out of memory' : `stopped (${reason})`;
     dialog.showErrorBox(
       'Pretext',
@@ -137,23 +139,36 @@ function createWindow(): BrowserWindow {
   return window;
 }
 
+/** `--self-test=<file>`: check the core and exit, without a window (self-test.ts). */
+const selfTest = selfTestResultPath(process.argv);
+if (selfTest) process.env.PRETEXT_DB = selfTestDatabase();
+
+function cannotStart(error: unknown): void {
+  const message = error instanceof Error ? error.message : String(error);
+  if (selfTest) writeSelfTestFailure(selfTest, message);
+  else dialog.showErrorBox('Pretext cannot start', message);
+  app.exit(1);
+}
+
 app.enableSandbox();
 app.whenReady().then(async () => {
   lockDown();
   try {
     host = createHost(chooseCoreHost({ packaged: app.isPackaged, env: process.env, platform: process.platform }));
   } catch (error) {
-    dialog.showErrorBox('Pretext cannot start', (error as Error).message);
-    app.exit(1);
-    return;
+    return cannotStart(error);
   }
   registerAppProtocol();
   registerIpc();
   try {
     await host.start();
   } catch (error) {
-    dialog.showErrorBox('Pretext cannot start', (error as Error).message);
-    app.exit(1);
+    return cannotStart(error);
+  }
+  if (selfTest) {
+    const code = await runSelfTest(host, selfTest);
+    await host.stop();
+    app.exit(code);
     return;
   }
   createWindow();
