@@ -224,6 +224,18 @@ export function stepsEstimate(examples: number, batchSize: number, epochs: numbe
   return { batchSize: used, capped: used < batchSize, stepsPerEpoch, totalSteps: stepsPerEpoch * epochs };
 }
 
+/**
+ * The batch size and epochs a run gets when the form leaves them empty: the core's rule
+ * (trainingDefaults in src-main/core/training/config.ts, checked equal by a test): a batch of at
+ * most 256, halved down to 16 until an epoch has 4 steps, and 20 epochs or enough for 200 steps.
+ */
+export function trainingLengthDefaults(items: number): { batchSize: number; epochs: number } {
+  let batchSize = 256;
+  while (batchSize > 16 && batchSize * 4 > items) batchSize /= 2;
+  const stepsPerEpoch = Math.max(1, Math.floor(items / Math.min(batchSize, Math.max(1, items))));
+  return { batchSize, epochs: Math.max(20, Math.ceil(200 / stepsPerEpoch)) };
+}
+
 /** Examples of a dataset a method trains on (its modalities' items). */
 export function examplesFor(method: MethodInfo | null, counts: Record<Modality, number> | null | undefined): number {
   if (!method || !counts) return 0;

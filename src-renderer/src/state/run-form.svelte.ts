@@ -8,6 +8,7 @@ import {
   fieldText,
   formFields,
   stepsEstimate,
+  trainingLengthDefaults,
   trainableModalities,
   validateForm,
   valuesFromParams,
@@ -118,7 +119,11 @@ export class RunForm {
     };
     const budget = method.params.find((p) => p.unit === 'minutes' && p.scope === 'training');
     const minutes = budget ? value(budget.name) : null;
-    const steps = stepsEstimate(examplesFor(method, dataset.counts), value('batchSize') ?? Number.NaN, value('epochs') ?? Number.NaN);
+    // Left empty, the batch and the epochs follow the dataset's size, as the core decides them.
+    const examples = examplesFor(method, dataset.counts);
+    const shaped = trainingLengthDefaults(examples);
+    const given = (name: 'batchSize' | 'epochs'): number => (this.values[name]?.trim() ? (value(name) ?? Number.NaN) : shaped[name]);
+    const steps = stepsEstimate(examples, given('batchSize'), given('epochs'));
     return steps ? { ...steps, timeBudget: minutes !== null && minutes !== budget?.auto?.value } : null;
   }
 

@@ -1,4 +1,6 @@
 import { beforeAll, expect, test } from 'vitest';
+import { trainingDefaults } from '../../../src-main/core/training/config';
+import { trainingLengthDefaults } from '../../../src-renderer/src/lib/train-settings';
 import { coreCatalogue } from '../core-catalogue.mjs';
 import { method, param, run, summary } from '../fixtures';
 import { loadSvelteModule } from '../load-runes.mjs';
@@ -106,6 +108,20 @@ test('estimate: steps for a method that trains, none for a baseline', () => {
   const baseline = withMethods([method({ id: 'raw', trains: false, params: [param('seed', { type: 'integer', default: 1 })] })]);
   baseline.chooseMethod('raw');
   expect(baseline.estimate(pets)).toBeNull();
+});
+
+test('estimate: an empty batch size and epoch count follow the dataset’s size, as the core decides them', () => {
+  const form = withMethods();
+  form.chooseMethod('toy');
+  const demo = summary({ id: 3, name: 'demo: patterns', counts: { image: 450, text: 0, audio: 0 } });
+  // The image demo: batches of 64, 7 steps an epoch, 29 epochs for at least 200 steps.
+  expect(form.estimate(demo)).toMatchObject({ batchSize: 64, stepsPerEpoch: 7, totalSteps: 203 });
+  // The form's copy of the rule is the core's.
+  for (let n = 1; n <= 5000; n++) expect(trainingLengthDefaults(n)).toEqual(trainingDefaults(n));
+  form.set('epochs', '2');
+  expect(form.estimate(demo)).toMatchObject({ stepsPerEpoch: 7, totalSteps: 14 });
+  form.set('batchSize', '');
+  expect(form.estimate(demo)).toMatchObject({ batchSize: 64 });
 });
 
 test('copyFrom takes the run’s method, values (all sent as they were) and backend', () => {
