@@ -48,8 +48,8 @@ export class AdamW {
       throw new Error(`decayMask has ${options.decayMask.length} entries for ${params.length} parameters`);
     }
     this.decayMask = options.decayMask ? [...options.decayMask] : params.map(() => true);
-    this.m = params.map((p) => tf.variable(tf.zerosLike(p), false));
-    this.v = params.map((p) => tf.variable(tf.zerosLike(p), false));
+    this.m = params.map((p) => zeroVariable(p));
+    this.v = params.map((p) => zeroVariable(p));
   }
 
   /** Applies one update; `grads[i]` is the gradient of `params[i]`. Gradients are not disposed here. */
@@ -83,4 +83,12 @@ export class AdamW {
   dispose(): void {
     for (const t of [...this.m, ...this.v]) t.dispose();
   }
+}
+
+/** A non-trainable variable of zeros shaped like `p`; the zeros tensor it starts from is freed (dispose() then frees everything). */
+function zeroVariable(p: tf.Variable): tf.Variable {
+  const zeros = tf.zerosLike(p);
+  const variable = tf.variable(zeros, false);
+  zeros.dispose();
+  return variable;
 }

@@ -104,4 +104,17 @@ describe('AdamW against torch.optim.AdamW', () => {
     expect(() => new AdamW(params, { weightDecay: 0.1, decayMask: [true] })).toThrow(/decayMask/);
     tf.dispose(params);
   });
+
+  it('frees all its state when disposed', async () => {
+    await initBackend('cpu');
+    const params = [tf.variable(tf.zeros([2])), tf.variable(tf.zeros([3]))];
+    const before = tf.memory().numTensors;
+    const optimizer = new AdamW(params);
+    const grads = [tf.ones([2]), tf.ones([3])];
+    optimizer.apply(grads, 1e-3);
+    tf.dispose(grads);
+    optimizer.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+    tf.dispose(params);
+  });
 });
