@@ -1,0 +1,231 @@
+/**
+ * Rotation prediction, RotNet (Gidaris, Singh, Komodakis 2018, "Unsupervised Representation Learning
+ * by Predicting Image Rotations"): each image of the batch, lightly augmented (random resized crop,
+ * flip), is rotated by 0°, 90°, 180° and 270°; the encoder f and a 4-way classifier on its features
+ * learn to tell which rotation they see, with cross-entropy (eq. 1–2). Recognising that a shoe or a
+ * face is upside down needs its shape and parts, which is what the features come to describe. The
+ * embedding is f's output, before the classifier.
+ *
+ * All four rotated copies of an image go in the same batch, as the paper found better than one
+ * random rotation per image (§3.1, CIFAR experiments); `allRotations: false` draws one rotation per
+ * image from the run's seeded generator instead (4× fewer inputs per step). Rotations are exact
+ * index permutations on the CPU (views/rotation.ts); the image data module makes every image square.
+ */
+import type { InputSpec, ParamValues } from '../../../contract';
+import { asImageSpec, type ImageData } from '../../data/image';
+import { sourceImage } from '../../data/image-data';
+import type { LoadedData } from '../../data/types';
+import { tf } from '../../engine/backend';
+import { imageEncoderConfig } from '../encoders/image';
+import { SmallCnn } from '../encoders/small-cnn';
+import { LinearHead } from '../heads/linear';
+import { ProjectionHead } from '../heads/projection';
+import { accuracyOf, softmaxCrossEntropy } from '../losses/cross-entropy';
+import { AdamW } from '../optim/adamw';
+import { defaultImageViews, ImageViewSampler } from '../views/image';
+import { rotateSquare } from '../views/rotation';
+import type { LossParts, MethodSetup, SslMethod, StepContext, TrainableMethod } from './types';
+
+/** 0°, 90°, 180°, 270°. */
+const ROTATIONS = 4;
+
+export interface RotationParams {
+  allRotations: boolean;
+  /** Hidden units of the classifier; 0 = linear. */
+  classifierHidden: number;
+  cropMinScale: number;
+  flip: boolean;
+  stemStride: 0 | 1 | 2;
+  weightDecay: number;
+}
+
+function rotationParams(params: ParamValues): RotationParams {
+  return {
+    allRotations: params.allRotations as boolean,
+    classifierHidden: params.classifierHidden as number,
+    cropMinScale: params.cropMinScale as number,
+    flip: params.flip as boolean,
+    stemStride: ((params.stemStride as number | undefined) ?? 0) as 0 | 1 | 2,
+    weightDecay: (params.weightDecay as number | undefined) ?? 0,
+  };
+}
+
+interface Classifier {
+  readonly trainableVariables: tf.Variable[];
+  readonly decayMask: boolean[];
+  forward(h: tf.Tensor2D): tf.Tensor2D;
+  dispose(): void;
+}
+
+class RotationRun implements TrainableMethod {
+  readonly trains = true;
+  readonly embeddingDim: number;
+  private readonly encoder: SmallCnn;
+  private readonly classifier: Classifier;
+  private readonly optimizer: AdamW;
+  private readonly trainable: tf.Variable[];
+  private readonly params: RotationParams;
+  private readonly sampler: ImageViewSampler;
+  private readonly view: Float32Array;
+  private inputs = new Float32Array(0);
+  private labels = new Int32Array(0);
+
+  constructor(setup: MethodSetup) {
+    const spec = asImageSpec(setup.spec);
+    this.params = rotationParams(setup.params);
+    this.encoder = new SmallCnn(imageEncoderConfig([spec.size, spec.size, spec.channels], setup.seed, this.params.stemStride));
+    this.embeddingDim = this.encoder.embeddingSize;
+    const hidden = this.params.classifierHidden;
+    this.classifier =
+      hidden > 0
+        ? new ProjectionHead({ inputSize: this.embeddingDim, hiddenSize: hidden, outputSize: ROTATIONS, batchNorm: true, seed: setup.seed + 1000 })
+        : new LinearHead({ inputSize: this.embeddingDim, outputSize: ROTATIONS, seed: setup.seed + 1000 });
+    this.trainable = [...this.encoder.trainableVariables, ...this.classifier.trainableVariables];
+    this.optimizer = new AdamW(this.trainable, {
+      weightDecay: this.params.weightDecay,
+      decayMask: [...this.encoder.decayMask, ...this.classifier.decayMask],
+    });
+    // Light augmentation only: crops and flips. Colour changes would not hide the rotation anyway,
+    // and the task itself is the supervision.
+    this.sampler = new ImageViewSampler(
+      {
+        ...defaultImageViews(spec.size),
+        cropScale: [this.params.cropMinScale, 1],
+        flipProbability: this.params.flip ? 0.5 : 0,
+        jitterProbability: 0,
+        greyscaleProbability: 0,
+        blurProbability: 0,
+      },
+      spec.channels,
+    );
+    this.view = new Float32Array(spec.size * spec.size * spec.channels);
+  }
+
+  get optimizerStep(): number {
+    return this.optimizer.step;
+  }
+  set optimizerStep(step: number) {
+    this.optimizer.step = step;
+  }
+
+  /** Rotated views of the batch into `inputs`, rotation-major (row r·B + i is image i's r-th copy), and their labels. */
+  private makeInputs(data: ImageData, batch: Int32Array, rng: StepContext['rng']): number {
+    const b = batch.length;
+    const copies = this.params.allRotations ? ROTATIONS : 1;
+    const per = this.view.length;
+    const rows = b * copies;
+    if (this.inputs.length !== rows * per) {
+      this.inputs = new Float32Array(rows * per);
+      this.labels = new Int32Array(rows);
+    }
+    for (let i = 0; i < b; i++) {
+      this.sampler.sample(sourceImage(data, batch[i]!), this.view, 0, rng);
+      for (let c = 0; c < copies; c++) {
+        const turns = this.params.allRotations ? c : rng.int(ROTATIONS);
+        const row = c * b + i;
+        rotateSquare(this.view, 0, this.inputs, row * per, data.size, data.channels, turns);
+        this.labels[row] = turns;
+      }
+    }
+    return rows;
+  }
+
+  trainStep(loaded: LoadedData, batch: Int32Array, context: StepContext): LossParts {
+    const data = loaded as ImageData;
+    const rows = this.makeInputs(data, batch, context.rng);
+    const x = tf.tensor4d(this.inputs, [rows, data.size, data.size, data.channels]); // [4B, S, S, C]
+    const kept: { logits?: tf.Tensor2D } = {};
+    const { value, grads } = tf.variableGrads(() => {
+      const logits = this.classifier.forward(this.encoder.forwardTrain(x)); // [4B, 4]
+      kept.logits = tf.keep(logits);
+      return softmaxCrossEntropy(logits, this.labels);
+    }, this.trainable);
+    try {
+      this.optimizer.apply(
+        this.trainable.map((v) => grads[v.name]!),
+        context.learningRate,
+      );
+      const accuracy = accuracyOf(kept.logits!.dataSync() as Float32Array, ROTATIONS, this.labels);
+      return { total: value.dataSync()[0]!, accuracy };
+    } finally {
+      tf.dispose([value, x]);
+      if (kept.logits) kept.logits.dispose();
+      tf.dispose(grads);
+    }
+  }
+
+  embed(x: tf.Tensor): tf.Tensor2D {
+    return this.encoder.embed(x as tf.Tensor4D);
+  }
+
+  stateVariables(): { name: string; variable: tf.Variable }[] {
+    const named = (prefix: string, vars: tf.Variable[]) => vars.map((variable, i) => ({ name: `${prefix}.${i}`, variable }));
+    return [
+      ...named('encoder', this.encoder.variables),
+      ...named('classifier', this.classifier.trainableVariables),
+      ...named('adam', this.optimizer.stateVariables()),
+    ];
+  }
+
+  dispose(): void {
+    this.encoder.dispose();
+    this.classifier.dispose();
+    this.optimizer.dispose();
+  }
+}
+
+export const rotation: SslMethod = {
+  id: 'rotation',
+  name: 'Rotation prediction',
+  family: 'transformation prediction',
+  description: 'Transformation prediction: each image is shown turned by 0°, 90°, 180° and 270°, and the encoder learns to tell which way up it is (RotNet; 4-way cross-entropy).',
+  modalities: ['image'],
+  trains: true,
+  params: [
+    {
+      name: 'allRotations',
+      label: 'All four rotations',
+      type: 'boolean',
+      default: true,
+      help: 'Every image in all four rotations in each batch, as in the paper; off, one random rotation per image (4× fewer inputs per step).',
+      scope: 'method',
+      advanced: true,
+    },
+    {
+      name: 'classifierHidden',
+      label: 'Classifier hidden size',
+      type: 'integer',
+      default: 0,
+      min: 4,
+      max: 4096,
+      auto: { value: 0, label: 'Linear' },
+      help: 'Hidden units of the rotation classifier on the embedding (with batch norm); Linear puts a linear classifier on the embedding itself.',
+      scope: 'method',
+      advanced: true,
+    },
+    { name: 'cropMinScale', label: 'Smallest crop', type: 'number', default: 0.5, min: 0.01, max: 1, help: 'Random resized crops cover this share of the image or more; 1 keeps the whole image.', scope: 'method', advanced: true },
+    { name: 'flip', label: 'Horizontal flips', type: 'boolean', default: true, help: 'Mirror half of the images before rotating them.', scope: 'method', advanced: true },
+    {
+      name: 'stemStride',
+      label: 'First-layer stride',
+      type: 'integer',
+      default: 0,
+      min: 1,
+      max: 2,
+      auto: { value: 0, label: 'By image size' },
+      help: 'Stride of the first convolution: 1 keeps full resolution (slower, finer), 2 halves it (about 3× faster).',
+      scope: 'method',
+      advanced: true,
+    },
+  ],
+  defaults: (spec: InputSpec): ParamValues => {
+    const size = asImageSpec(spec).size;
+    // The same encoder as SimCLR's defaults, so the two compare on one network.
+    return { learningRate: size < 48 ? 4e-3 : 2e-3, stemStride: size >= 24 ? 2 : 1 };
+  },
+  defaultsHelp: {
+    learningRate: '4e-3 for images under 48 px, else 2e-3',
+    stemStride: '2 for images of 24 px and more, else 1',
+  },
+  create: (setup) => new RotationRun(setup),
+};
