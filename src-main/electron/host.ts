@@ -79,7 +79,7 @@ export class CoreHost extends EventEmitter<{
     this.exited = new Promise<void>((resolve) => (markExited = resolve));
     let started = false;
     this.ready = new Promise<void>((resolve, reject) => {
-      this.child = this.launch({
+      const listener: HostListener = {
         failedToStart: (error) => {
           reject(error);
           markExited();
@@ -105,7 +105,12 @@ export class CoreHost extends EventEmitter<{
           this.emit('crashed', reason, true);
           this.start().catch((error: Error) => this.emit('crashed', error.message, false));
         },
-      });
+      };
+      try {
+        this.child = this.launch(listener);
+      } catch (error) {
+        listener.failedToStart(error instanceof Error ? error : new Error(String(error)));
+      }
     });
     return this.ready;
   }

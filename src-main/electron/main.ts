@@ -31,7 +31,9 @@ protocol.registerSchemesAsPrivileged([
 /** The core host for this window: a utility process when installed, the user's Node from a checkout. */
 function createHost(choice: CoreHostChoice): CoreHost {
   const script = join(here, 'core-host.js');
-  const env = { ...process.env, ELECTRON_RUN_AS_NODE: undefined, [CORE_HOST_REASON_ENV]: choice.reason };
+  // Left out rather than set to undefined: a utility process's env takes strings only.
+  const { ELECTRON_RUN_AS_NODE: _runAsNode, ...inherited } = process.env;
+  const env = { ...inherited, [CORE_HOST_REASON_ENV]: choice.reason };
   return new CoreHost(choice.host === 'utility-process' ? forkUtilityProcess(script, env) : forkWithNode(script, choice.nodePath, env));
 }
 

@@ -93,3 +93,13 @@ describe('CoreHost', () => {
     expect(cores.started).toHaveLength(1);
   });
 });
+
+describe('CoreHost with a launcher that throws', () => {
+  it('rejects start() with the launcher error, and stop() still returns', async () => {
+    const host = new CoreHost(() => {
+      throw new Error('utilityProcess.fork: no such file');
+    });
+    await expect(host.start()).rejects.toThrow('utilityProcess.fork: no such file');
+    await expect(host.stop()).resolves.toBeUndefined();
+  });
+});
