@@ -93,6 +93,16 @@ export class SmallCnn {
    * @returns [N, embeddingSize]
    */
   forwardTrain(x: tf.Tensor4D): tf.Tensor2D {
+    return globalAveragePool(this.forwardTrainMap(x));
+  }
+
+  /**
+   * The training-mode forward before pooling, for methods that decode the feature map (masked
+   * image modelling).
+   * @param x [N, H, W, C]
+   * @returns [N, H', W', embeddingSize]
+   */
+  forwardTrainMap(x: tf.Tensor4D): tf.Tensor4D {
     this.assertInput(x);
     const momentum = this.config.batchNormMomentum;
     let h: tf.Tensor4D = x;
@@ -106,7 +116,7 @@ export class SmallCnn {
       tf.dispose([mean, variance]);
       h = output;
     }
-    return globalAveragePool(h);
+    return h;
   }
 
   /**
@@ -116,6 +126,15 @@ export class SmallCnn {
    * @returns [N, embeddingSize]
    */
   embed(x: tf.Tensor4D): tf.Tensor2D {
+    return tf.tidy(() => globalAveragePool(this.embedMap(x)));
+  }
+
+  /**
+   * The inference forward before pooling.
+   * @param x [N, H, W, C]
+   * @returns [N, H', W', embeddingSize]
+   */
+  embedMap(x: tf.Tensor4D): tf.Tensor4D {
     this.assertInput(x);
     return tf.tidy(() => {
       let h: tf.Tensor4D = x;
@@ -123,7 +142,7 @@ export class SmallCnn {
         const { filter, bias } = this.foldedBlock(block);
         h = tf.fused.conv2d({ x: h, filter, strides: block.stride, pad: 'same', bias, activation: 'relu' });
       }
-      return globalAveragePool(h);
+      return h;
     });
   }
 

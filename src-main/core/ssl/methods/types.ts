@@ -26,6 +26,12 @@ export interface StepContext {
 /** Named parts of the loss of one step; `total` is what the optimiser minimised. */
 export type LossParts = { total: number } & Record<string, number>;
 
+/** One row of a preview strip: what it shows, and one image per item [N, H, W, C], values in [0, 1]. */
+export interface PreviewRow {
+  label: string;
+  images: Float32Array;
+}
+
 /** A method instantiated for one run: its networks, loss and optimiser. */
 export interface TrainableMethod {
   readonly embeddingDim: number;
@@ -40,6 +46,13 @@ export interface TrainableMethod {
   trainStep(data: LoadedData, batch: Int32Array, context: StepContext): LossParts;
   /** Inference embedding of un-augmented inputs (as the data module's `centre` makes them) → [B, embeddingDim]. */
   embed(x: tf.Tensor): tf.Tensor2D;
+  /**
+   * Images that show what the method learned (an autoencoder's reconstructions), drawn by the loop
+   * after every epoch for a few fixed items. `inputs` [N, H, W, C] are as the data module's `centre`
+   * makes them; `rng` is seeded the same every time, so random masks stay put from epoch to epoch.
+   * The first row is usually the inputs themselves.
+   */
+  previews?(inputs: tf.Tensor4D, rng: Rng): PreviewRow[];
   /** Every variable that defines the method's state (weights, statistics, optimiser moments), by stable name. */
   stateVariables(): { name: string; variable: tf.Variable }[];
   /** Non-tensor state for checkpoints (a queue position, a vocabulary), JSON-serialisable. */

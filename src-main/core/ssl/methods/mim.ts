@@ -1,0 +1,161 @@
+/**
+ * Masked image modelling with a convolutional encoder, in the spirit of SimMIM (Xie et al. 2022)
+ * and MAE (He et al. 2022): a random share of square patches of each image is hidden (replaced by
+ * a learnt mask colour, SimMIM's mask token in pixel space), the contrastive methods' encoder reads
+ * the masked image, a decoder mirroring it predicts the pixels from the encoder's feature map, and
+ * the loss is SimMIM's L1 on the hidden pixels only (losses/masked-l1.ts). Masks come from the run's
+ * seeded generator. The embedding is the encoder's pooled output on the whole, un-masked image.
+ */
+import type { InputSpec, ParamValues } from '../../../contract';
+import { asImageSpec, type ImageData } from '../../data/image';
+import type { LoadedData } from '../../data/types';
+import { tf } from '../../engine/backend';
+import { ownedVariable, uniqueScope } from '../../engine/variables';
+import type { ConvDecoder } from '../decoders/image';
+import type { SmallCnn } from '../encoders/small-cnn';
+import { maskedL1Loss } from '../losses/masked-l1';
+import { AdamW } from '../optim/adamw';
+import type { Rng } from '../random';
+import { patchMasks, type PatchMaskConfig } from '../views/patch-mask';
+import { CentreBatch, mirroredDecoder, named, pixelsOf, sharedImageEncoder } from './generative-shared';
+import { STEM_STRIDE_HELP, STEM_STRIDE_PARAM, stemStrideFor } from './image-encoder-params';
+import type { LossParts, MethodSetup, PreviewRow, SslMethod, StepContext, TrainableMethod } from './types';
+
+class MimRun implements TrainableMethod {
+  readonly trains = true;
+  readonly embeddingDim: number;
+  private readonly encoder: SmallCnn;
+  private readonly decoder: ConvDecoder;
+  /** The colour hidden pixels take: [C], learnt. */
+  private readonly maskToken: tf.Variable<tf.Rank.R1>;
+  private readonly optimizer: AdamW;
+  private readonly trainable: tf.Variable[];
+  private readonly mask: PatchMaskConfig;
+  private readonly inputs = new CentreBatch();
+
+  constructor(setup: MethodSetup) {
+    const spec = asImageSpec(setup.spec);
+    this.encoder = sharedImageEncoder(spec, setup.seed, ((setup.params.stemStride as number | undefined) ?? 0) as 0 | 1 | 2);
+    this.embeddingDim = this.encoder.embeddingSize;
+    this.decoder = mirroredDecoder(this.encoder, null, setup.seed + 2000);
+    this.maskToken = ownedVariable(tf.fill([spec.channels], 0.5) as tf.Tensor1D, true, `${uniqueScope('mim')}/mask_token`);
+    const patch = Math.min(spec.size, (setup.params.patchSize as number) || patchSizeFor(spec.size));
+    this.mask = { size: spec.size, patch, ratio: setup.params.maskRatio as number };
+    this.trainable = [...this.encoder.trainableVariables, ...this.decoder.trainableVariables, this.maskToken];
+    this.optimizer = new AdamW(this.trainable, {
+      weightDecay: (setup.params.weightDecay as number | undefined) ?? 0,
+      decayMask: [...this.encoder.decayMask, ...this.decoder.decayMask, false],
+    });
+  }
+
+  get optimizerStep(): number {
+    return this.optimizer.step;
+  }
+  set optimizerStep(step: number) {
+    this.optimizer.step = step;
+  }
+
+  private masks(count: number, rng: Rng): tf.Tensor4D {
+    const { size } = this.mask;
+    return tf.tensor4d(patchMasks(this.mask, count, rng), [count, size, size, 1]); // [N, H, W, 1], 1 = hidden
+  }
+
+  /** x with its hidden pixels replaced by the mask token: x·(1 − m) + token·m. */
+  private hide(x: tf.Tensor4D, mask: tf.Tensor4D): tf.Tensor4D {
+    return tf.add(tf.mul(x, tf.sub(1, mask)), tf.mul(mask, this.maskToken)) as tf.Tensor4D; // [N, H, W, C]
+  }
+
+  trainStep(loaded: LoadedData, batch: Int32Array, context: StepContext): LossParts {
+    const x = this.inputs.tensor(loaded as ImageData, batch); // [B, H, W, C]
+    const mask = this.masks(batch.length, context.rng); // [B, H, W, 1]
+    const { value, grads } = tf.variableGrads(() => {
+      const prediction = this.decoder.forwardTrain(this.encoder.forwardTrainMap(this.hide(x, mask))); // [B, H, W, C]
+      return maskedL1Loss(prediction, x, mask);
+    }, this.trainable);
+    try {
+      this.optimizer.apply(
+        this.trainable.map((v) => grads[v.name]!),
+        context.learningRate,
+      );
+      return { total: value.dataSync()[0]! };
+    } finally {
+      tf.dispose([value, x, mask]);
+      tf.dispose(grads);
+    }
+  }
+
+  embed(x: tf.Tensor): tf.Tensor2D {
+    return this.encoder.embed(x as tf.Tensor4D);
+  }
+
+  /** The image, what the encoder saw, and the fill-in: visible pixels kept, hidden ones predicted. */
+  previews(inputs: tf.Tensor4D, rng: Rng): PreviewRow[] {
+    const mask = this.masks(inputs.shape[0], rng);
+    const [masked, filled] = tf.tidy(() => {
+      const hidden = this.hide(inputs, mask);
+      const prediction = tf.clipByValue(this.decoder.decode(this.encoder.embedMap(hidden)), 0, 1);
+      return [hidden, tf.add(tf.mul(inputs, tf.sub(1, mask)), tf.mul(prediction, mask))] as tf.Tensor4D[];
+    });
+    try {
+      return [
+        { label: 'Original', images: pixelsOf(inputs) },
+        { label: 'Masked input', images: pixelsOf(masked!) },
+        { label: 'Fill-in', images: pixelsOf(filled!) },
+      ];
+    } finally {
+      tf.dispose([mask, masked!, filled!]);
+    }
+  }
+
+  stateVariables(): { name: string; variable: tf.Variable }[] {
+    return [
+      ...named('encoder', this.encoder.variables),
+      ...named('decoder', this.decoder.variables),
+      { name: 'maskToken', variable: this.maskToken },
+      ...named('adam', this.optimizer.stateVariables()),
+    ];
+  }
+
+  dispose(): void {
+    this.encoder.dispose();
+    this.decoder.dispose();
+    this.maskToken.dispose();
+    this.optimizer.dispose();
+  }
+}
+
+/** An eighth of the side (4 px on 32 px images: an 8 × 8 grid of patches), at least 2 px. */
+function patchSizeFor(size: number): number {
+  return Math.max(2, Math.round(size / 8));
+}
+
+export const mim: SslMethod = {
+  id: 'mim',
+  name: 'Masked image modelling',
+  family: 'masked modelling',
+  description: 'Masked modelling: random patches of each image are hidden and the network learns to paint them back in from the rest (SimMIM-style, L1 on the hidden pixels).',
+  modalities: ['image'],
+  trains: true,
+  params: [
+    { name: 'maskRatio', label: 'Mask ratio', type: 'number', default: 0.6, min: 0.05, max: 0.95, help: 'Share of the patches hidden from the encoder (SimMIM uses 0.6, MAE 0.75).', scope: 'method' },
+    {
+      name: 'patchSize',
+      label: 'Patch size',
+      type: 'integer',
+      default: 0,
+      min: 1,
+      max: 256,
+      auto: { value: 0, label: 'By image size' },
+      unit: 'px',
+      help: 'Side of the square patches that are hidden.',
+      scope: 'method',
+    },
+    STEM_STRIDE_PARAM,
+  ],
+  defaults: (spec: InputSpec): ParamValues => {
+    const size = asImageSpec(spec).size;
+    return { stemStride: stemStrideFor(size), patchSize: patchSizeFor(size) };
+  },
+  defaultsHelp: { stemStride: STEM_STRIDE_HELP, patchSize: 'an eighth of the image side, at least 2 px' },
+  create: (setup) => new MimRun(setup),
+};
