@@ -1,7 +1,6 @@
 import { beforeAll, expect, test } from 'vitest';
-import { trainingDefaults } from '../../../src-main/core/training/config';
 import { trainingLengthDefaults } from '../../../src-renderer/src/lib/train-settings';
-import { coreCatalogue } from '../core-catalogue.mjs';
+import { coreCatalogue, coreTrainingDefaults } from '../core-catalogue.mjs';
 import { method, param, run, summary } from '../fixtures';
 import { loadSvelteModule } from '../load-runes.mjs';
 import type * as StateModule from '../../../src-renderer/src/state/run-form.svelte.ts';
@@ -117,7 +116,7 @@ test('estimate: an empty batch size and epoch count follow the dataset’s size,
   // The image demo: batches of 64, 7 steps an epoch, 29 epochs for at least 200 steps.
   expect(form.estimate(demo)).toMatchObject({ batchSize: 64, stepsPerEpoch: 7, totalSteps: 203 });
   // The form's copy of the rule is the core's.
-  for (let n = 1; n <= 5000; n++) expect(trainingLengthDefaults(n)).toEqual(trainingDefaults(n));
+  for (let n = 1; n <= 5000; n++) expect(trainingLengthDefaults(n)).toEqual(coreTrainingDefaults(n));
   form.set('epochs', '2');
   expect(form.estimate(demo)).toMatchObject({ stepsPerEpoch: 7, totalSteps: 14 });
   form.set('batchSize', '');
