@@ -33,7 +33,7 @@ function selfMask(rows: number): tf.Tensor2D {
  * differentiate through its max-shift, costing an Equal/Cast mask pass that cancels out anyway.
  * @param x [R, K] @returns [R]
  */
-const logSumExpRows = tf.customGrad((...args) => {
+export const logSumExpRows = tf.customGrad((...args) => {
   const [x, save] = args as [tf.Tensor2D, tf.GradSaveFunc];
   const value = tf.tidy(() => {
     const shift = tf.max(x, 1, true); // [R, 1]

@@ -1,0 +1,160 @@
+/**
+ * BYOL (Grill, Strub, Altché, Tallec, Richemond, et al. 2020, "Bootstrap Your Own Latent"): the
+ * online network (encoder, projector, predictor) predicts, from one view of an image, the target
+ * network's projection of the other view; the target (encoder and projector) is not trained but
+ * follows the online weights as an exponential moving average whose decay τ rises from τ_base to 1
+ * over the run (§3.2). The loss is the symmetric normalised MSE (eq. 2, both views as either side);
+ * there are no negatives. The embedding is the online encoder's output.
+ *
+ * Projector and predictor are the paper's MLPs (linear → BN → ReLU → linear), narrower for small
+ * images. Both views go through each network as one batch of 2B, so batch norm sees both, as in
+ * SimCLR here. The views are SimCLR's augmentations for both sides (the paper's asymmetric blur and
+ * solarisation are not used).
+ */
+import type { ParamValues } from '../../../contract';
+import { asImageSpec, type ImageData } from '../../data/image';
+import type { LoadedData } from '../../data/types';
+import { tf } from '../../engine/backend';
+import type { SmallCnn } from '../encoders/small-cnn';
+import { ProjectionHead } from '../heads/projection';
+import { byolLoss } from '../losses/byol';
+import { AdamW } from '../optim/adamw';
+import { copyVariables, cosineMomentum, emaUpdate } from '../optim/ema';
+import type { ViewPairBatch } from '../views/pair-batch';
+import { TWO_VIEW_DEFAULTS_HELP, TWO_VIEW_PARAMS, twoViewBatch, twoViewDefaults, twoViewEncoder, twoViewParams, type TwoViewParams } from './two-view';
+import type { LossParts, MethodSetup, SslMethod, StepContext, TrainableMethod } from './types';
+
+export interface ByolParams extends TwoViewParams {
+  baseMomentum: number;
+  projectionDim: number;
+  hiddenDim: number;
+}
+
+function byolParams(params: ParamValues): ByolParams {
+  return {
+    ...twoViewParams(params),
+    baseMomentum: params.baseMomentum as number,
+    projectionDim: params.projectionDim as number,
+    hiddenDim: params.hiddenDim as number,
+  };
+}
+
+class ByolRun implements TrainableMethod {
+  readonly trains = true;
+  readonly embeddingDim: number;
+  private readonly params: ByolParams;
+  private readonly encoder: SmallCnn;
+  private readonly projector: ProjectionHead;
+  private readonly predictor: ProjectionHead;
+  private readonly targetEncoder: SmallCnn;
+  private readonly targetProjector: ProjectionHead;
+  /** Online weights that the target follows, paired with `followers`. */
+  private readonly followed: tf.Variable[];
+  private readonly followers: tf.Variable[];
+  private readonly trainable: tf.Variable[];
+  private readonly optimizer: AdamW;
+  private readonly views: ViewPairBatch;
+
+  constructor(setup: MethodSetup) {
+    const spec = asImageSpec(setup.spec);
+    this.params = byolParams(setup.params);
+    const { hiddenDim, projectionDim } = this.params;
+    this.encoder = twoViewEncoder(spec, this.params, setup.seed);
+    this.embeddingDim = this.encoder.embeddingSize;
+    const makeProjector = () => new ProjectionHead({ inputSize: this.embeddingDim, hiddenSize: hiddenDim, outputSize: projectionDim, batchNorm: true, seed: setup.seed + 1000 });
+    this.projector = makeProjector();
+    this.predictor = new ProjectionHead({ inputSize: projectionDim, hiddenSize: hiddenDim, outputSize: projectionDim, batchNorm: true, seed: setup.seed + 3000 });
+    this.targetEncoder = twoViewEncoder(spec, this.params, setup.seed);
+    this.targetProjector = makeProjector();
+    // The target starts as a copy of the online encoder and projector.
+    this.followed = [...this.encoder.trainableVariables, ...this.projector.trainableVariables];
+    this.followers = [...this.targetEncoder.trainableVariables, ...this.targetProjector.trainableVariables];
+    copyVariables(this.followers, this.followed);
+    this.trainable = [...this.followed, ...this.predictor.trainableVariables];
+    this.optimizer = new AdamW(this.trainable, {
+      weightDecay: this.params.weightDecay,
+      decayMask: [...this.encoder.decayMask, ...this.projector.decayMask, ...this.predictor.decayMask],
+    });
+    this.views = twoViewBatch(spec, this.params);
+  }
+
+  get optimizerStep(): number {
+    return this.optimizer.step;
+  }
+  set optimizerStep(step: number) {
+    this.optimizer.step = step;
+  }
+
+  trainStep(loaded: LoadedData, batch: Int32Array, context: StepContext): LossParts {
+    const data = loaded as ImageData;
+    const b = batch.length;
+    const [view1, view2] = this.views.make(data, batch, context.rng);
+    const x = tf.concat([view1, view2], 0); // [2B, H, W, C]
+    // Targets: no gradient; the target networks in training mode (batch statistics), as in the paper.
+    const [z1, z2] = tf.tidy(() => tf.split(this.targetProjector.forward(this.targetEncoder.forwardTrain(x)), [b, b], 0)) as [tf.Tensor2D, tf.Tensor2D]; // [B, P] each
+    const { value, grads } = tf.variableGrads(() => {
+      const p = this.predictor.forward(this.projector.forward(this.encoder.forwardTrain(x))); // [2B, P]
+      const [p1, p2] = tf.split(p, [b, b], 0) as [tf.Tensor2D, tf.Tensor2D]; // [B, P] each
+      return byolLoss(p1, p2, z1, z2);
+    }, this.trainable);
+    try {
+      this.optimizer.apply(
+        this.trainable.map((v) => grads[v.name]!),
+        context.learningRate,
+      );
+      // τ for update k (0-based) of K: τ_base at the first step, rising to 1 at the last.
+      emaUpdate(this.followers, this.followed, cosineMomentum(context.step - 1, context.totalSteps, this.params.baseMomentum));
+      return { total: value.dataSync()[0]! };
+    } finally {
+      tf.dispose([value, view1, view2, x, z1, z2]);
+      tf.dispose(grads);
+    }
+  }
+
+  embed(x: tf.Tensor): tf.Tensor2D {
+    return this.encoder.embed(x as tf.Tensor4D);
+  }
+
+  stateVariables(): { name: string; variable: tf.Variable }[] {
+    const named = (prefix: string, vars: tf.Variable[]) => vars.map((variable, i) => ({ name: `${prefix}.${i}`, variable }));
+    return [
+      ...named('encoder', this.encoder.variables),
+      ...named('projector', this.projector.trainableVariables),
+      ...named('predictor', this.predictor.trainableVariables),
+      ...named('targetEncoder', this.targetEncoder.variables),
+      ...named('targetProjector', this.targetProjector.trainableVariables),
+      ...named('adam', this.optimizer.stateVariables()),
+    ];
+  }
+
+  dispose(): void {
+    for (const part of [this.encoder, this.projector, this.predictor, this.targetEncoder, this.targetProjector, this.optimizer]) part.dispose();
+  }
+}
+
+export const byol: SslMethod = {
+  id: 'byol',
+  name: 'BYOL',
+  family: 'self-distillation',
+  description: 'Self-distillation, no negatives: from one view of an image, predict a slowly updated copy of the network’s projection of another view.',
+  modalities: ['image'],
+  trains: true,
+  params: [
+    {
+      name: 'baseMomentum',
+      label: 'Target momentum',
+      type: 'number',
+      default: 0.99,
+      min: 0,
+      max: 1,
+      help: 'τ_base, the target network’s moving-average decay at the first step, raised to 1 over the run on a cosine; 0.99 lets the target follow within about 100 steps (the paper’s 0.996 suits its 300,000-step runs).',
+      scope: 'method',
+    },
+    { name: 'projectionDim', label: 'Projection size', type: 'integer', default: 128, min: 2, max: 4096, help: 'Output size of the projector and predictor (the embedding is taken before them).', scope: 'method', advanced: true },
+    { name: 'hiddenDim', label: 'Hidden size', type: 'integer', default: 512, min: 2, max: 8192, help: 'Width of the hidden layer of the projector and of the predictor (the paper: 4096, for ImageNet).', scope: 'method', advanced: true },
+    ...TWO_VIEW_PARAMS,
+  ],
+  defaults: twoViewDefaults,
+  defaultsHelp: TWO_VIEW_DEFAULTS_HELP,
+  create: (setup) => new ByolRun(setup),
+};
