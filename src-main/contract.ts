@@ -342,7 +342,11 @@ export interface MetricPoint {
   epoch: number;
   /** The total loss the optimiser minimised. */
   loss: number;
-  /** Its named parts, when the method has several (`reconstruction`, `kl`); {} otherwise. */
+  /**
+   * Its named parts, when the method has several (`reconstruction`, `kl`); {} otherwise. A part named
+   * `accuracy` or ending in `Accuracy` is a share in [0, 1] the step measured (a pretext task's
+   * accuracy), not a loss: the chart gives it an axis of its own.
+   */
   parts: Record<string, number>;
   lr: number;
   examplesPerSec: number;

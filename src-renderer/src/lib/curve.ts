@@ -45,6 +45,21 @@ export function emaSmooth(values: ArrayLike<number>, weight: number): Float64Arr
   return out;
 }
 
+/**
+ * Parts that are not losses: a part named `accuracy` or ending in `Accuracy` (`rotationAccuracy`) is a
+ * share in [0, 1] that the step measured, such as a pretext task's accuracy. The chart puts these on
+ * their own 0–100 % axis, and they never decide whether the loss axis can be logarithmic.
+ */
+export function isAccuracyPart(name: string): boolean {
+  return /(^a|A)ccuracy$/.test(name);
+}
+
+/** "87.5 %": an accuracy part's value. */
+export function formatShare(value: number | null | undefined): string {
+  if (value === null || value === undefined || !Number.isFinite(value)) return '–';
+  return `${(value * 100).toFixed(1)} %`;
+}
+
 /** Columns in the order uPlot wants them: x, then each series. */
 export type CurveColumns = [steps: Float64Array, loss: Float64Array, smooth: Float64Array];
 
@@ -53,6 +68,8 @@ export type AppendResult = 'none' | 'appended' | 'rewound';
 /** One named part of the loss: views of its raw and smoothed values (NaN where a point lacks it). */
 export interface PartColumn {
   name: string;
+  /** An accuracy in [0, 1] rather than a loss ({@link isAccuracyPart}). */
+  accuracy: boolean;
   raw: Float64Array;
   smooth: Float64Array;
 }
@@ -60,6 +77,7 @@ export interface PartColumn {
 /** A part's values and its EMA state. */
 interface PartSeries {
   name: string;
+  accuracy: boolean;
   raw: Float64Array;
   smooth: Float64Array;
   acc: number;
@@ -126,7 +144,7 @@ export class CurveBuffer {
     return this.#parts.map((p) => p.name);
   }
 
-  /** The smallest finite value of the loss and its parts (a log axis needs every line above zero). */
+  /** The smallest finite value of the loss and its loss parts, accuracies left out (a log axis needs every loss line above zero). */
   get minValue(): number {
     return Math.min(this.#min, this.#minPart);
   }
@@ -134,7 +152,7 @@ export class CurveBuffer {
   /** Views of each part's filled values, for uPlot (no copy). */
   partColumns(): PartColumn[] {
     const n = this.length;
-    return this.#parts.map((p) => ({ name: p.name, raw: p.raw.subarray(0, n), smooth: p.smooth.subarray(0, n) }));
+    return this.#parts.map((p) => ({ name: p.name, accuracy: p.accuracy, raw: p.raw.subarray(0, n), smooth: p.smooth.subarray(0, n) }));
   }
 
   /** A part's raw value at `index` (NaN where the point lacks it), or null. */
@@ -226,7 +244,7 @@ export class CurveBuffer {
       const value = typeof v === 'number' ? v : Number.NaN;
       part.raw[i] = value;
       if (Number.isFinite(value)) {
-        if (value < this.#minPart) this.#minPart = value;
+        if (!part.accuracy && value < this.#minPart) this.#minPart = value;
         part.acc = part.acc * w + (1 - w) * value;
         part.norm = part.norm * w + (1 - w);
       }
@@ -267,7 +285,7 @@ export class CurveBuffer {
       for (let i = 0; i < this.length; i++) {
         const v = part.raw[i]!;
         if (!Number.isFinite(v)) continue;
-        if (v < minPart) minPart = v;
+        if (!part.accuracy && v < minPart) minPart = v;
         part.acc = part.acc * w + (1 - w) * v;
         part.norm = part.norm * w + (1 - w);
       }
@@ -279,7 +297,7 @@ export class CurveBuffer {
   #addPart(name: string): void {
     const raw = new Float64Array(this.capacity).fill(Number.NaN);
     const smooth = new Float64Array(this.capacity).fill(Number.NaN);
-    this.#parts.push({ name, raw, smooth, acc: 0, norm: 0 });
+    this.#parts.push({ name, accuracy: isAccuracyPart(name), raw, smooth, acc: 0, norm: 0 });
   }
 
   #grow(min: number): void {

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { axisLabels, clampSmoothing, CurveBuffer, emaSmooth, logAxisLabels, logSplits } from '../../../src-renderer/src/lib/curve';
+import { axisLabels, clampSmoothing, CurveBuffer, emaSmooth, formatShare, isAccuracyPart, logAxisLabels, logSplits } from '../../../src-renderer/src/lib/curve';
 import { metric, metrics } from '../fixtures';
 
 describe('emaSmooth', () => {
@@ -158,6 +158,26 @@ describe('CurveBuffer', () => {
       expect(b.partNames).toEqual([]);
       expect(b.minValue).toBe(b.minLoss);
     });
+
+    test('an accuracy part is marked as one and never refuses the log axis', () => {
+      const b = new CurveBuffer(0.5, 16);
+      b.append([metric(1, { loss: 1.4, parts: { accuracy: 0 } }), metric(2, { loss: 1.2, parts: { accuracy: 0.5 } })]);
+      const [accuracy] = b.partColumns();
+      expect(accuracy).toMatchObject({ name: 'accuracy', accuracy: true });
+      expect([...accuracy!.raw]).toEqual([0, 0.5]);
+      expect(b.minValue).toBe(1.2);
+      b.truncateFrom(2);
+      expect(b.minValue).toBe(1.4);
+    });
+  });
+
+  test('isAccuracyPart: `accuracy` and names ending in `Accuracy`; formatShare shows a percentage', () => {
+    expect(['accuracy', 'rotationAccuracy', 'top1Accuracy'].every(isAccuracyPart)).toBe(true);
+    expect(['kl', 'reconstruction', 'accuracyLoss', 'inaccuracy', 'Accuracy2'].some(isAccuracyPart)).toBe(false);
+    expect(formatShare(0.875)).toBe('87.5 %');
+    expect(formatShare(1)).toBe('100.0 %');
+    expect(formatShare(null)).toBe('–');
+    expect(formatShare(Number.NaN)).toBe('–');
   });
 
   test('100,000 points arrive ten at a time quickly', () => {

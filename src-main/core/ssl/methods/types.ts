@@ -23,7 +23,11 @@ export interface StepContext {
   rng: Rng;
 }
 
-/** Named parts of the loss of one step; `total` is what the optimiser minimised. */
+/**
+ * Named parts of the loss of one step; `total` is what the optimiser minimised. A part named
+ * `accuracy` or `…Accuracy` is a share in [0, 1] measured on the step's batch (rotation prediction's
+ * accuracy), plotted on its own axis rather than as a loss (see `MetricPoint.parts`).
+ */
 export type LossParts = { total: number } & Record<string, number>;
 
 /** One row of a preview strip: what it shows, and one image per item [N, H, W, C], values in [0, 1]. */
