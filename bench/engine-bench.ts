@@ -1,24 +1,25 @@
 /**
- * Compute-engine benchmark: the app's SimCLR training step and embedding extraction, per backend,
- * per thread count and per image shape, compared with the same model and step in PyTorch when
- * `import torch` works (Debian: apt-get install python3-torch).
+ * Compute-engine benchmark: each trainable image method's training step (SimCLR's by default first)
+ * and embedding extraction, per backend, per thread count and per image shape; SimCLR's is compared
+ * with the same model and step in PyTorch when `import torch` works (Debian: apt-get install
+ * python3-torch).
  *
  *   npm run bench
- *   node bench/run-ts.mjs bench/engine-bench.ts [--backends=tensorflow-gpu,tensorflow,wasm,cpu]
+ *   node bench/run-ts.mjs bench/engine-bench.ts [--methods=simclr,autoencoder,…] [--backends=tensorflow-gpu,tensorflow,wasm,cpu]
  *        [--threads=1,2] [--shapes=28x28x1,64x64x3] [--batch=256] [--steps=6] [--extract-batch=512]
  *        [--extract-steps=10] [--cpu-batch=32] [--profile] [--no-torch]
  *
  * Each configuration runs in its own child process, so peak RSS is per configuration and every
- * wasm thread count gets a fresh module. Training uses random-noise views (the cost does not
- * depend on the pixels); "images/s" counts source images, i.e. batch / step time, each image
- * contributing two views. Times are medians over the timed steps. The plain-JS cpu backend is
+ * wasm thread count gets a fresh module. Training uses noise images (the cost does not depend on
+ * the pixels); "images/s" counts source images, i.e. batch / step time, whatever the number of
+ * views a method makes of each. Times are medians over the timed steps. The plain-JS cpu backend is
  * ~1000× slower, so it runs one step of a smaller batch (--cpu-batch).
  */
 import { spawnSync } from 'node:child_process';
 import { type EngineBackendName, initBackend, tf } from '../src-main/core/engine/backend';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { getMethod } from '../src-main/core/ssl/methods';
+import { getMethod, METHODS } from '../src-main/core/ssl/methods';
 import { disposeNtXentCache } from '../src-main/core/ssl/losses/nt-xent';
 import type { ImageInputSpec } from '../src-main/contract';
 import type { ImageData } from '../src-main/core/data/image';
@@ -28,6 +29,8 @@ import { resolveRunParams } from '../src-main/core/training/params';
 type Shape = [number, number, number];
 
 interface BenchOptions {
+  /** Method ids, each benchmarked on every backend and shape. */
+  methods: string[];
   backends: EngineBackendName[];
   shapes: Shape[];
   torch: boolean;
@@ -42,6 +45,7 @@ interface BenchOptions {
 }
 
 interface BenchResult {
+  method: string;
   backend: string;
   shape: string;
   threads: number;
@@ -63,6 +67,7 @@ function parseOptions(argv: string[]): BenchOptions & { child: boolean } {
   const list = (name: string, fallback: string) => (get(name) ?? fallback).split(',').filter((s) => s.length > 0);
   return {
     child: argv.includes('--child'),
+    methods: list('methods', METHODS.filter((m) => m.trains && m.modalities.includes('image')).map((m) => m.id).join(',')),
     backends: list('backends', 'tensorflow-gpu,tensorflow,wasm,cpu') as EngineBackendName[],
     threads: list('threads', '1,2').map(Number),
     shapes: list('shapes', '28x28x1,64x64x3').map((t) => t.split('x').map(Number) as Shape),
@@ -83,10 +88,10 @@ async function runOne(options: BenchOptions): Promise<BenchResult> {
   const info = await initBackend(backend, { threads });
   const [h, w, c] = options.shapes[0]!;
   const batch = info.name === 'cpu' ? Math.min(options.batch, options.cpuBatch) : options.batch;
-  // The exact method and step the training loop runs (its views made on the CPU, encoder chosen from
-  // the image size, projection head, NT-Xent, AdamW), with the defaults a run of this shape gets.
+  // The exact method and step the training loop runs (views, masks or noise made on the CPU, the
+  // encoder chosen from the image size, heads, loss, AdamW), with the defaults a run of this shape gets.
   const spec: ImageInputSpec = { modality: 'image', size: h, channels: c as 1 | 3, scale: '0-1' };
-  const definition = getMethod('simclr');
+  const definition = getMethod(options.methods[0] ?? 'simclr');
   const method = definition.create({ spec, params: resolveRunParams(definition, { batchSize: batch }, spec), seed: 1 });
   const pixels = new Uint8Array(batch * h * w * c);
   for (let i = 0; i < pixels.length; i++) pixels[i] = (i * 2654435761) >>> 24;
@@ -140,6 +145,7 @@ async function runOne(options: BenchOptions): Promise<BenchResult> {
   disposeNtXentCache();
   tf.dispose([view1, view2, images]);
   return {
+    method: definition.id,
     backend: info.name,
     shape: `${h}x${w}x${c}`,
     threads: info.threads,
@@ -174,11 +180,12 @@ async function profileStep(f: () => void): Promise<NonNullable<BenchResult['prof
   return [...byKernel.entries()].map(([kernel, v]) => ({ kernel, ...v })).sort((a, b) => b.ms - a.ms);
 }
 
-function runChild(backend: EngineBackendName, threads: number, options: BenchOptions): BenchResult {
+function runChild(method: string, backend: EngineBackendName, threads: number, options: BenchOptions): BenchResult {
   const args = [
     ...process.execArgv,
     ...process.argv.slice(1, 2),
     '--child',
+    `--methods=${method}`,
     `--backends=${backend}`,
     `--threads=${threads}`,
     `--shapes=${options.shapes[0]!.join('x')}`,
@@ -200,6 +207,7 @@ function runChild(backend: EngineBackendName, threads: number, options: BenchOpt
   if (child.status !== 0 || line === undefined) {
     const why = child.stdout.split('\n').find((l) => l.startsWith('UNAVAILABLE ')) ?? `exit ${child.status}`;
     return {
+      method,
       backend,
       shape: options.shapes[0]!.join('x'),
       threads,
@@ -251,15 +259,15 @@ function runTorch(shape: Shape, options: BenchOptions): TorchResult | { unavaila
 }
 
 function printTable(results: BenchResult[], torch: (TorchResult | { unavailable: string })[], options: BenchOptions): void {
-  console.log(`\nSimCLR step: batch ${options.batch} images (x2 views), extraction batch ${options.extractBatch}; images/s = source images per second`);
-  console.log('shape      backend           threads  simd  batch  train img/s  step ms  extract img/s  peak RSS MB  loss first→last');
+  console.log(`\nTraining step: batch ${options.batch} images, extraction batch ${options.extractBatch}; images/s = source images per second`);
+  console.log('method       shape      backend           threads  simd  batch  train img/s  step ms  extract img/s  peak RSS MB  loss first→last');
   for (const r of results) {
     if (r.unavailable !== undefined) {
-      console.log(`${r.shape.padEnd(10)} ${r.backend.padEnd(17)} ${'-'.padStart(7)}  unavailable: ${r.unavailable}`);
+      console.log(`${r.method.padEnd(12)} ${r.shape.padEnd(10)} ${r.backend.padEnd(17)} ${'-'.padStart(7)}  unavailable: ${r.unavailable}`);
       continue;
     }
     console.log(
-      `${r.shape.padEnd(10)} ${r.backend.padEnd(17)} ${String(r.threads).padStart(7)}  ${(r.simd ? 'yes' : 'no').padEnd(4)}  ${String(r.batch).padStart(5)}  ${r.trainImagesPerSecond.toFixed(1).padStart(11)}  ${r.trainStepMs.toFixed(0).padStart(7)}  ${r.extractImagesPerSecond.toFixed(0).padStart(13)}  ${r.peakRssMb.toFixed(0).padStart(11)}  ${r.firstLoss.toFixed(3)}→${r.lastLoss.toFixed(3)}`,
+      `${r.method.padEnd(12)} ${r.shape.padEnd(10)} ${r.backend.padEnd(17)} ${String(r.threads).padStart(7)}  ${(r.simd ? 'yes' : 'no').padEnd(4)}  ${String(r.batch).padStart(5)}  ${r.trainImagesPerSecond.toFixed(1).padStart(11)}  ${r.trainStepMs.toFixed(0).padStart(7)}  ${r.extractImagesPerSecond.toFixed(0).padStart(13)}  ${r.peakRssMb.toFixed(0).padStart(11)}  ${r.firstLoss.toFixed(3)}→${r.lastLoss.toFixed(3)}`,
     );
   }
   for (const t of torch) {
@@ -267,15 +275,15 @@ function printTable(results: BenchResult[], torch: (TorchResult | { unavailable:
       console.log(`\nPyTorch comparison skipped: ${t.unavailable}`);
       continue;
     }
-    const ours = results.filter((r) => r.shape === t.shape && r.unavailable === undefined && r.backend !== 'cpu');
+    const ours = results.filter((r) => r.method === 'simclr' && r.shape === t.shape && r.unavailable === undefined && r.backend !== 'cpu');
     const best = ours.sort((a, b) => b.trainImagesPerSecond - a.trainImagesPerSecond)[0];
     const ratio = best ? `Pretext ${best.backend} ${best.threads}t / PyTorch: train ${(best.trainImagesPerSecond / t.trainImagesPerSecond).toFixed(2)}x, extract ${(best.extractImagesPerSecond / t.extractImagesPerSecond).toFixed(2)}x` : '';
-    console.log(`${t.shape.padEnd(10)} ${`pytorch ${t.version}`.padEnd(17)} ${String(t.threads).padStart(7)}        ${String(options.batch).padStart(5)}  ${t.trainImagesPerSecond.toFixed(1).padStart(11)}           ${t.extractImagesPerSecond.toFixed(0).padStart(13)}   ${ratio}`);
+    console.log(`${'simclr'.padEnd(12)} ${t.shape.padEnd(10)} ${`pytorch ${t.version}`.padEnd(17)} ${String(t.threads).padStart(7)}        ${String(options.batch).padStart(5)}  ${t.trainImagesPerSecond.toFixed(1).padStart(11)}           ${t.extractImagesPerSecond.toFixed(0).padStart(13)}   ${ratio}`);
   }
   for (const r of results) {
     if (r.profile === undefined) continue;
     const total = r.profile.reduce((s, k) => s + k.ms, 0);
-    console.log(`\nper-kernel time of one training step, ${r.shape} ${r.backend} ${r.threads} thread(s) (total ${total.toFixed(0)} ms):`);
+    console.log(`\nper-kernel time of one ${r.method} training step, ${r.shape} ${r.backend} ${r.threads} thread(s) (total ${total.toFixed(0)} ms):`);
     for (const k of r.profile.slice(0, 25)) {
       console.log(`  ${k.kernel.padEnd(28)} ${k.ms.toFixed(1).padStart(8)} ms  ${String(k.calls).padStart(4)} calls`);
     }
@@ -296,15 +304,17 @@ async function main(): Promise<void> {
   const results: BenchResult[] = [];
   const torch: (TorchResult | { unavailable: string })[] = [];
   for (const shape of options.shapes) {
-    for (const backend of options.backends) {
-      const threadCounts = backend === 'wasm' ? options.threads : [0];
-      for (const threads of threadCounts) {
-        const result = runChild(backend, threads, { ...options, shapes: [shape] });
-        results.push(result);
-        console.error(`done: ${shape.join('x')} ${backend} ${threads === 0 ? '' : `${threads} thread(s)`} ${result.unavailable ?? `${result.trainImagesPerSecond.toFixed(1)} train img/s`}`);
+    for (const method of options.methods) {
+      for (const backend of options.backends) {
+        const threadCounts = backend === 'wasm' ? options.threads : [0];
+        for (const threads of threadCounts) {
+          const result = runChild(method, backend, threads, { ...options, shapes: [shape] });
+          results.push(result);
+          console.error(`done: ${method} ${shape.join('x')} ${backend} ${threads === 0 ? '' : `${threads} thread(s)`} ${result.unavailable ?? `${result.trainImagesPerSecond.toFixed(1)} train img/s`}`);
+        }
       }
     }
-    if (options.torch) torch.push(runTorch(shape, options));
+    if (options.torch && options.methods.includes('simclr')) torch.push(runTorch(shape, options));
   }
   printTable(results, torch, options);
 }
