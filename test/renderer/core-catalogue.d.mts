@@ -2,3 +2,6 @@ import type { MethodInfo } from '../../src-main/contract';
 
 /** A fresh copy of the core's method catalogue (`methods.list`). */
 export function coreCatalogue(): MethodInfo[];
+
+/** The core's batch size and epochs for a dataset of `items` examples when the user leaves them empty. */
+export function coreTrainingDefaults(items: number): { batchSize: number; epochs: number };
