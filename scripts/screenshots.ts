@@ -36,7 +36,7 @@ for (const name of demos) {
   datasetIds.set(name, report.dataset.id);
 }
 console.log('Training the image demo with the default settings…');
-const trained = pretext('train', String(datasetIds.get('shapes')), '--json').trim().split('\n').at(-1)!;
+const trained = pretext('train', String(datasetIds.get('patterns')), '--json').trim().split('\n').at(-1)!;
 const runId = (JSON.parse(trained) as { run: { id: number } }).run.id;
 pretext('project', String(runId), '--method', 'umap', '--seed', '1', '--json');
 
@@ -74,7 +74,7 @@ try {
   await page.goto(url);
 
   // The datasets screen: the image demo's counts per label and its previews.
-  await page.locator(`[data-testid="dataset-item"][data-dataset-id="${datasetIds.get('shapes')}"]`).click();
+  await page.locator(`[data-testid="dataset-item"][data-dataset-id="${datasetIds.get('patterns')}"]`).click();
   await page.getByTestId('preview-card').first().locator('img').waitFor();
   await settled(page);
   await page.screenshot({ path: join(outDir, 'datasets.png') });
