@@ -22,7 +22,7 @@ export function effectiveRank(z: Embeddings, n: number, dim: number): number {
   // Wider than tall (raw pixels of a few hundred images: 12,288 columns), the n × n Gram matrix of
   // the centred rows has the same non-zero eigenvalues as the d × d covariance, at a fraction of the
   // cost: (4/3)n³ instead of (4/3)d³ operations and n² instead of d² memory.
-  const { covariance, meanSquaredNorm, size } = dim > n ? gramOf(z, n, dim) : { ...covarianceOf(z, n, dim), size: dim };
+  const { matrix: covariance, meanSquaredNorm, size } = secondMoments(z, n, dim);
   let trace = 0;
   for (let i = 0; i < size; i++) trace += covariance[i * size + i]!;
   if (!(trace > 1e-12 * meanSquaredNorm)) return 0;
@@ -62,11 +62,12 @@ export function meanVariance(z: Embeddings, n: number, dim: number): number {
 }
 
 /**
- * Covariance (divided by n) of the rows, dim × dim in float64: the centred data is transposed so
- * that each entry is a dot product of two columns and the 4 × 4 kernel does the work.
+ * Second moments (divided by n) of the centred rows Xc, in float64: the dim × dim covariance XcᵀXc
+ * when there are at least as many rows as columns, else the n × n Gram matrix XcXcᵀ, which has the
+ * same non-zero eigenvalues at a fraction of the cost. Each entry is a dot product of two rows of a
+ * copy (transposed, for the covariance), so the 4 × 4 kernel does the work.
  */
-/** (1/n) Xc Xcᵀ for the centred rows Xc of z: the covariance's non-zero spectrum when dim > n. */
-function gramOf(z: Embeddings, n: number, dim: number): { covariance: Float64Array; meanSquaredNorm: number; size: number } {
+export function secondMoments(z: Embeddings, n: number, dim: number): { matrix: Float64Array; size: number; meanSquaredNorm: number } {
   const mean = new Float64Array(dim);
   let squared = 0;
   for (let i = 0; i < n; i++) {
@@ -78,54 +79,28 @@ function gramOf(z: Embeddings, n: number, dim: number): { covariance: Float64Arr
     }
   }
   for (let j = 0; j < dim; j++) mean[j]! /= n;
-  const padded = Math.ceil(n / 4) * 4;
-  const rows = new Float64Array(padded * dim);
-  for (let i = 0; i < n; i++) for (let j = 0; j < dim; j++) rows[i * dim + j] = z[i * dim + j]! - mean[j]!;
-  const block = new Float64Array(4 * padded);
-  const gram = new Float64Array(n * n);
-  for (let a0 = 0; a0 < padded; a0 += 4) {
-    dot4Rows(rows, a0, rows, a0, padded, dim, block, padded);
-    for (let r = 0; r < 4 && a0 + r < n; r++) {
-      const a = a0 + r;
-      for (let b = a; b < n; b++) {
-        const v = block[r * padded + b - a0]! / n;
-        gram[a * n + b] = v;
-        gram[b * n + a] = v;
-      }
-    }
-  }
-  return { covariance: gram, meanSquaredNorm: squared / n, size: n };
-}
-
-export function covarianceOf(z: Embeddings, n: number, dim: number): { covariance: Float64Array; meanSquaredNorm: number } {
-  const mean = new Float64Array(dim);
-  let squared = 0;
+  const gram = dim > n;
+  const size = gram ? n : dim; // rows of the copy, each `length` long
+  const length = gram ? dim : n;
+  const padded = Math.ceil(size / 4) * 4;
+  const copy = new Float64Array(padded * length);
   for (let i = 0; i < n; i++) {
-    for (let j = 0; j < dim; j++) {
-      const v = z[i * dim + j]!;
-      if (!Number.isFinite(v)) throw new Error(`effectiveRank z has a non-finite value (${v}) at row ${i}, column ${j}`);
-      mean[j]! += v;
-      squared += v * v;
-    }
+    for (let j = 0; j < dim; j++) copy[gram ? i * dim + j : j * n + i] = z[i * dim + j]! - mean[j]!;
   }
-  for (let j = 0; j < dim; j++) mean[j]! /= n;
-  const padded = Math.ceil(dim / 4) * 4;
-  const columns = new Float64Array(padded * n);
-  for (let i = 0; i < n; i++) for (let j = 0; j < dim; j++) columns[j * n + i] = z[i * dim + j]! - mean[j]!;
   const block = new Float64Array(4 * padded);
-  const covariance = new Float64Array(dim * dim);
+  const matrix = new Float64Array(size * size);
   for (let a0 = 0; a0 < padded; a0 += 4) {
-    dot4Rows(columns, a0, columns, a0, padded, n, block, padded);
-    for (let r = 0; r < 4 && a0 + r < dim; r++) {
+    dot4Rows(copy, a0, copy, a0, padded, length, block, padded);
+    for (let r = 0; r < 4 && a0 + r < size; r++) {
       const a = a0 + r;
-      for (let b = a; b < dim; b++) {
+      for (let b = a; b < size; b++) {
         const v = block[r * padded + b - a0]! / n;
-        covariance[a * dim + b] = v;
-        covariance[b * dim + a] = v;
+        matrix[a * size + b] = v;
+        matrix[b * size + a] = v;
       }
     }
   }
-  return { covariance, meanSquaredNorm: squared / n };
+  return { matrix, size, meanSquaredNorm: squared / n };
 }
 
 /**
