@@ -11,7 +11,8 @@ export default defineConfig({
     define,
     build: {
       outDir: 'out/main',
-      // Node 20 runs the CLI, serve and workers; Electron runs index.js.
+      // Node 20+ runs the CLI, serve and a checkout's core host; Electron runs index.js, and in the
+      // installed app the core host and its workers too (a utility process on Electron's Node 22).
       target: 'node20',
       rollupOptions: {
         input: {
