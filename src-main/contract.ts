@@ -388,6 +388,27 @@ export interface EngineInfo {
   methods: { id: string; name: string; description: string; modalities: Modality[] }[];
 }
 
+/**
+ * A strip of images a run drew after one epoch (methods that rebuild their input: originals beside
+ * their reconstructions, or the masked input and its fill-in), stored with the run as a PNG of
+ * `rows` × `items` images, served at `/data/run/<runId>/previews/<epoch>.png`.
+ */
+export interface RunPreview {
+  runId: number;
+  epoch: number;
+  step: number;
+  /** What each row shows, top to bottom: 'Original', 'Reconstruction', 'Masked input', 'Fill-in'. */
+  rows: string[];
+  /** The items shown, one column each, left to right (held-out items when the run has a held-out split). */
+  items: { itemId: number; path: string; label: string | null }[];
+  /** Side of one image in the PNG, and the gap between images, in pixels. */
+  cell: number;
+  gap: number;
+  width: number;
+  height: number;
+  createdAt: string;
+}
+
 /** A trained run's embeddings of another dataset (`pretext embed`), kept apart from the run's own. */
 export interface VectorSetSummary {
   id: number;
@@ -507,6 +528,8 @@ export const calls = {
   'runs.metrics': call<{ runId: number; afterStep?: number }, MetricPoint[]>(),
   /** Every evaluation of the run, in order (epoch 0 first, the final one last). */
   'runs.evaluations': call<{ runId: number }, EvaluationPoint[]>(),
+  /** The run's preview strips, one per epoch in order (none for methods that draw none). */
+  'runs.previews': call<{ runId: number }, RunPreview[]>(),
   /** Every registered method with its parameters. */
   'methods.list': call<void, MethodInfo[]>(),
   /**

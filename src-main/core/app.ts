@@ -21,6 +21,7 @@ import { importFolder } from './datasets/import';
 import { initBackend, tf, type BackendInfo } from './engine/backend';
 import { writeCoordinatesCsv, writeFileWith } from './export';
 import { writeEmbeddings } from './export-formats';
+import { PreviewsRepository } from './storage/repositories/previews';
 import { VectorSetsRepository } from './storage/repositories/vector-sets';
 import { embedSet } from './training/embed-set';
 import type { EmbedSetWorkerMessage } from './training/embed-set-worker';
@@ -120,7 +121,8 @@ export function createCore(options: CoreOptions): Core {
     embedder,
     indexThreshold: options.searchIndexThreshold,
   });
-  const dataServices = { runs, vectors, vectorSets, projections };
+  const previews = new PreviewsRepository(db);
+  const dataServices = { runs, vectors, vectorSets, projections, previews, resolveStored: layout.resolveStored };
   /**
    * A run or import marked as working whose owner is gone (its process died, or its heartbeat went
    * stale) can only be resumed or re-run; say so. One held by a live process, this one or another
@@ -363,6 +365,10 @@ export function createCore(options: CoreOptions): Core {
       requireRun(runId);
       return runs.evaluations(runId);
     },
+    'runs.previews': async ({ runId }) => {
+      requireRun(runId);
+      return previews.list(runId);
+    },
     'runs.list': async ({ datasetId } = {}) => {
       reconcileOwners();
       return runs.list(datasetId).map(summary);
@@ -435,6 +441,7 @@ export function createCore(options: CoreOptions): Core {
       const removed = runs.remove(runId);
       rmSync(layout.checkpointDir(runId), { recursive: true, force: true });
       rmSync(layout.legacyCheckpointDir(runId), { recursive: true, force: true });
+      rmSync(layout.previewDir(runId), { recursive: true, force: true });
       for (const file of [join(layout.indexDir, indexFileName(runId, null)), ...setIndexes]) rmSync(file, { force: true });
       return { removed };
     },

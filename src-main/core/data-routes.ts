@@ -9,13 +9,16 @@
  *   POST /export/run/<runId>/selection?kind=embeddings|coordinates|paths[&projection=<id>]
  *        body {"itemIds":[…]}                                       the same, for the given items
  *   GET  /export/set/<setId>.csv | .lightly.csv | .npy | .parquet   a vector set (another dataset embedded by a run)
+ *   GET  /data/run/<runId>/previews/<epoch>.png                   a preview strip (reconstructions after that epoch)
  *
  * `pretext serve` streams the responses; the Electron shell collects them through its core host.
  */
 import type { Writable } from 'node:stream';
 import { ApiError, EMBEDDINGS_FORMATS, HTTP_STATUS, type EmbeddingsFormat, type SelectionExportKind, type VectorSetSummary } from '../contract';
+import { readFileSync } from 'node:fs';
 import { writeCoordinatesCsv, writePathList, writeSelectedEmbeddingsCsv } from './export';
 import { FORMAT_FILES, writeEmbeddings, type EmbeddingSource } from './export-formats';
+import type { PreviewsRepository } from './storage/repositories/previews';
 import type { VectorSetsRepository } from './storage/repositories/vector-sets';
 import type { ProjectionService } from './projection/projection-service';
 import type { RunsRepository } from './storage/repositories/runs';
@@ -26,7 +29,8 @@ export type DataRoute =
   | { kind: 'embeddings'; runId: number; format: EmbeddingsFormat }
   | { kind: 'coordinates'; runId: number; projectionId: number | null }
   | { kind: 'selection'; runId: number; selection: SelectionExportKind; projectionId: number | null }
-  | { kind: 'vectorSet'; setId: number; format: EmbeddingsFormat };
+  | { kind: 'vectorSet'; setId: number; format: EmbeddingsFormat }
+  | { kind: 'preview'; runId: number; epoch: number };
 
 export interface DataResponse {
   mime: string;
@@ -64,6 +68,8 @@ export function parseDataRoute(pathname: string, search: URLSearchParams): (Data
   if (m) return { method: 'GET', kind: 'points', runId: Number(m[1]), projectionId: projectionParam(search) };
   m = new RegExp(`^/export/run/(\\d+)${EXTENSION}$`).exec(pathname);
   if (m) return { method: 'GET', kind: 'embeddings', runId: Number(m[1]), format: formatOfExtension(m[2]!) };
+  m = /^\/data\/run\/(\d+)\/previews\/(\d+)\.png$/.exec(pathname);
+  if (m) return { method: 'GET', kind: 'preview', runId: Number(m[1]), epoch: Number(m[2]) };
   m = /^\/export\/run\/(\d+)\/coordinates\.csv$/.exec(pathname);
   if (m) return { method: 'GET', kind: 'coordinates', runId: Number(m[1]), projectionId: projectionParam(search) };
   m = new RegExp(`^/export/set/(\\d+)${EXTENSION}$`).exec(pathname);
@@ -110,6 +116,9 @@ export interface DataServices {
   vectors: VectorsRepository;
   vectorSets: VectorSetsRepository;
   projections: ProjectionService;
+  previews: PreviewsRepository;
+  /** A path stored in the database → an absolute path (StorageLayout.resolveStored). */
+  resolveStored: (stored: string) => string;
 }
 
 /**
@@ -160,6 +169,21 @@ export function dataResponse(services: DataServices, route: DataRoute, body: str
     }
     case 'selection':
       return selectionResponse(services, run, route.selection, parseSelectionBody(body ?? ''), route.projectionId);
+    case 'preview': {
+      const preview = services.previews.get(run.id, route.epoch);
+      if (!preview) throw new ApiError('not_found', `Run #${run.id} has no preview of epoch ${route.epoch}`);
+      let png: Buffer;
+      try {
+        png = readFileSync(services.resolveStored(preview.path));
+      } catch (error) {
+        throw new ApiError('not_found', `The preview of epoch ${route.epoch} of run #${run.id} is missing: ${(error as Error).message}`);
+      }
+      return {
+        mime: 'image/png',
+        filename: null,
+        write: (out) => new Promise((resolve, reject) => out.write(png, (error) => (error ? reject(error) : resolve(1)))),
+      };
+    }
   }
 }
 

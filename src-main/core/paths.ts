@@ -45,6 +45,8 @@ export interface StorageLayout {
   checkpointDir(runId: number): string;
   /** Checkpoint folders of runs written before the per-database folder (removed with the run). */
   legacyCheckpointDir(runId: number): string;
+  /** The run's preview strips (reconstructions after each epoch), removed with the run. */
+  previewDir(runId: number): string;
   cacheDir: string;
   indexDir: string;
   /** A path stored in the database → an absolute path. */
@@ -62,6 +64,7 @@ export function storageLayout(dbPath: string): StorageLayout {
     filesDir,
     checkpointDir: (runId) => join(filesDir, 'checkpoints', `run-${runId}`),
     legacyCheckpointDir: (runId) => join(dbDir, 'checkpoints', `run-${runId}`),
+    previewDir: (runId) => join(filesDir, 'previews', `run-${runId}`),
     cacheDir: join(filesDir, 'cache'),
     indexDir: join(filesDir, 'indexes'),
     resolveStored: (stored) => resolve(dbDir, stored),

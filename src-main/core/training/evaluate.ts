@@ -44,6 +44,11 @@ export class Evaluator {
     this.pairs = order.slice(0, Math.min(ALIGNMENT_ITEMS, n)).sort();
   }
 
+  /** Indices of the held-out items, or null without a held-out split. */
+  get heldOut(): Int32Array | null {
+    return this.split?.test ?? null;
+  }
+
   /** Whether held-out kNN and linear-probe accuracy can be measured (labels of at least 2 classes). */
   get hasProbes(): boolean {
     return this.split !== null;

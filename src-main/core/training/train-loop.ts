@@ -25,6 +25,7 @@ import { learningRateAt, loopParams } from './config';
 import { evaluatesAfter, Evaluator } from './evaluate';
 import { embedInputs, embedItems } from './extract';
 import { resolveRunParams, runConfigOf } from './params';
+import { PreviewRecorder, previewItems } from './previews';
 
 export interface TrainHooks {
   signal?: AbortSignal;
@@ -201,6 +202,9 @@ export async function trainRun(db: Db, runId: number, options: TrainOptions, hoo
           await evaluate(0, false);
         }
       }
+      // Methods that rebuild their input draw a few fixed items after every epoch (previews.ts).
+      const previews = method.previews ? new PreviewRecorder({ db, runId, layout, method, module, data, indices: previewItems(evaluator.heldOut, n), seed: loop.seed }) : null;
+      previews?.rewind(startEpoch - 1);
       const saveEpochCheckpoint = (epoch: number): void => {
         const file = `${checkpointDir}/epoch-${String(epoch).padStart(4, '0')}.ckpt`;
         const bytes = saveCheckpoint(
@@ -287,6 +291,8 @@ export async function trainRun(db: Db, runId: number, options: TrainOptions, hoo
         // End of epoch: a checkpoint to resume from, then the held-out evaluation (the last epoch's
         // is the final one, on every item's embedding, after extraction).
         saveEpochCheckpoint(epoch);
+        const previewProblem = await previews?.record(epoch, state.step);
+        if (previewProblem) state.message = previewProblem;
         emit(true);
         runs.updateProgress(runId, epoch, state.step, elapsedBase + (performance.now() - trainStarted) / 1000);
         if (budgeted && epoch < epochs) {

@@ -40,3 +40,8 @@ export function selectionExportUrl(runId: number, kind: SelectionExportKind, pro
 export function vectorSetUrl(setId: number, format: EmbeddingsFormat = 'csv'): string {
   return `/export/set/${setId}${EMBEDDINGS_EXTENSIONS[format]}`;
 }
+
+/** A run's preview strip after one epoch (a PNG: originals beside their reconstructions). */
+export function previewUrl(runId: number, epoch: number): string {
+  return `/data/run/${runId}/previews/${epoch}.png`;
+}

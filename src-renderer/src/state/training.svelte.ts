@@ -6,6 +6,7 @@ import { LossCurve } from './loss-curve.svelte';
 import { RunEvaluations } from './run-evaluations.svelte';
 import { EmbedFolderState } from './embed-folder.svelte';
 import { RunForm } from './run-form.svelte';
+import { RunPreviews } from './run-previews.svelte';
 
 /** What a run's buttons are waiting for. */
 export type RunAction = 'cancelling' | 'resuming' | 'removing' | 'exporting';
@@ -293,6 +294,11 @@ export class TrainingState {
   /** The "Embed another folder" card's state for a completed run (the caller disposes it). */
   embedFolder(runId: number): EmbedFolderState {
     return new EmbedFolderState(this.#backend, runId);
+  }
+
+  /** The reconstructions strip of a run's view (the caller disposes it). */
+  runPreviews(runId: number): RunPreviews {
+    return new RunPreviews(this.#backend, runId);
   }
 
   /** Electron: writes the run's embeddings (as CSV, or in another format) to a path on this computer. */

@@ -3,7 +3,7 @@ import { EMBEDDINGS_FORMATS, POINTS_MAGIC as CONTRACT_MAGIC, parseMediaPath } fr
 import { coreRouteOf } from '../core-routes.mjs';
 import { POINTS_MAGIC } from '../../../src-renderer/src/lib/points';
 import { EMBEDDINGS_FORMAT_CHOICES } from '../../../src-renderer/src/lib/explore-export';
-import { coordinatesUrl, EMBEDDINGS_EXTENSIONS, embeddingsUrl, mediaUrl, pointsUrl, selectionExportUrl, vectorSetUrl } from '../../../src-renderer/src/lib/routes';
+import { coordinatesUrl, EMBEDDINGS_EXTENSIONS, embeddingsUrl, mediaUrl, pointsUrl, previewUrl, selectionExportUrl, vectorSetUrl } from '../../../src-renderer/src/lib/routes';
 
 const parsed = coreRouteOf;
 
@@ -20,6 +20,7 @@ test('every URL the renderer builds is the route the core serves', () => {
   }
   expect(parsed(selectionExportUrl(4, 'embeddings', null))).toMatchObject({ projectionId: null });
   expect(parsed(vectorSetUrl(5))).toEqual({ method: 'GET', kind: 'vectorSet', setId: 5, format: 'csv' });
+  expect(parsed(previewUrl(4, 12))).toEqual({ method: 'GET', kind: 'preview', runId: 4, epoch: 12 });
   for (const kind of ['thumb', 'audio', 'text'] as const) expect(parseMediaPath(mediaUrl(12, kind))).toEqual({ itemId: 12, kind });
 });
 
