@@ -7,7 +7,9 @@
  * wall-clock budget (`--minutes`, default 10; labels are never used to train). Then both folders are
  * embedded with the frozen encoder, and a cosine kNN (k=20, weighted votes) and a logistic-regression
  * probe, both fitted on the training folder's embeddings, are scored on the held-out one. Rows for
- * raw pixels and for the same encoder with random weights (no training) show what training added.
+ * raw pixels and for each trained method's own network with its random initial weights (no training;
+ * methods whose untrained networks embed identically share one row) show what training added, and a
+ * line per method says whether it beat its random encoder on the linear probe.
  *
  *   npm run bench:quality [-- --minutes 10 --train 10000 --test 2000 --methods simclr,raw-pixels]
  */
@@ -20,7 +22,7 @@ import { dataFor } from '../src-main/core/data';
 import { inputSize } from '../src-main/core/data/types';
 import { initBackend, tf } from '../src-main/core/engine/backend';
 import { alignment, evaluateEmbeddings } from '../src-main/core/evaluation';
-import { getMethod, METHODS, type TrainableMethod } from '../src-main/core/ssl/methods';
+import { getMethod, METHODS, type SslMethod, type TrainableMethod } from '../src-main/core/ssl/methods';
 import { Rng } from '../src-main/core/ssl/random';
 import { storageLayout } from '../src-main/core/paths';
 import type { Db } from '../src-main/core/storage/db';
@@ -64,6 +66,8 @@ function parseOptions(argv: string[]): Options {
 
 interface Row {
   method: string;
+  /** A trained method's untrained network (its row among the random-encoder rows). */
+  random?: RandomEncoder;
   epochs: number | null;
   minutes: number | null;
   examplesPerSec: number | null;
@@ -74,6 +78,17 @@ interface Row {
   effectiveRank: number | null;
   dim: number;
 }
+
+/** A random-encoder row: the untrained network of one or more methods (identical networks embed identically). */
+interface RandomEncoder {
+  /** Embeddings of the first training images: two methods with the same untrained network give the same. */
+  probe: Float32Array;
+  methods: string[];
+  row: Row;
+}
+
+/** Training images embedded to tell untrained networks apart. */
+const PROBE_ITEMS = 64;
 
 /** Embeds every item of a dataset with a built method, through the app's own extraction path. */
 async function embedDataset(db: Db, datasetId: number, spec: InputSpec, method: TrainableMethod, cacheDir: string) {
@@ -112,10 +127,57 @@ async function main(): Promise<void> {
   const layout = storageLayout(dbPath);
   await initBackend('wasm');
   const rows: Row[] = [];
+  const randoms: RandomEncoder[] = [];
   try {
     const trainSet = await core.handlers['datasets.import']({ path: folders.trainDir, name: 'fashion-mnist train' });
     const testSet = await core.handlers['datasets.import']({ path: folders.testDir, name: 'fashion-mnist test' });
     console.log(`imported ${trainSet.dataset.total} + ${testSet.dataset.total} images`);
+
+    /**
+     * The method's own network with its initial weights (no step taken), embedded and scored like
+     * a trained one: what training added over the architecture alone. Reused when another method's
+     * untrained network embeds the probe images identically (the same encoder, seed and settings).
+     */
+    const randomEncoder = async (definition: SslMethod, spec: InputSpec, params: ParamValues): Promise<RandomEncoder> => {
+      const random = definition.create({ spec, params, seed: options.seed });
+      try {
+        const module = dataFor(spec.modality);
+        const trainData = await module.load(core.db, trainSet.datasetId, spec, { cacheDir: layout.cacheDir });
+        const probe = await embedItems(random, module, trainData, Int32Array.from({ length: Math.min(PROBE_ITEMS, trainData.itemIds.length) }, (_, i) => i));
+        const same = randoms.find((r) => r.probe.length === probe.length && r.probe.every((v, i) => v === probe[i]));
+        if (same) {
+          same.methods.push(definition.name);
+          same.row.method = randomLabel(same.methods);
+          return same;
+        }
+        const train = { data: trainData, embeddings: await embedItems(random, module, trainData, null) };
+        const test = await embedDataset(core.db, testSet.datasetId, spec, random, layout.cacheDir);
+        const result = score({ embeddings: train.embeddings, labels: train.data.labels }, { embeddings: test.embeddings, labels: test.data.labels }, random.embeddingDim, options.seed);
+        const pairs = Int32Array.from({ length: 512 }, (_, i) => i);
+        const v1 = new Float32Array(512 * inputSize(module, spec));
+        const v2 = new Float32Array(512 * inputSize(module, spec));
+        module.viewPair(train.data, pairs, v1, v2, new Rng(7));
+        const z = (v: Float32Array) => tf.tidy(() => random.embed(tf.tensor(v, [512, ...module.inputShape(spec)])).dataSync() as Float32Array);
+        const row: Row = {
+          method: randomLabel([definition.name]),
+          epochs: 0,
+          minutes: null,
+          examplesPerSec: null,
+          knn: result.knn,
+          linear: result.linear,
+          alignment: alignment(z(v1), z(v2), 512, random.embeddingDim),
+          uniformity: result.uniformity,
+          effectiveRank: result.effectiveRank,
+          dim: random.embeddingDim,
+        };
+        const made: RandomEncoder = { probe, methods: [definition.name], row };
+        randoms.push(made);
+        console.log(formatRow(row));
+        return made;
+      } finally {
+        random.dispose();
+      }
+    };
 
     for (const id of options.methods) {
       const definition = getMethod(id);
@@ -148,10 +210,12 @@ async function main(): Promise<void> {
       const metrics = await core.handlers['runs.metrics']({ runId: run.id });
       const speeds = metrics.map((m) => m.examplesPerSec).sort((a, b) => a - b);
       const final: EvaluationPoint | null = done.evaluation;
+      const minutes = (performance.now() - started) / 60000;
       rows.push({
         method: definition.name,
+        ...(definition.trains ? { random: await randomEncoder(definition, spec, done.params) } : {}),
         epochs: definition.trains ? done.epochsDone : null,
-        minutes: (performance.now() - started) / 60000,
+        minutes,
         examplesPerSec: speeds.length > 0 ? speeds[speeds.length >> 1]! : null,
         knn: result.knn,
         linear: result.linear,
@@ -164,28 +228,29 @@ async function main(): Promise<void> {
       console.log(formatRow(rows.at(-1)!));
     }
 
-    // The same encoder with random weights: what training adds over the architecture alone.
-    const simclr = getMethod('simclr');
-    const spec: InputSpec = rows.length > 0 ? ((await core.handlers['runs.list']({})).find((r) => r.method === 'simclr')?.inputSpec ?? dataFor('image').resolveSpec([], {})) : dataFor('image').resolveSpec([], {});
-    const random = simclr.create({ spec, params: resolveRunParams(simclr, {}, spec), seed: options.seed });
-    const train = await embedDataset(core.db, trainSet.datasetId, spec, random, layout.cacheDir);
-    const test = await embedDataset(core.db, testSet.datasetId, spec, random, layout.cacheDir);
-    const result = score({ embeddings: train.embeddings, labels: train.data.labels }, { embeddings: test.embeddings, labels: test.data.labels }, random.embeddingDim, options.seed);
-    const module = dataFor('image');
-    const pairs = Int32Array.from({ length: 512 }, (_, i) => i);
-    const v1 = new Float32Array(512 * inputSize(module, spec));
-    const v2 = new Float32Array(512 * inputSize(module, spec));
-    module.viewPair(train.data, pairs, v1, v2, new Rng(7));
-    const z = (v: Float32Array) => tf.tidy(() => random.embed(tf.tensor(v, [512, ...module.inputShape(spec)])).dataSync() as Float32Array);
-    rows.push({ method: 'Random encoder (SimCLR’s, untrained)', epochs: 0, minutes: null, examplesPerSec: null, knn: result.knn, linear: result.linear, alignment: alignment(z(v1), z(v2), 512, random.embeddingDim), uniformity: result.uniformity, effectiveRank: result.effectiveRank, dim: random.embeddingDim });
-    random.dispose();
-    console.log(formatRow(rows.at(-1)!));
+    // Only baselines ran: SimCLR's untrained network with its defaults is the reference.
+    if (randoms.length === 0) {
+      const simclr = getMethod('simclr');
+      const spec = dataFor('image').resolveSpec([], {});
+      await randomEncoder(simclr, spec, resolveRunParams(simclr, {}, spec));
+    }
   } finally {
     await core.close();
   }
   console.log(`\n| method | epochs | minutes | examples/s | kNN | linear probe | alignment | uniformity | effective rank |\n| --- | --- | --- | --- | --- | --- | --- | --- | --- |`);
-  for (const r of rows) console.log(formatRow(r));
+  for (const r of [...rows, ...randoms.map((x) => x.row)]) console.log(formatRow(r));
+  console.log('\nLinear probe against the same network with random weights:');
+  for (const r of rows) {
+    if (!r.random || r.linear === null || r.random.row.linear === null) continue;
+    const gain = r.linear - r.random.row.linear;
+    console.log(`  ${r.method}: ${r.linear.toFixed(3)} vs ${r.random.row.linear.toFixed(3)} untrained (${gain >= 0 ? '+' : '−'}${Math.abs(gain).toFixed(3)})${gain > 0 ? '' : '  DOES NOT BEAT ITS RANDOM ENCODER'}`);
+  }
   console.log(`\nload average at the end: ${load()}`);
+}
+
+/** "Random encoder (SimCLR’s, untrained)", or the methods that share the untrained network. */
+function randomLabel(methods: readonly string[]): string {
+  return `Random encoder (${methods.map((m) => `${m}’s`).join(' = ')}, untrained)`;
 }
 
 function formatRow(r: Row): string {
