@@ -178,7 +178,8 @@ export const rotation: SslMethod = {
   id: 'rotation',
   name: 'Rotation prediction',
   family: 'transformation prediction',
-  description: 'Transformation prediction: each image is shown turned by 0°, 90°, 180° and 270°, and the encoder learns to tell which way up it is (RotNet; 4-way cross-entropy).',
+  description:
+    'Transformation prediction: each image is shown turned by 0°, 90°, 180° and 270°, and the encoder learns to tell which way up it is (RotNet), which suits photos and objects with a natural upright, not textures.',
   modalities: ['image'],
   trains: true,
   params: [
