@@ -14,7 +14,7 @@ import type { SmallCnn } from '../encoders/small-cnn';
 import { reconstructedImage, reconstructionLoss, RECONSTRUCTION_KINDS, type ReconstructionKind } from '../losses/reconstruction';
 import { AdamW } from '../optim/adamw';
 import { CentreBatch, mirroredDecoder, named, pixelsOf, sharedImageEncoder } from './generative-shared';
-import { STEM_STRIDE_HELP, STEM_STRIDE_PARAM, stemStrideFor } from './image-encoder-params';
+import { GENERATIVE_LEARNING_RATE_HELP, generativeLearningRateFor, STEM_STRIDE_HELP, STEM_STRIDE_PARAM, stemStrideFor } from './image-encoder-params';
 import type { LossParts, MethodSetup, PreviewRow, SslMethod, StepContext, TrainableMethod } from './types';
 
 class AutoencoderRun implements TrainableMethod {
@@ -111,7 +111,10 @@ export const autoencoder: SslMethod = {
     },
     STEM_STRIDE_PARAM,
   ],
-  defaults: (spec: InputSpec): ParamValues => ({ stemStride: stemStrideFor(asImageSpec(spec).size) }),
-  defaultsHelp: { stemStride: STEM_STRIDE_HELP },
+  defaults: (spec: InputSpec): ParamValues => {
+    const size = asImageSpec(spec).size;
+    return { stemStride: stemStrideFor(size), learningRate: generativeLearningRateFor(size) };
+  },
+  defaultsHelp: { stemStride: STEM_STRIDE_HELP, learningRate: GENERATIVE_LEARNING_RATE_HELP },
   create: (setup) => new AutoencoderRun(setup),
 };

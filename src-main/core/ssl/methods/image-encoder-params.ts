@@ -23,3 +23,14 @@ export function stemStrideFor(size: number): 1 | 2 {
 }
 
 export const STEM_STRIDE_HELP = '2 for images of 24 px and more, else 1';
+
+/**
+ * The peak learning rate of the reconstruction methods, SimCLR's rule: on Fashion-MNIST (3 epochs,
+ * 117 steps) 4e-3 gave a linear probe 0.02–0.04 higher than the loop's 1e-3 for each of the
+ * autoencoder (0.812 against 0.787), the VAE (0.804 / 0.781) and masked image modelling (0.809 / 0.775).
+ */
+export function generativeLearningRateFor(size: number): number {
+  return size < 48 ? 4e-3 : 2e-3;
+}
+
+export const GENERATIVE_LEARNING_RATE_HELP = '4e-3 for images under 48 px, else 2e-3';

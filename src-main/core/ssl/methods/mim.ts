@@ -18,7 +18,7 @@ import { AdamW } from '../optim/adamw';
 import type { Rng } from '../random';
 import { patchMasks, type PatchMaskConfig } from '../views/patch-mask';
 import { CentreBatch, mirroredDecoder, named, pixelsOf, sharedImageEncoder } from './generative-shared';
-import { STEM_STRIDE_HELP, STEM_STRIDE_PARAM, stemStrideFor } from './image-encoder-params';
+import { GENERATIVE_LEARNING_RATE_HELP, generativeLearningRateFor, STEM_STRIDE_HELP, STEM_STRIDE_PARAM, stemStrideFor } from './image-encoder-params';
 import type { LossParts, MethodSetup, PreviewRow, SslMethod, StepContext, TrainableMethod } from './types';
 
 class MimRun implements TrainableMethod {
@@ -154,8 +154,8 @@ export const mim: SslMethod = {
   ],
   defaults: (spec: InputSpec): ParamValues => {
     const size = asImageSpec(spec).size;
-    return { stemStride: stemStrideFor(size), patchSize: patchSizeFor(size) };
+    return { stemStride: stemStrideFor(size), patchSize: patchSizeFor(size), learningRate: generativeLearningRateFor(size) };
   },
-  defaultsHelp: { stemStride: STEM_STRIDE_HELP, patchSize: 'an eighth of the image side, at least 2 px' },
+  defaultsHelp: { stemStride: STEM_STRIDE_HELP, patchSize: 'an eighth of the image side, at least 2 px', learningRate: GENERATIVE_LEARNING_RATE_HELP },
   create: (setup) => new MimRun(setup),
 };

@@ -20,7 +20,7 @@ import { reconstructedImage, reconstructionLoss, RECONSTRUCTION_KINDS, type Reco
 import { AdamW } from '../optim/adamw';
 import type { Rng } from '../random';
 import { CentreBatch, mirroredDecoder, named, pixelsOf, sharedImageEncoder } from './generative-shared';
-import { STEM_STRIDE_HELP, STEM_STRIDE_PARAM, stemStrideFor } from './image-encoder-params';
+import { GENERATIVE_LEARNING_RATE_HELP, generativeLearningRateFor, STEM_STRIDE_HELP, STEM_STRIDE_PARAM, stemStrideFor } from './image-encoder-params';
 import type { LossParts, MethodSetup, PreviewRow, SslMethod, StepContext, TrainableMethod } from './types';
 
 /** Standard normal values (Box–Muller) from a seeded generator into `out`. */
@@ -202,7 +202,10 @@ export const vae: SslMethod = {
     },
     STEM_STRIDE_PARAM,
   ],
-  defaults: (spec: InputSpec): ParamValues => ({ stemStride: stemStrideFor(asImageSpec(spec).size) }),
-  defaultsHelp: { stemStride: STEM_STRIDE_HELP },
+  defaults: (spec: InputSpec): ParamValues => {
+    const size = asImageSpec(spec).size;
+    return { stemStride: stemStrideFor(size), learningRate: generativeLearningRateFor(size) };
+  },
+  defaultsHelp: { stemStride: STEM_STRIDE_HELP, learningRate: GENERATIVE_LEARNING_RATE_HELP },
   create: (setup) => new VaeRun(setup),
 };

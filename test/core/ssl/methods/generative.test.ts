@@ -38,7 +38,8 @@ describe('generative methods', () => {
   it('are registered as generative and masked modelling, with defaults that follow the image size', () => {
     expect(['autoencoder', 'vae', 'mim'].map((id) => getMethod(id).family)).toEqual(['generative', 'generative', 'masked modelling']);
     const mim = getMethod('mim');
-    expect(resolveRunParams(mim, {}, { ...spec, size: 32 })).toMatchObject({ patchSize: 4, maskRatio: 0.6, stemStride: 2 });
+    expect(resolveRunParams(mim, {}, { ...spec, size: 32 })).toMatchObject({ patchSize: 4, maskRatio: 0.6, stemStride: 2, learningRate: 4e-3 });
+    expect(resolveRunParams(mim, {}, { ...spec, size: 64 })).toMatchObject({ patchSize: 8, learningRate: 2e-3 });
     expect(resolveRunParams(getMethod('vae'), {}, spec)).toMatchObject({ beta: 1, latentDim: 64, reconstruction: 'bce', stemStride: 1 });
     expect(resolveRunParams(getMethod('autoencoder'), {}, spec)).toMatchObject({ reconstruction: 'mse' });
   });
