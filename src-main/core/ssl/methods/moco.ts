@@ -32,7 +32,12 @@ import type { LossParts, MethodSetup, SslMethod, StepContext, TrainableMethod } 
 
 /** Queue rows when the user leaves the size to the data (then at most half the dataset, see queueLengthFor). */
 const DEFAULT_QUEUE_CAPACITY = 4096;
-/** Examples per batch-norm group that the automatic choice aims for (MoCo's demo: 512 in 8 groups). */
+/**
+ * Examples per batch-norm group that the automatic choice aims for (MoCo's demo: 512 in 8 groups).
+ * Fashion-MNIST, 4 epochs of batches of 256: 4 groups gave kNN 0.801 / linear 0.835, one group (no
+ * shuffling) 0.790 / 0.819; the groups cost time on small images (a step about 1.5× longer at 28 px,
+ * about the same at 64 px), where smaller convolutions leave the per-kernel overhead to dominate.
+ */
 const BATCH_NORM_GROUP_SIZE = 64;
 const MAX_BATCH_NORM_GROUPS = 8;
 
