@@ -13,7 +13,8 @@ import type { ConvDecoder } from '../decoders/image';
 import type { SmallCnn } from '../encoders/small-cnn';
 import { reconstructedImage, reconstructionLoss, RECONSTRUCTION_KINDS, type ReconstructionKind } from '../losses/reconstruction';
 import { AdamW } from '../optim/adamw';
-import { CentreBatch, mirroredDecoder, named, pixelsOf, sharedImageEncoder } from './generative-shared';
+import { CentreBatch, mirroredDecoder, pixelsOf, sharedImageEncoder } from './generative-shared';
+import { named } from './state-names';
 import { GENERATIVE_LEARNING_RATE_HELP, generativeLearningRateFor, STEM_STRIDE_HELP, STEM_STRIDE_PARAM, stemStrideFor } from './image-encoder-params';
 import type { LossParts, MethodSetup, PreviewRow, SslMethod, StepContext, TrainableMethod } from './types';
 

@@ -23,6 +23,7 @@ import { copyVariables, cosineMomentum, emaUpdate } from '../optim/ema';
 import type { ViewPairBatch } from '../views/pair-batch';
 import { TWO_VIEW_DEFAULTS_HELP, TWO_VIEW_PARAMS, twoViewBatch, twoViewDefaults, twoViewEncoder, twoViewParams, type TwoViewParams } from './two-view';
 import type { LossParts, MethodSetup, SslMethod, StepContext, TrainableMethod } from './types';
+import { named } from './state-names';
 
 export interface ByolParams extends TwoViewParams {
   baseMomentum: number;
@@ -116,7 +117,6 @@ class ByolRun implements TrainableMethod {
   }
 
   stateVariables(): { name: string; variable: tf.Variable }[] {
-    const named = (prefix: string, vars: tf.Variable[]) => vars.map((variable, i) => ({ name: `${prefix}.${i}`, variable }));
     return [
       ...named('encoder', this.encoder.variables),
       ...named('projector', this.projector.trainableVariables),

@@ -28,10 +28,6 @@ export class CentreBatch {
   }
 }
 
-/** Stable checkpoint names: `<prefix>.<index>`. */
-export function named(prefix: string, variables: readonly tf.Variable[]): { name: string; variable: tf.Variable }[] {
-  return variables.map((variable, i) => ({ name: `${prefix}.${i}`, variable }));
-}
 
 /** The values of a [N, H, W, C] tensor, for a preview row. */
 export function pixelsOf(images: tf.Tensor4D): Float32Array {

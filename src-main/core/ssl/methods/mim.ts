@@ -17,7 +17,8 @@ import { maskedL1Loss } from '../losses/masked-l1';
 import { AdamW } from '../optim/adamw';
 import type { Rng } from '../random';
 import { patchMasks, type PatchMaskConfig } from '../views/patch-mask';
-import { CentreBatch, mirroredDecoder, named, pixelsOf, sharedImageEncoder } from './generative-shared';
+import { CentreBatch, mirroredDecoder, pixelsOf, sharedImageEncoder } from './generative-shared';
+import { named } from './state-names';
 import { GENERATIVE_LEARNING_RATE_HELP, generativeLearningRateFor, STEM_STRIDE_HELP, STEM_STRIDE_PARAM, stemStrideFor } from './image-encoder-params';
 import type { LossParts, MethodSetup, PreviewRow, SslMethod, StepContext, TrainableMethod } from './types';
 

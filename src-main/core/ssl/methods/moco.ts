@@ -29,6 +29,7 @@ import { copyVariables, emaUpdate } from '../optim/ema';
 import type { ViewPairBatch } from '../views/pair-batch';
 import { TWO_VIEW_DEFAULTS_HELP, TWO_VIEW_PARAMS, twoViewBatch, twoViewDefaults, twoViewEncoder, twoViewParams, type TwoViewParams } from './two-view';
 import type { LossParts, MethodSetup, SslMethod, StepContext, TrainableMethod } from './types';
+import { named } from './state-names';
 
 /** Queue rows when the user leaves the size to the data (then at most half the dataset, see queueLengthFor). */
 const DEFAULT_QUEUE_CAPACITY = 4096;
@@ -169,7 +170,6 @@ class MocoRun implements TrainableMethod {
   }
 
   stateVariables(): { name: string; variable: tf.Variable }[] {
-    const named = (prefix: string, vars: tf.Variable[]) => vars.map((variable, i) => ({ name: `${prefix}.${i}`, variable }));
     return [
       ...named('encoder', this.encoder.variables),
       ...named('head', this.head.trainableVariables),

@@ -25,6 +25,7 @@ import { AdamW } from '../optim/adamw';
 import { defaultImageViews, ImageViewSampler } from '../views/image';
 import { rotateSquare } from '../views/rotation';
 import type { LossParts, MethodSetup, SslMethod, StepContext, TrainableMethod } from './types';
+import { named } from './state-names';
 
 /** 0°, 90°, 180°, 270°. */
 const ROTATIONS = 4;
@@ -159,7 +160,6 @@ class RotationRun implements TrainableMethod {
   }
 
   stateVariables(): { name: string; variable: tf.Variable }[] {
-    const named = (prefix: string, vars: tf.Variable[]) => vars.map((variable, i) => ({ name: `${prefix}.${i}`, variable }));
     return [
       ...named('encoder', this.encoder.variables),
       ...named('classifier', this.classifier.trainableVariables),

@@ -16,6 +16,7 @@ import { ntXentLoss } from '../losses/nt-xent';
 import { AdamW } from '../optim/adamw';
 import { defaultImageViews, ImageViewSampler } from '../views/image';
 import type { LossParts, MethodSetup, SslMethod, StepContext, TrainableMethod } from './types';
+import { named } from './state-names';
 
 export interface SimclrParams {
   temperature: number;
@@ -118,7 +119,6 @@ class SimclrRun implements TrainableMethod {
   }
 
   stateVariables(): { name: string; variable: tf.Variable }[] {
-    const named = (prefix: string, vars: tf.Variable[]) => vars.map((variable, i) => ({ name: `${prefix}.${i}`, variable }));
     return [
       ...named('encoder', this.encoder.variables),
       ...named('head', this.head.trainableVariables),
