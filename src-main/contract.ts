@@ -274,7 +274,30 @@ export interface ImageInputSpec {
   scale: '0-1';
 }
 
-export type InputSpec = ImageInputSpec;
+/** Ids of the special tokens, the same in every text run's vocabulary (see `TEXT_SPECIAL_TOKENS`). */
+export const TEXT_SPECIAL_TOKENS = ['[PAD]', '[UNK]', '[CLS]', '[SEP]', '[MASK]', '[DEL]'] as const;
+export const TEXT_TOKEN_IDS = { pad: 0, unk: 1, cls: 2, sep: 3, mask: 4, del: 5 } as const;
+
+/**
+ * Text as a run's encoder sees it: token ids from a subword tokenizer trained on the run's dataset.
+ * The tokenizer travels with the spec (and so with the run and its checkpoints): a later import of
+ * more text never changes the ids a trained run embeds with.
+ */
+export interface TextInputSpec {
+  modality: 'text';
+  /** The trained tokenizer, serialised (Hugging Face `tokenizers` JSON); its first ids are TEXT_SPECIAL_TOKENS. */
+  tokenizer: string;
+  /** 'wordpiece' | 'bpe'. */
+  tokenizerKind: string;
+  /** Tokens in the vocabulary, special tokens included. */
+  vocabSize: number;
+  /** Tokens per example, [CLS] and [SEP] included; longer texts are truncated. */
+  maxLength: number;
+  /** Texts are lower-cased (and accents stripped) before tokenising. */
+  lowercase: boolean;
+}
+
+export type InputSpec = ImageInputSpec | TextInputSpec;
 
 /** Quality of a run's frozen embeddings at one point of training. */
 export interface EvaluationPoint {
