@@ -17,6 +17,7 @@ import { CentreBatch, mirroredDecoder, pixelsOf, sharedImageEncoder } from './ge
 import { named } from './state-names';
 import { GENERATIVE_LEARNING_RATE_HELP, generativeLearningRateFor, STEM_STRIDE_HELP, STEM_STRIDE_PARAM, stemStrideFor } from './image-encoder-params';
 import type { LossParts, MethodSetup, PreviewRow, SslMethod, StepContext, TrainableMethod } from './types';
+import { minimise } from '../optim/minimise';
 
 class AutoencoderRun implements TrainableMethod {
   readonly trains = true;
@@ -50,20 +51,16 @@ class AutoencoderRun implements TrainableMethod {
 
   trainStep(loaded: LoadedData, batch: Int32Array, context: StepContext): LossParts {
     const x = this.inputs.tensor(loaded as ImageData, batch); // [B, H, W, C]
-    const { value, grads } = tf.variableGrads(() => {
-      const output = this.decoder.forwardTrain(this.encoder.forwardTrain(x)); // [B, H, W, C]
-      return reconstructionLoss(output, x, this.loss);
-    }, this.trainable);
-    try {
-      this.optimizer.apply(
-        this.trainable.map((v) => grads[v.name]!),
-        context.learningRate,
-      );
-      return { total: value.dataSync()[0]! };
-    } finally {
-      tf.dispose([value, x]);
-      tf.dispose(grads);
-    }
+    return minimise(
+      this.optimizer,
+      this.trainable,
+      context.learningRate,
+      () => {
+        const output = this.decoder.forwardTrain(this.encoder.forwardTrain(x)); // [B, H, W, C]
+        return { total: reconstructionLoss(output, x, this.loss) };
+      },
+      [x],
+    );
   }
 
   embed(x: tf.Tensor): tf.Tensor2D {

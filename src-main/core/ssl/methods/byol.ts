@@ -23,6 +23,7 @@ import { copyVariables, cosineMomentum, emaUpdate } from '../optim/ema';
 import type { ViewPairBatch } from '../views/pair-batch';
 import { TWO_VIEW_DEFAULTS_HELP, TWO_VIEW_PARAMS, twoViewBatch, twoViewDefaults, twoViewEncoder, twoViewParams, type TwoViewParams } from './two-view';
 import type { LossParts, MethodSetup, SslMethod, StepContext, TrainableMethod } from './types';
+import { minimise } from '../optim/minimise';
 import { named } from './state-names';
 
 export interface ByolParams extends TwoViewParams {
@@ -93,23 +94,20 @@ class ByolRun implements TrainableMethod {
     const x = tf.concat([view1, view2], 0); // [2B, H, W, C]
     // Targets: no gradient; the target networks in training mode (batch statistics), as in the paper.
     const [z1, z2] = tf.tidy(() => tf.split(this.targetProjector.forward(this.targetEncoder.forwardTrain(x)), [b, b], 0)) as [tf.Tensor2D, tf.Tensor2D]; // [B, P] each
-    const { value, grads } = tf.variableGrads(() => {
-      const p = this.predictor.forward(this.projector.forward(this.encoder.forwardTrain(x))); // [2B, P]
-      const [p1, p2] = tf.split(p, [b, b], 0) as [tf.Tensor2D, tf.Tensor2D]; // [B, P] each
-      return byolLoss(p1, p2, z1, z2);
-    }, this.trainable);
-    try {
-      this.optimizer.apply(
-        this.trainable.map((v) => grads[v.name]!),
-        context.learningRate,
-      );
-      // τ for update k (0-based) of K: τ_base at the first step, rising to 1 at the last.
-      emaUpdate(this.followers, this.followed, cosineMomentum(context.step - 1, context.totalSteps, this.params.baseMomentum));
-      return { total: value.dataSync()[0]! };
-    } finally {
-      tf.dispose([value, view1, view2, x, z1, z2]);
-      tf.dispose(grads);
-    }
+    const parts = minimise(
+      this.optimizer,
+      this.trainable,
+      context.learningRate,
+      () => {
+        const p = this.predictor.forward(this.projector.forward(this.encoder.forwardTrain(x))); // [2B, P]
+        const [p1, p2] = tf.split(p, [b, b], 0) as [tf.Tensor2D, tf.Tensor2D]; // [B, P] each
+        return { total: byolLoss(p1, p2, z1, z2) };
+      },
+      [view1, view2, x, z1, z2],
+    );
+    // τ for update k (0-based) of K: τ_base at the first step, rising to 1 at the last.
+    emaUpdate(this.followers, this.followed, cosineMomentum(context.step - 1, context.totalSteps, this.params.baseMomentum));
+    return parts;
   }
 
   embed(x: tf.Tensor): tf.Tensor2D {

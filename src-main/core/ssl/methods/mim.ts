@@ -21,6 +21,7 @@ import { CentreBatch, mirroredDecoder, pixelsOf, sharedImageEncoder } from './ge
 import { named } from './state-names';
 import { GENERATIVE_LEARNING_RATE_HELP, generativeLearningRateFor, STEM_STRIDE_HELP, STEM_STRIDE_PARAM, stemStrideFor } from './image-encoder-params';
 import type { LossParts, MethodSetup, PreviewRow, SslMethod, StepContext, TrainableMethod } from './types';
+import { minimise } from '../optim/minimise';
 
 class MimRun implements TrainableMethod {
   readonly trains = true;
@@ -69,20 +70,16 @@ class MimRun implements TrainableMethod {
   trainStep(loaded: LoadedData, batch: Int32Array, context: StepContext): LossParts {
     const x = this.inputs.tensor(loaded as ImageData, batch); // [B, H, W, C]
     const mask = this.masks(batch.length, context.rng); // [B, H, W, 1]
-    const { value, grads } = tf.variableGrads(() => {
-      const prediction = this.decoder.forwardTrain(this.encoder.forwardTrainMap(this.hide(x, mask))); // [B, H, W, C]
-      return maskedL1Loss(prediction, x, mask);
-    }, this.trainable);
-    try {
-      this.optimizer.apply(
-        this.trainable.map((v) => grads[v.name]!),
-        context.learningRate,
-      );
-      return { total: value.dataSync()[0]! };
-    } finally {
-      tf.dispose([value, x, mask]);
-      tf.dispose(grads);
-    }
+    return minimise(
+      this.optimizer,
+      this.trainable,
+      context.learningRate,
+      () => {
+        const prediction = this.decoder.forwardTrain(this.encoder.forwardTrainMap(this.hide(x, mask))); // [B, H, W, C]
+        return { total: maskedL1Loss(prediction, x, mask) };
+      },
+      [x, mask],
+    );
   }
 
   embed(x: tf.Tensor): tf.Tensor2D {

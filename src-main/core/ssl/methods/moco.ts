@@ -29,6 +29,7 @@ import { copyVariables, emaUpdate } from '../optim/ema';
 import type { ViewPairBatch } from '../views/pair-batch';
 import { TWO_VIEW_DEFAULTS_HELP, TWO_VIEW_PARAMS, twoViewBatch, twoViewDefaults, twoViewEncoder, twoViewParams, type TwoViewParams } from './two-view';
 import type { LossParts, MethodSetup, SslMethod, StepContext, TrainableMethod } from './types';
+import { minimise } from '../optim/minimise';
 import { named } from './state-names';
 
 /** Queue rows when the user leaves the size to the data (then at most half the dataset, see queueLengthFor). */
@@ -137,21 +138,22 @@ class MocoRun implements TrainableMethod {
       const shuffled = this.forwardGroups(this.keyEncoder, this.keyHead, keyViews, sizes); // [B, P], rows in `order`
       return normaliseRows(tf.gather(shuffled, orderTensor)); // [B, P], row i the key of image i
     });
-    const { value, grads } = tf.variableGrads(() => {
-      const queries = this.forwardGroups(this.encoder, this.head, queryViews, sizes); // [B, P]
-      return infoNceLoss(queries, keys, this.queue.negatives(), this.params.temperature);
-    }, this.trainable);
     try {
-      this.optimizer.apply(
-        this.trainable.map((v) => grads[v.name]!),
+      const parts = minimise(
+        this.optimizer,
+        this.trainable,
         context.learningRate,
+        () => {
+          const queries = this.forwardGroups(this.encoder, this.head, queryViews, sizes); // [B, P]
+          return { total: infoNceLoss(queries, keys, this.queue.negatives(), this.params.temperature) };
+        },
+        [queryViews, keyViews, orderTensor],
       );
       emaUpdate(this.followers, this.followed, this.params.momentum);
       this.queue.push(keys);
-      return { total: value.dataSync()[0]! };
+      return parts;
     } finally {
-      tf.dispose([value, keys, queryViews, keyViews, orderTensor]);
-      tf.dispose(grads);
+      keys.dispose();
     }
   }
 

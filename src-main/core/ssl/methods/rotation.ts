@@ -25,7 +25,9 @@ import { AdamW } from '../optim/adamw';
 import { defaultImageViews, ImageViewSampler } from '../views/image';
 import { rotateSquare } from '../views/rotation';
 import type { LossParts, MethodSetup, SslMethod, StepContext, TrainableMethod } from './types';
+import { minimise } from '../optim/minimise';
 import { named } from './state-names';
+import { STEM_STRIDE_HELP, STEM_STRIDE_PARAM, stemStrideFor } from './image-encoder-params';
 
 /** 0°, 90°, 180°, 270°. */
 const ROTATIONS = 4;
@@ -136,22 +138,21 @@ class RotationRun implements TrainableMethod {
     const rows = this.makeInputs(data, batch, context.rng);
     const x = tf.tensor4d(this.inputs, [rows, data.size, data.size, data.channels]); // [4B, S, S, C]
     const kept: { logits?: tf.Tensor2D } = {};
-    const { value, grads } = tf.variableGrads(() => {
-      const logits = this.classifier.forward(this.encoder.forwardTrain(x)); // [4B, 4]
-      kept.logits = tf.keep(logits);
-      return softmaxCrossEntropy(logits, this.labels);
-    }, this.trainable);
     try {
-      this.optimizer.apply(
-        this.trainable.map((v) => grads[v.name]!),
+      const parts = minimise(
+        this.optimizer,
+        this.trainable,
         context.learningRate,
+        () => {
+          const logits = this.classifier.forward(this.encoder.forwardTrain(x)); // [4B, 4]
+          kept.logits = tf.keep(logits);
+          return { total: softmaxCrossEntropy(logits, this.labels) };
+        },
+        [x],
       );
-      const accuracy = accuracyOf(kept.logits!.dataSync() as Float32Array, ROTATIONS, this.labels);
-      return { total: value.dataSync()[0]!, accuracy };
+      return { ...parts, accuracy: accuracyOf(kept.logits!.dataSync() as Float32Array, ROTATIONS, this.labels) };
     } finally {
-      tf.dispose([value, x]);
-      if (kept.logits) kept.logits.dispose();
-      tf.dispose(grads);
+      kept.logits?.dispose();
     }
   }
 
@@ -206,27 +207,16 @@ export const rotation: SslMethod = {
     },
     { name: 'cropMinScale', label: 'Smallest crop', type: 'number', default: 0.5, min: 0.01, max: 1, help: 'Random resized crops cover this share of the image or more; 1 keeps the whole image.', scope: 'method', advanced: true },
     { name: 'flip', label: 'Horizontal flips', type: 'boolean', default: true, help: 'Mirror half of the images before rotating them.', scope: 'method', advanced: true },
-    {
-      name: 'stemStride',
-      label: 'First-layer stride',
-      type: 'integer',
-      default: 0,
-      min: 1,
-      max: 2,
-      auto: { value: 0, label: 'By image size' },
-      help: 'Stride of the first convolution: 1 keeps full resolution (slower, finer), 2 halves it (about 3× faster).',
-      scope: 'method',
-      advanced: true,
-    },
+    STEM_STRIDE_PARAM,
   ],
   defaults: (spec: InputSpec): ParamValues => {
     const size = asImageSpec(spec).size;
     // The same encoder as SimCLR's defaults, so the two compare on one network.
-    return { learningRate: size < 48 ? 4e-3 : 2e-3, stemStride: size >= 24 ? 2 : 1 };
+    return { learningRate: size < 48 ? 4e-3 : 2e-3, stemStride: stemStrideFor(size) };
   },
   defaultsHelp: {
     learningRate: '4e-3 for images under 48 px, else 2e-3',
-    stemStride: '2 for images of 24 px and more, else 1',
+    stemStride: STEM_STRIDE_HELP,
   },
   create: (setup) => new RotationRun(setup),
 };

@@ -1,7 +1,7 @@
 /**
- * What the two-view image methods (MoCo, BYOL) share with SimCLR: the view and encoder parameters,
- * their size-dependent defaults, and the view sampler built from them. SimCLR declares the same
- * settings in simclr.ts; a method here gets the same form fields and the same augmentations.
+ * What the two-view image methods (SimCLR, MoCo, BYOL) share: the view and encoder parameters,
+ * their size-dependent defaults, and the view sampler built from them, so that each gets the same
+ * form fields, the same augmentations and the same network for the same images.
  */
 import type { ImageInputSpec, InputSpec, ParamSpec, ParamValues } from '../../../contract';
 import { asImageSpec } from '../../data/image';
@@ -9,6 +9,7 @@ import { imageEncoderConfig } from '../encoders/image';
 import { SmallCnn } from '../encoders/small-cnn';
 import { defaultImageViews, ImageViewSampler } from '../views/image';
 import { ViewPairBatch } from '../views/pair-batch';
+import { STEM_STRIDE_HELP, STEM_STRIDE_PARAM, stemStrideFor } from './image-encoder-params';
 
 export interface TwoViewParams {
   cropMinScale: number;
@@ -28,18 +29,7 @@ export function twoViewParams(params: ParamValues): TwoViewParams {
 
 export const TWO_VIEW_PARAMS: readonly ParamSpec[] = [
   { name: 'cropMinScale', label: 'Smallest crop', type: 'number', default: 0.35, min: 0.01, max: 1, help: 'Random resized crops cover this share of the image or more.', scope: 'method', advanced: true },
-  {
-    name: 'stemStride',
-    label: 'First-layer stride',
-    type: 'integer',
-    default: 0,
-    min: 1,
-    max: 2,
-    auto: { value: 0, label: 'By image size' },
-    help: 'Stride of the first convolution: 1 keeps full resolution (slower, finer), 2 halves it (about 3× faster).',
-    scope: 'method',
-    advanced: true,
-  },
+  STEM_STRIDE_PARAM,
   { name: 'jitter', label: 'Colour jitter', type: 'number', default: 0.5, min: 0, max: 1, help: 'Strength of brightness/contrast (and, on colour images, saturation/hue) jitter; 0 turns it off.', scope: 'method', advanced: true },
 ];
 
@@ -47,13 +37,13 @@ export const TWO_VIEW_PARAMS: readonly ParamSpec[] = [
 export function twoViewDefaults(spec: InputSpec): ParamValues {
   const size = asImageSpec(spec).size;
   const small = size < 48;
-  return { cropMinScale: small ? 0.35 : 0.08, learningRate: small ? 4e-3 : 2e-3, stemStride: size >= 24 ? 2 : 1 };
+  return { cropMinScale: small ? 0.35 : 0.08, learningRate: small ? 4e-3 : 2e-3, stemStride: stemStrideFor(size) };
 }
 
 export const TWO_VIEW_DEFAULTS_HELP: Readonly<Record<string, string>> = {
   learningRate: '4e-3 for images under 48 px, else 2e-3',
   cropMinScale: '0.35 for images under 48 px, else 0.08',
-  stemStride: '2 for images of 24 px and more, else 1',
+  stemStride: STEM_STRIDE_HELP,
 };
 
 /** The image encoder a run of this spec gets (the same family as SimCLR's, so runs compare fairly). */

@@ -23,6 +23,7 @@ import { CentreBatch, mirroredDecoder, pixelsOf, sharedImageEncoder } from './ge
 import { named } from './state-names';
 import { GENERATIVE_LEARNING_RATE_HELP, generativeLearningRateFor, STEM_STRIDE_HELP, STEM_STRIDE_PARAM, stemStrideFor } from './image-encoder-params';
 import type { LossParts, MethodSetup, PreviewRow, SslMethod, StepContext, TrainableMethod } from './types';
+import { minimise } from '../optim/minimise';
 
 /** Standard normal values (Box–Muller) from a seeded generator into `out`. */
 export function fillStandardNormal(rng: Rng, out: Float32Array): Float32Array {
@@ -122,28 +123,21 @@ class VaeRun implements TrainableMethod {
     const x = this.inputs.tensor(loaded as ImageData, batch); // [B, H, W, C]
     if (this.noise.length !== b * j) this.noise = new Float32Array(b * j);
     const epsilon = tf.tensor2d(fillStandardNormal(context.rng, this.noise), [b, j]); // [B, J]
-    const parts: { reconstruction?: tf.Scalar; kl?: tf.Scalar } = {};
-    const { value, grads } = tf.variableGrads(() => {
-      const h = this.encoder.forwardTrain(x); // [B, F]
-      const mean = this.heads.mean(h); // [B, J]
-      const logVariance = this.heads.logVariance(h); // [B, J]
-      const z = tf.add(mean, tf.mul(tf.exp(tf.mul(logVariance, 0.5)), epsilon)) as tf.Tensor2D; // [B, J]
-      const reconstruction = reconstructionLoss(this.decoder.forwardTrain(z), x, this.loss);
-      const kl = gaussianKl(mean, logVariance);
-      parts.reconstruction = tf.keep(reconstruction);
-      parts.kl = tf.keep(kl);
-      return tf.add(reconstruction, tf.mul(kl, this.beta)) as tf.Scalar;
-    }, this.trainable);
-    try {
-      this.optimizer.apply(
-        this.trainable.map((v) => grads[v.name]!),
-        context.learningRate,
-      );
-      return { total: value.dataSync()[0]!, reconstruction: parts.reconstruction!.dataSync()[0]!, kl: parts.kl!.dataSync()[0]! };
-    } finally {
-      tf.dispose([value, x, epsilon, ...[parts.reconstruction, parts.kl].filter((t) => t !== undefined)]);
-      tf.dispose(grads);
-    }
+    return minimise(
+      this.optimizer,
+      this.trainable,
+      context.learningRate,
+      () => {
+        const h = this.encoder.forwardTrain(x); // [B, F]
+        const mean = this.heads.mean(h); // [B, J]
+        const logVariance = this.heads.logVariance(h); // [B, J]
+        const z = tf.add(mean, tf.mul(tf.exp(tf.mul(logVariance, 0.5)), epsilon)) as tf.Tensor2D; // [B, J]
+        const reconstruction = reconstructionLoss(this.decoder.forwardTrain(z), x, this.loss);
+        const kl = gaussianKl(mean, logVariance);
+        return { total: tf.add(reconstruction, tf.mul(kl, this.beta)) as tf.Scalar, reconstruction, kl };
+      },
+      [x, epsilon],
+    );
   }
 
   /** The posterior mean μ. */
