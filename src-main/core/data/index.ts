@@ -1,10 +1,12 @@
 import type { Modality } from '../../contract';
 import { imageData } from './image';
+import { textData } from './text';
 import type { ModalityData } from './types';
 
 /** The modalities Pretext can train on. Add one: a data module in this folder, one line here. */
 export const MODALITIES: Partial<Record<Modality, ModalityData>> = {
   image: imageData as unknown as ModalityData,
+  text: textData as unknown as ModalityData,
 };
 
 export function dataFor(modality: Modality): ModalityData {

@@ -33,6 +33,12 @@ export interface ModalityData<D extends LoadedData = LoadedData> {
   params: readonly ParamSpec[];
   /** The input spec for a dataset's items: from their shape (sizes, channels), never their labels. */
   resolveSpec(items: readonly TrainingItem[], params: ParamValues): InputSpec;
+  /**
+   * Optional: what the spec needs from the data itself, beyond the items' metadata (text trains its
+   * tokenizer on the dataset's texts and measures their lengths). The training loop calls it once,
+   * when a run has no stored spec yet, on the spec `resolveSpec` gave; what it returns is stored.
+   */
+  fitSpec?(db: Db, datasetId: number, spec: InputSpec, options: LoadOptions): Promise<InputSpec>;
   /** Shape of one model input, e.g. [H, W, C]. */
   inputShape(spec: InputSpec): number[];
   load(db: Db, datasetId: number, spec: InputSpec, options: LoadOptions): Promise<D>;

@@ -121,7 +121,8 @@ export async function trainRun(db: Db, runId: number, options: TrainOptions, hoo
     const modality = stored.inputSpec?.modality ?? modalityFor(definition.modalities, dataset.counts, dataset.name);
     const module: ModalityData = dataFor(modality);
     const trainingItems = new ItemsRepository(db).forTraining(run.datasetId, modality);
-    const spec = stored.inputSpec ?? module.resolveSpec(trainingItems, stored.given);
+    const resolved = stored.inputSpec ?? module.resolveSpec(trainingItems, stored.given);
+    const spec = stored.inputSpec || !module.fitSpec ? resolved : await module.fitSpec(db, run.datasetId, resolved, { cacheDir: layout.cacheDir, signal: hooks.signal });
     const params = stored.params ?? resolveRunParams(definition, stored.given, spec, trainingItems.length);
     runs.setConfig(runId, { ...stored, params, inputSpec: spec });
     const loop = loopParams(params);

@@ -277,9 +277,13 @@ export interface ConfigRow {
   value: string;
 }
 
-/** What the encoder saw: "32×32 px, grey" or "64×64 px, colour". */
+/** What the encoder saw: "32×32 px, grey", "64×64 px, colour" or "64 tokens, WordPiece vocabulary of 8000, lower-cased". */
 export function inputSpecText(spec: InputSpec | null | undefined): string | null {
   if (!spec) return null;
+  if (spec.modality === 'text') {
+    const kind = spec.tokenizerKind === 'bpe' ? 'BPE' : 'WordPiece';
+    return `${spec.maxLength} tokens, ${kind} vocabulary of ${spec.vocabSize}${spec.lowercase ? ', lower-cased' : ''}`;
+  }
   return `${spec.size}×${spec.size} px, ${spec.channels === 1 ? 'grey' : 'colour'}`;
 }
 

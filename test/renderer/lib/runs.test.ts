@@ -264,6 +264,9 @@ test('configRows: the method, every parameter in the method’s order with label
     { key: 'imageSize', label: 'imageSize', value: '16' },
   ]);
   expect(inputSpecText({ modality: 'image', size: 64, channels: 3, scale: '0-1' })).toBe('64×64 px, colour');
+  expect(inputSpecText({ modality: 'text', tokenizer: '{}', tokenizerKind: 'wordpiece', vocabSize: 8000, maxLength: 64, lowercase: true })).toBe(
+    '64 tokens, WordPiece vocabulary of 8000, lower-cased',
+  );
   expect(inputSpecText(null)).toBeNull();
 });
 

@@ -106,6 +106,9 @@ export class ItemsRepository {
         `SELECT id, path, format, hash, label, meta FROM items
          WHERE dataset_id = ? AND status = 'ok' AND modality = ? ORDER BY id`,
       ),
+      contents: db.prepare(
+        `SELECT id, content FROM items WHERE dataset_id = ? AND status = 'ok' AND modality = ? AND content IS NOT NULL`,
+      ),
       source: db.prepare(
         `SELECT id, dataset_id AS datasetId, path, row, modality, format, status, content, meta FROM items WHERE id = ?`,
       ),
@@ -161,6 +164,12 @@ export class ItemsRepository {
       ...r,
       meta: JSON.parse(r.meta) as ItemMeta,
     }));
+  }
+
+  /** The text stored in the database for the good items of one modality that have it (table rows), by item id. */
+  contents(datasetId: number, modality: Modality): Map<number, string> {
+    const rows = this.stmts.contents.all(datasetId, modality) as { id: number; content: string }[];
+    return new Map(rows.map((r) => [r.id, r.content]));
   }
 
   source(id: number): ItemSource | undefined {
