@@ -6,6 +6,17 @@
  * explicit (a cheap copy) and call the fast path. Besides, XNNPACK's fully-connected operator runs
  * on one thread in this build, while its convolution uses the thread pool: with more than one thread,
  * large products run as a 1×1 convolution, a [1, 1, M, K] image convolved with a [1, 1, K, N] filter.
+ *
+ * A batched product (batch G > 1, the attention maps of a Transformer) never reaches XNNPACK at all:
+ * the package runs it as a scalar blocked loop (~1 GFLOP/s). We run it as one grouped convolution,
+ * which XNNPACK threads and vectorises: a depthwise convolution with channel multiplier N is a
+ * convolution of G groups, each with 1 input channel and N outputs. With the batch as the channels,
+ * an [M, K, G] image convolved (valid, 1×K window) with a [1, K, G, N] filter gives
+ *
+ *   out[m, 0, g·N + n] = Σ_k image[m, k, g] · filter[0, k, g, n] = Σ_k A[g, m, k] · B[g, k, n]
+ *
+ * Three rank-3 transposes move the batch axis in and out (and absorb transposeA/transposeB). On
+ * [256, 64, 32] · [256, 32, 64] (4 heads × 64 sequences of 64 tokens) this is ~3× faster.
  */
 import type { tf } from '../../tf';
 import { overrideWasmKernel, runStockKernel, type Scratch, sizeOf, type TensorInfo, type WasmBackend, wasmThreads, withScratch } from './kernel-utils';
@@ -18,6 +29,8 @@ const THREADED_MIN_MACS = 4_000_000;
  * by enough rows of a.
  */
 const THREADED_MIN_ROWS = 256;
+/** Batched products smaller than this many multiply-adds stay on the package's loop (its overhead is lower). */
+const GROUPED_MIN_MACS = 262_144;
 
 interface MatMulAttrs {
   transposeA: boolean;
@@ -64,11 +77,40 @@ function matMulAsConv(
   return s.reshape(out, [m, n]);
 }
 
+/**
+ * Batched a [..., M, K] · b [..., K, N] (either transposed in its last two axes, the same batch shape
+ * on both sides, G > 1 in all) as one grouped XNNPACK convolution; null if not applicable.
+ */
+function batchedMatMulAsGroupedConv(s: Scratch, a: TensorInfo, b: TensorInfo, transposeA: boolean, transposeB: boolean): TensorInfo | null {
+  const rankA = a.shape.length;
+  const rankB = b.shape.length;
+  if (rankA < 3 || rankA !== rankB) return null;
+  const batchShape = a.shape.slice(0, -2);
+  if (batchShape.some((size, i) => size !== b.shape[i])) return null;
+  const g = sizeOf(batchShape);
+  const [a1, a2] = [a.shape[rankA - 2]!, a.shape[rankA - 1]!];
+  const [b1, b2] = [b.shape[rankB - 2]!, b.shape[rankB - 1]!];
+  const [m, k] = transposeA ? [a2, a1] : [a1, a2];
+  const n = transposeB ? b1 : b2;
+  if ((transposeB ? b2 : b1) !== k) return null; // let the package report the mismatch
+  if (g < 2 || g * m * k * n < GROUPED_MIN_MACS) return null;
+  // image [M, K, G] from a [G, M, K] (or [G, K, M]); filter [K, G, N] from b [G, K, N] (or [G, N, K]).
+  const image = s.reshape(s.transpose(s.reshape(a, [g, a1, a2]), transposeA ? [2, 1, 0] : [1, 2, 0]), [1, m, k, g]);
+  const filter = s.reshape(s.transpose(s.reshape(b, [g, b1, b2]), transposeB ? [2, 0, 1] : [1, 0, 2]), [1, k, g, n]);
+  const grouped = s.run('DepthwiseConv2dNative', { x: image, filter }, { strides: [1, 1], pad: 'valid', dilations: [1, 1], dataFormat: 'NHWC' }); // [1, M, 1, G·N]
+  const product = s.transpose(s.reshape(grouped, [m, g, n]), [1, 0, 2]); // [G, M, N]
+  return s.reshape(product, [...batchShape, m, n]);
+}
+
 export function batchMatMul(args: { inputs: { a?: TensorInfo; b?: TensorInfo }; backend: WasmBackend; attrs: MatMulAttrs }): TensorInfo {
   const { a, b } = args.inputs;
   if (a === undefined || b === undefined) throw new Error('BatchMatMul needs inputs a and b');
   const { transposeA, transposeB } = args.attrs;
   return withScratch(args.backend, (s) => {
+    if (a.dtype === 'float32' && b.dtype === 'float32') {
+      const viaGroups = batchedMatMulAsGroupedConv(s, a, b, transposeA, transposeB);
+      if (viaGroups !== null) return s.release(viaGroups);
+    }
     const a2 = transposeA ? transposeLastTwo(s, a) : a;
     const b2 = transposeB ? transposeLastTwo(s, b) : b;
     const viaConv = matMulAsConv(s, a2, b2);

@@ -8,6 +8,7 @@ import { registerConv2DBackpropInput } from './conv2d-backprop-input';
 import { registerDepthwiseConv2dGrads } from './depthwise-conv2d-grads';
 import { registerIdentityKernels } from './identity';
 import { registerSliceKernels } from './slice';
+import { registerSumKernel } from './sum';
 import { registerUnsortedSegmentSum } from './unsorted-segment-sum';
 
 let registered = false;
@@ -22,5 +23,6 @@ export function registerWasmTrainingKernels(): void {
   registerConv2DBackpropInput();
   registerDepthwiseConv2dGrads();
   registerUnsortedSegmentSum();
+  registerSumKernel();
   registered = true;
 }
