@@ -184,6 +184,8 @@ export async function trainRun(db: Db, runId: number, options: TrainOptions, hoo
       let startEpoch = 1;
       let elapsedBase = 0;
       const checkpoint = options.resume ? runs.latestCheckpoint(runId) : undefined;
+      // Before a checkpoint is loaded, so that what it holds overwrites anything `prepare` set.
+      await method.prepare?.(data);
       if (checkpoint) {
         const meta = loadCheckpoint(layout.resolveStored(checkpoint.path), method.stateVariables());
         method.optimizerStep = meta.optimizerStep;
@@ -196,7 +198,6 @@ export async function trainRun(db: Db, runId: number, options: TrainOptions, hoo
         state.message = `Resumed from the checkpoint of epoch ${meta.epoch}`;
       } else {
         runs.rewindTo(runId, -1, 0);
-        await method.prepare?.(data);
         // The random encoder, before any step: the reference every epoch is compared with.
         if (method.trains) {
           phase = 'evaluating';

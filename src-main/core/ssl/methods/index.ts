@@ -1,14 +1,32 @@
 import { byol } from './byol';
+import { clear } from './clear';
 import { GENERATIVE_METHODS } from './generative-methods';
+import { maskedLm } from './masked-lm';
 import { moco } from './moco';
+import { nextToken } from './next-token';
 import { rawPixels } from './raw-pixels';
 import { rotation } from './rotation';
 import { simclr } from './simclr';
+import { simcse } from './simcse';
 import { tfidf } from './tfidf';
+import type { Modality } from '../../../contract';
 import type { SslMethod } from './types';
 
 /** Every self-supervised method Pretext can train. Add a method: one file in this folder, one line here. */
-export const METHODS: readonly SslMethod[] = [simclr, moco, byol, rotation, ...GENERATIVE_METHODS, rawPixels, tfidf];
+export const METHODS: readonly SslMethod[] = [simclr, moco, byol, rotation, ...GENERATIVE_METHODS, rawPixels, simcse, clear, maskedLm, nextToken, tfidf];
+
+/**
+ * The method a run gets when none is named: the first registered one (SimCLR for images) of the
+ * modality the dataset holds most items of.
+ */
+export function defaultMethodFor(counts: Partial<Record<Modality, number>>): SslMethod {
+  const ranked = (Object.entries(counts) as [Modality, number][]).filter(([, n]) => n > 0).sort((a, b) => b[1] - a[1]);
+  for (const [modality] of ranked) {
+    const method = METHODS.find((m) => m.modalities.includes(modality));
+    if (method) return method;
+  }
+  return METHODS[0]!;
+}
 
 export function getMethod(id: string): SslMethod {
   const method = METHODS.find((m) => m.id === id);

@@ -41,7 +41,10 @@ export interface TrainableMethod {
   readonly embeddingDim: number;
   /** False for baselines (raw pixels): nothing to optimise; the loop goes from `prepare` to extraction. */
   readonly trains: boolean;
-  /** Called once with the run's data before the first step (and before extraction for baselines). */
+  /**
+   * Called once with the run's data before the first step (and before extraction for baselines); on
+   * resume too, before the checkpoint is loaded (CLEAR reads its word boundaries and synonyms here).
+   */
   prepare?(data: LoadedData): void | Promise<void>;
   /**
    * One optimiser step on the examples at `batch` (indices into `data`): the method makes its own

@@ -8,8 +8,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { ImageInputSpec, ParamValues } from '../../../../src-main/contract';
+import type { ImageInputSpec, InputSpec, ParamValues, TextInputSpec } from '../../../../src-main/contract';
 import type { ImageData } from '../../../../src-main/core/data/image';
+import type { TextData } from '../../../../src-main/core/data/text';
+import { loadTokenizer, trainTokenizer } from '../../../../src-main/core/data/tokenizer';
+import type { LoadedData } from '../../../../src-main/core/data/types';
 import { dataFor } from '../../../../src-main/core/data';
 import { initBackend, tf } from '../../../../src-main/core/engine/backend';
 import { disposeNtXentCache } from '../../../../src-main/core/ssl/losses/nt-xent';
@@ -45,16 +48,54 @@ function tinyImages(): ImageData {
   };
 }
 
-/** Small settings so each method runs in well under a second. */
-const SMALL: ParamValues = { batchSize: 4, learningRate: 1e-2, projectionDim: 8, pcaDims: 5 };
+/** 12 short texts about two topics, one in another script and one empty, tokenised by a tokenizer trained on them. */
+async function tinyTexts(): Promise<TextData> {
+  const texts = [
+    'the cat sat on the mat and purred',
+    'a dog chased the cat around the garden',
+    'stock prices fell sharply on monday morning',
+    'the market rallied after the bank cut rates',
+    'my cat sleeps all day in the sun',
+    'investors sold shares as the index dropped',
+    'the puppy and the kitten played together',
+    'bond yields rose while the dollar weakened',
+    '猫がマットの上に座った 🐱',
+    'القطة نائمة على السجادة',
+    '',
+    'dogs and cats make good friends',
+  ];
+  const json = trainTokenizer(texts, { kind: 'wordpiece', vocabSize: 300, lowercase: true });
+  const tokenizer = loadTokenizer(json);
+  const spec: TextInputSpec = { modality: 'text', tokenizer: json, tokenizerKind: 'wordpiece', vocabSize: tokenizer.vocabSize, maxLength: 16, lowercase: true };
+  const encoded = await tokenizer.encodeBatch(texts);
+  const offsets = new Int32Array(texts.length + 1);
+  encoded.forEach((ids, i) => (offsets[i + 1] = offsets[i]! + ids.length));
+  const tokens = new Int32Array(offsets[texts.length]!);
+  encoded.forEach((ids, i) => tokens.set(ids, offsets[i]!));
+  return {
+    modality: 'text',
+    spec,
+    itemIds: texts.map((_, i) => i + 1),
+    labels: texts.map((_, i) => (i % 2 === 0 ? 'a' : 'b')),
+    failures: [],
+    texts,
+    tokens,
+    offsets,
+  };
+}
 
-function paramsFor(method: SslMethod, spec: ImageInputSpec): ParamValues {
+/** Small settings so each method runs in well under a second. */
+const SMALL: ParamValues = { batchSize: 4, learningRate: 1e-2, projectionDim: 8, pcaDims: 5, layers: 1, width: 16, heads: 2, svdDims: 4 };
+
+function paramsFor(method: SslMethod, spec: InputSpec): ParamValues {
   const known = new Set(paramsOf(method).map((p) => p.name));
   const given = Object.fromEntries(Object.entries(SMALL).filter(([k]) => known.has(k)));
   return resolveRunParams(method, given, spec);
 }
 
-const imageMethods = METHODS.filter((m) => m.modalities.includes('image'));
+/** Each method on a small example of every modality it trains on. */
+const cases = METHODS.flatMap((m) => m.modalities.filter((modality) => modality === 'image' || modality === 'text').map((modality) => ({ definition: m, modality })));
+const dataOf = async (modality: 'image' | 'text'): Promise<LoadedData & { spec: ImageInputSpec | TextInputSpec }> => (modality === 'image' ? tinyImages() : await tinyTexts());
 
 describe('every registered method', () => {
   it('is listed with its parameters', () => {
@@ -66,18 +107,19 @@ describe('every registered method', () => {
   });
 
   for (const backend of ['cpu', 'wasm'] as const) {
-    for (const definition of imageMethods) {
-      it(`${definition.id} on ${backend}: finite losses, no leaked tensors, a checkpoint continues the same curve`, async () => {
+    for (const { definition, modality } of cases) {
+      it(`${definition.id} on ${modality}, ${backend}: finite losses, no leaked tensors, a checkpoint continues the same curve`, async () => {
         await initBackend(backend, { threads: 1 });
         disposeNtXentCache();
-        const data = tinyImages();
+        const data = await dataOf(modality);
         const params = paramsFor(definition, data.spec);
         const method = definition.create({ spec: data.spec, params, seed: 3 });
         await method.prepare?.(data);
-        const module = dataFor('image');
-        const inputs = new Float32Array(4 * 64);
+        const module = dataFor(modality);
+        const shape = module.inputShape(data.spec);
+        const inputs = new Float32Array(4 * shape.reduce((a, b) => a * b, 1));
         module.centre(data, [0, 1, 2, 3], inputs);
-        const embedded = tf.tidy(() => method.embed(tf.tensor(inputs, [4, 8, 8, 1])));
+        const embedded = tf.tidy(() => method.embed(tf.tensor(inputs, [4, ...shape])));
         expect(embedded.shape).toEqual([4, method.embeddingDim]);
         expect(Array.from(embedded.dataSync()).every(Number.isFinite)).toBe(true);
         embedded.dispose();
@@ -86,7 +128,7 @@ describe('every registered method', () => {
           return;
         }
         const rng = new Rng(9);
-        const batch = Int32Array.from([0, 1, 2, 3]);
+        const batch = Int32Array.from(modality === 'text' ? [8, 9, 10, 11] : [0, 1, 2, 3]); // texts: other scripts and the empty one
         const context = (step: number): StepContext => ({ step, totalSteps: 10, epoch: 1, epochs: 1, learningRate: 1e-2, rng });
         method.trainStep(data, batch, context(1)); // first step: lazily created caches
         const before = tf.memory().numTensors;
@@ -100,6 +142,7 @@ describe('every registered method', () => {
         const next = method.trainStep(data, batch, context(5));
 
         const restored = definition.create({ spec: data.spec, params, seed: 999 }); // other init: the checkpoint must overwrite it
+        await restored.prepare?.(data); // as the loop does on resume
         const meta = loadCheckpoint(file, restored.stateVariables());
         restored.optimizerStep = meta.optimizerStep;
         if (meta.extra !== undefined) restored.restoreExtraState?.(meta.extra);

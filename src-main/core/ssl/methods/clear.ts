@@ -1,0 +1,180 @@
+/**
+ * CLEAR (Wu, Wang, Gao, Ma, Han, Liang 2020, "CLEAR: Contrastive Learning for Sentence
+ * Representation", §3): for every minibatch two of the sentence augmentations are drawn (word
+ * deletion, span deletion to one [DEL], reordering, synonym substitution; views/text.ts), one makes
+ * each text's first view and the other its second; encoder and projection head map both, and NT-Xent
+ * (losses/nt-xent.ts, as in the paper's eq. 1) pulls each pair together against the other 2B − 2
+ * views. The paper's optional masked-LM term (its eq. 3, λ = 1) is a parameter. The embedding is the
+ * encoder's pooled output on the unaugmented text.
+ */
+import { asTextSpec, writeTokenRow, type TextData } from '../../data/text';
+import { loadTokenizer } from '../../data/tokenizer';
+import type { LoadedData } from '../../data/types';
+import { tf } from '../../engine/backend';
+import { ProjectionHead } from '../heads/projection';
+import { TokenPredictionHead } from '../heads/token-prediction';
+import { maskedLmLoss } from '../losses/masked-lm';
+import { ntXentLoss } from '../losses/nt-xent';
+import { AdamW } from '../optim/adamw';
+import { minimise, type StepLoss } from '../optim/minimise';
+import { BASIC_TEXT_AUGMENTATIONS, chooseAugmentations, loadSynonyms, sampleTextView, TEXT_AUGMENTATIONS, type TextViewContext } from '../views/text';
+import { maskTokens } from '../views/token-mask';
+import { predictionAccuracy } from './masked-lm';
+import type { LossParts, MethodSetup, SslMethod, StepContext, TrainableMethod } from './types';
+import { named } from './state-names';
+import { idsTensor, longestRow, TEXT_ENCODER_PARAMS, textEncoderFor, textEncoderParams, trimmedIds, type TextEncoder } from './text-shared';
+
+class ClearRun implements TrainableMethod {
+  readonly trains = true;
+  readonly embeddingDim: number;
+  private readonly encoder: TextEncoder;
+  private readonly head: ProjectionHead;
+  private readonly lmHead: TokenPredictionHead | null;
+  private readonly optimizer: AdamW;
+  private readonly trainable: tf.Variable[];
+  private readonly temperature: number;
+  private readonly mlmWeight: number;
+  private readonly useSynonyms: boolean;
+  private readonly vocabSize: number;
+  private readonly maxLength: number;
+  private readonly tokenizerJson: string;
+  private context: TextViewContext | null = null;
+  private rows = new Float32Array(0);
+
+  constructor(setup: MethodSetup) {
+    const spec = asTextSpec(setup.spec);
+    this.encoder = textEncoderFor(spec, textEncoderParams(setup.params), setup.seed);
+    this.embeddingDim = this.encoder.embeddingSize;
+    this.head = new ProjectionHead({ inputSize: this.embeddingDim, hiddenSize: this.embeddingDim, outputSize: this.embeddingDim, seed: setup.seed + 1000 });
+    this.mlmWeight = setup.params.mlmWeight as number;
+    this.lmHead = this.mlmWeight > 0 ? new TokenPredictionHead(this.encoder.tokenEmbedding, setup.seed + 2000) : null;
+    this.trainable = [...this.encoder.trainableVariables, ...this.head.trainableVariables, ...(this.lmHead?.trainableVariables ?? [])];
+    this.optimizer = new AdamW(this.trainable, {
+      weightDecay: (setup.params.weightDecay as number | undefined) ?? 0,
+      decayMask: [...this.encoder.decayMask, ...this.head.decayMask, ...(this.lmHead?.decayMask ?? [])],
+    });
+    this.temperature = setup.params.temperature as number;
+    this.useSynonyms = setup.params.synonyms as boolean;
+    this.vocabSize = spec.vocabSize;
+    this.maxLength = spec.maxLength;
+    this.tokenizerJson = spec.tokenizer;
+  }
+
+  get optimizerStep(): number {
+    return this.optimizer.step;
+  }
+  set optimizerStep(step: number) {
+    this.optimizer.step = step;
+  }
+
+  /** Word boundaries from the run's tokenizer, and WordNet's synonyms of the corpus' words (about a second). */
+  async prepare(loaded: LoadedData): Promise<void> {
+    const data = loaded as TextData;
+    const tokenizer = loadTokenizer(this.tokenizerJson);
+    this.context = {
+      continuation: tokenizer.continuation,
+      ...(this.useSynonyms ? { synonyms: await loadSynonyms(tokenizer, data.tokens, data.offsets) } : {}),
+    };
+  }
+
+  trainStep(loaded: LoadedData, batch: Int32Array, context: StepContext): LossParts {
+    const data = loaded as TextData;
+    if (!this.context) throw new Error('CLEAR: prepare() must run before the first step');
+    const b = batch.length;
+    const length = this.maxLength;
+    const kinds = chooseAugmentations(context.rng, 2, this.context.synonyms ? TEXT_AUGMENTATIONS : BASIC_TEXT_AUGMENTATIONS);
+    if (this.rows.length < 2 * b * length) this.rows = new Float32Array(2 * b * length);
+    const rows = this.rows.subarray(0, 2 * b * length); // first views in rows 0..B−1, second views in B..2B−1
+    for (let i = 0; i < b; i++) {
+      const item = batch[i]!;
+      const ids = data.tokens.subarray(data.offsets[item]!, data.offsets[item + 1]!);
+      writeTokenRow(sampleTextView(ids, kinds[0]!, context.rng, this.context), length, rows, i * length);
+      writeTokenRow(sampleTextView(ids, kinds[1]!, context.rng, this.context), length, rows, (b + i) * length);
+    }
+    const longest = longestRow(rows, 2 * b, length);
+    const views = idsTensor(rows, 2 * b, length, longest); // [2B, L]
+    const own: tf.Tensor[] = [views];
+    let lm: { ids: tf.Tensor2D; positions: tf.Tensor1D; targets: Int32Array; width: number } | null = null;
+    if (this.lmHead) {
+      // The masked-LM term on the unaugmented texts, as in CLEAR's joint objective.
+      const original = new Float32Array(b * length);
+      for (let i = 0; i < b; i++) writeTokenRow(data.tokens.subarray(data.offsets[batch[i]!]!, data.offsets[batch[i]! + 1]!), length, original, i * length);
+      const width = longestRow(original, b, length);
+      const trimmed = new Float32Array(b * width);
+      for (let r = 0; r < b; r++) trimmed.set(original.subarray(r * length, r * length + width), r * width);
+      const masked = maskTokens(trimmed, b, { vocabSize: this.vocabSize }, context.rng);
+      lm = {
+        ids: tf.tensor2d(Int32Array.from(masked.inputs), [b, width], 'int32'),
+        positions: tf.tensor1d(Int32Array.from(masked.rows, (r, i) => r * width + masked.positions[i]!), 'int32'),
+        targets: masked.targets,
+        width,
+      };
+      own.push(lm.ids, lm.positions);
+    }
+    const dropoutSeed = context.rng.nextUint32();
+    return minimise(
+      this.optimizer,
+      this.trainable,
+      context.learningRate,
+      (): StepLoss => {
+        const z = this.head.forward(this.encoder.forwardTrain(views, { dropoutSeed }).pooled); // [2B, D]
+        const [z1, z2] = tf.split(z, [b, b], 0) as [tf.Tensor2D, tf.Tensor2D]; // [B, D] each
+        const contrastive = ntXentLoss(z1, z2, this.temperature);
+        if (!lm || !this.lmHead) return { total: contrastive };
+        const { hidden } = this.encoder.forwardTrain(lm.ids, { dropoutSeed: dropoutSeed ^ 0x9e3779b9 }); // [B, L, D]
+        const picked = tf.gather(tf.reshape(hidden, [b * lm.width, this.embeddingDim]), lm.positions) as tf.Tensor2D; // [M, D]
+        const logits = this.lmHead.forward(picked); // [M, V]
+        const masked = maskedLmLoss(logits, lm.targets);
+        return {
+          total: tf.add(contrastive, tf.mul(masked, this.mlmWeight)) as tf.Scalar,
+          contrastive,
+          maskedLm: masked,
+          maskedAccuracy: predictionAccuracy(logits, lm.targets),
+        };
+      },
+      own,
+    );
+  }
+
+  embed(x: tf.Tensor): tf.Tensor2D {
+    const ids = trimmedIds(x);
+    try {
+      return this.encoder.embed(ids);
+    } finally {
+      ids.dispose();
+    }
+  }
+
+  stateVariables(): { name: string; variable: tf.Variable }[] {
+    return [
+      ...named('encoder', this.encoder.variables),
+      ...named('head', this.head.trainableVariables),
+      ...(this.lmHead ? named('lmHead', this.lmHead.trainableVariables) : []),
+      ...named('adam', this.optimizer.stateVariables()),
+    ];
+  }
+
+  dispose(): void {
+    this.encoder.dispose();
+    this.head.dispose();
+    this.lmHead?.dispose();
+    this.optimizer.dispose();
+  }
+}
+
+
+export const clear: SslMethod = {
+  id: 'clear',
+  name: 'CLEAR',
+  family: 'contrastive',
+  description: 'Contrastive (CLEAR): two edited copies of each text (words deleted, a span cut, parts swapped, synonyms) should embed close together, apart from the other texts.',
+  modalities: ['text'],
+  trains: true,
+  params: [
+    ...TEXT_ENCODER_PARAMS,
+    { name: 'temperature', label: 'Temperature', type: 'number', default: 0.1, min: 0.01, max: 10, help: 'NT-Xent temperature τ.', scope: 'method' },
+    { name: 'synonyms', label: 'Synonym substitution', type: 'boolean', default: true, help: 'Offer WordNet synonym substitution among the augmentations (English words only).', scope: 'method', advanced: true },
+    { name: 'mlmWeight', label: 'Masked-LM weight', type: 'number', default: 0, min: 0, max: 10, help: 'Weight λ of an added masked-language-model loss (CLEAR: 1); 0 trains on the contrastive loss alone (faster).', scope: 'method', advanced: true },
+  ],
+  create: (setup) => new ClearRun(setup),
+};
