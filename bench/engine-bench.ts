@@ -14,6 +14,14 @@
  * the pixels); "images/s" counts source images, i.e. batch / step time, whatever the number of
  * views a method makes of each. Times are medians over the timed steps. The plain-JS cpu backend is
  * ~1000× slower, so it runs one step of a smaller batch (--cpu-batch).
+ *
+ * Text encoders (bench/text-engine-bench.ts): training and extraction tokens/s of the Transformer
+ * and the convolutional text encoder, beside PyTorch running the same Transformer and step
+ * (bench/torch_text.py), alternating, median of --rounds, with the load average of each run:
+ *
+ *   npm run bench -- --text [--text-encoders=transformer,text-conv] [--backends=wasm] [--threads=2]
+ *        [--text-batch=64] [--text-length=64] [--text-vocab=8000] [--text-layers=4] [--text-width=128]
+ *        [--text-heads=4] [--text-activation=relu|gelu] [--text-steps=3] [--rounds=3] [--profile] [--no-torch]
  */
 import { spawnSync } from 'node:child_process';
 import { type EngineBackendName, initBackend, tf } from '../src-main/core/engine/backend';
@@ -25,6 +33,7 @@ import type { ImageInputSpec } from '../src-main/contract';
 import type { ImageData } from '../src-main/core/data/image';
 import { Rng } from '../src-main/core/ssl/random';
 import { resolveRunParams } from '../src-main/core/training/params';
+import { parseTextOptions, runTextBench, runTextChild } from './text-engine-bench';
 
 type Shape = [number, number, number];
 
@@ -291,7 +300,22 @@ function printTable(results: BenchResult[], torch: (TorchResult | { unavailable:
 }
 
 async function main(): Promise<void> {
-  const options = parseOptions(process.argv.slice(2));
+  const argv = process.argv.slice(2);
+  if (argv.includes('--child-text')) {
+    try {
+      const text = parseTextOptions(argv);
+      console.log(`RESULT ${JSON.stringify(await runTextChild(text.encoders[0] ?? 'transformer', text))}`);
+    } catch (error) {
+      console.log(`UNAVAILABLE ${error instanceof Error ? error.message : String(error)}`);
+      process.exitCode = 1;
+    }
+    return;
+  }
+  if (argv.includes('--text')) {
+    runTextBench(parseTextOptions(argv));
+    return;
+  }
+  const options = parseOptions(argv);
   if (options.child) {
     try {
       console.log(`RESULT ${JSON.stringify(await runOne(options))}`);
