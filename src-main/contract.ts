@@ -583,6 +583,8 @@ export const calls = {
   'search.similarToItem': call<{ runId: number; itemId: number; k?: number; setId?: number; itemSetId?: number }, SearchResult>(),
   /** Top-k most similar items to a new file, embedded with the run's encoder (among a vector set's with `setId`); the file travels as base64. */
   'search.similarToFile': call<{ runId: number; fileName: string; base64: string; k?: number; setId?: number }, SearchResult>(),
+  /** Top-k most similar items to a typed text, embedded with a text run's tokenizer and encoder as a text file would be. */
+  'search.similarToText': call<{ runId: number; text: string; k?: number; setId?: number }, SearchResult>(),
   'items.get': call<{ itemId: number }, ItemRow>(),
   /** Writes a CSV (or a list of paths) of the given items to a path on the core's disk (Electron). */
   'exports.selection': call<

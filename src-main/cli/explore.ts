@@ -141,6 +141,7 @@ export async function cmdSearch(args: string[]): Promise<number> {
   const { values, positionals } = parse(args, {
     item: { type: 'string' },
     query: { type: 'string' },
+    text: { type: 'string' },
     set: { type: 'string' },
     'item-from': { type: 'string' },
     k: { type: 'string', short: 'k' },
@@ -148,10 +149,11 @@ export async function cmdSearch(args: string[]): Promise<number> {
   const runId = runIdOf(positionals[0], 'search');
   const item = str(values, 'item');
   const queryFile = str(values, 'query');
-  if (item !== undefined && queryFile !== undefined) {
-    throw new UsageError('--item and --query are exclusive: search by an item of the dataset (--item) or by a new file (--query), not both');
+  const text = str(values, 'text');
+  if ([item, queryFile, text].filter((v) => v !== undefined).length > 1) {
+    throw new UsageError('--item, --query and --text are exclusive: search by an item of the dataset (--item), a new file (--query) or a typed text (--text), one of them');
   }
-  if (item === undefined && queryFile === undefined) throw new UsageError('pretext search needs either --item <path> or --query <file>');
+  if (item === undefined && queryFile === undefined && text === undefined) throw new UsageError('pretext search needs --item <path>, --query <file> or --text "…"');
   const setId = setOption(values, 'set', false) ?? null;
   const itemFrom = setOption(values, 'item-from', true);
   if (itemFrom !== undefined && item === undefined) throw new UsageError('--item-from says where the --item is; a --query file is embedded by the run');
@@ -168,6 +170,9 @@ export async function cmdSearch(args: string[]): Promise<number> {
       });
       result = await core.handlers['search.similarToItem']({ runId, itemId, k, ...(setId !== null ? { setId } : {}), ...(itemSetId !== null ? { itemSetId } : {}) });
       about = itemSetId === setId ? item : `${item} (of ${spaceWords(runId, itemSetId)})`;
+    } else if (text !== undefined) {
+      result = await core.handlers['search.similarToText']({ runId, text, k, ...(setId !== null ? { setId } : {}) });
+      about = `"${text.length > 60 ? `${text.slice(0, 57)}…` : text}"`;
     } else {
       let bytes: Buffer;
       try {

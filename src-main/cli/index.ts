@@ -50,7 +50,7 @@ Usage:
                                                a projection's path,label,x,y (default: the run's latest)
   pretext project <run-id> [--method umap|pca] [--seed N] [--neighbors N] [--min-dist X] [--out xy.csv [--force]] [--json]
                                                compute and store a 2-D map; --json adds a SHA-256 of the coordinates
-  pretext search <run-id> [--set <set-id>] (--item <path> [--item-from run|<set-id>] | --query <file>) [-k 10] [--json]
+  pretext search <run-id> [--set <set-id>] (--item <path> [--item-from run|<set-id>] | --query <file> | --text "…") [-k 10] [--json]
                                                the k most similar items, by cosine similarity of embeddings:
                                                among the run's items, or with --set among a vector set's;
                                                --item is a file of the folder searched, unless --item-from

@@ -2,6 +2,7 @@ import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { EMBEDDINGS_FORMATS, type EmbeddingsFormat, type EvaluationPoint, type MethodInfo, type ParamSpec, type ParamValues, type RunSummary, type TrainingProgress, type TrainSettings, type VectorSetSummary } from '../contract';
 import { parseParamAssignments } from '../core/params';
+import { defaultMethodFor } from '../core/ssl/methods';
 import { initBackend } from '../core/engine/backend';
 import { VERSION } from '../core/version';
 import { importWithProgress, openCore, parse, str, UsageError } from './common';
@@ -161,8 +162,18 @@ export async function cmdTrain(args: string[]): Promise<number> {
       const runId = numberFlag(values, 'resume')!;
       run = await core.handlers['runs.resume']({ runId });
     } else {
-      const methodId = str(values, 'method') ?? 'simclr';
-      const method = (await core.handlers['methods.list']()).find((m) => m.id === methodId);
+      let datasetId: number;
+      if (/^\d+$/.test(target!) && !existsSync(target!)) datasetId = Number(target);
+      else if (existsSync(target!) && statSync(target!).isDirectory()) {
+        const root = resolve(target!);
+        const known = (await core.handlers['datasets.list']()).find((d) => d.root === root);
+        datasetId = known?.id ?? (await importWithProgress(core, root, {})).datasetId;
+      } else throw new UsageError(`${target} is neither a dataset id nor a folder`);
+      const methods = await core.handlers['methods.list']();
+      // Without --method, the first method (SimCLR for images) of what the dataset holds most of.
+      const counts = (await core.handlers['datasets.list']()).find((d) => d.id === datasetId)?.counts ?? {};
+      const methodId = str(values, 'method') ?? defaultMethodFor(counts).id;
+      const method = methods.find((m) => m.id === methodId);
       if (!method) throw new UsageError(`Unknown method '${methodId}'; see pretext methods`);
       const assignments = [
         ...Object.entries(PARAM_FLAGS).flatMap(([flag, name]) => (str(values, flag) !== undefined ? [`${name}=${str(values, flag)}`] : [])),
@@ -174,13 +185,6 @@ export async function cmdTrain(args: string[]): Promise<number> {
       } catch (error) {
         throw new UsageError((error as Error).message);
       }
-      let datasetId: number;
-      if (/^\d+$/.test(target!) && !existsSync(target!)) datasetId = Number(target);
-      else if (existsSync(target!) && statSync(target!).isDirectory()) {
-        const root = resolve(target!);
-        const known = (await core.handlers['datasets.list']()).find((d) => d.root === root);
-        datasetId = known?.id ?? (await importWithProgress(core, root, {})).datasetId;
-      } else throw new UsageError(`${target} is neither a dataset id nor a folder`);
       const settings: TrainSettings = { method: methodId, params, ...(str(values, 'backend') ? { backend: str(values, 'backend') } : {}) };
       run = await core.handlers['runs.start']({ datasetId, settings });
     }

@@ -33,7 +33,7 @@ import { indexFileName, SearchService } from './search/search-service';
 import { ProjectionsRepository } from './storage/repositories/projections';
 import { VectorsRepository } from './storage/repositories/vectors';
 import { startTrainWorker, type TrainJob } from './jobs/train-job';
-import { METHODS } from './ssl/methods';
+import { defaultMethodFor, METHODS, type SslMethod } from './ssl/methods';
 import { RunsRepository, type RunRecord } from './storage/repositories/runs';
 import type { RunConfig } from './training/config';
 import { checkGiven, methodCatalogue, runConfigOf, runParamsOf } from './training/params';
@@ -383,12 +383,18 @@ export function createCore(options: CoreOptions): Core {
     },
     'runs.start': async ({ datasetId, settings }) => {
       const dataset = requireDataset(datasetId);
-      const methodId = settings?.method ?? 'simclr';
+      const methodId = settings?.method ?? defaultMethodFor(dataset.counts).id;
       const method = METHODS.find((m) => m.id === methodId);
       if (!method) throw new ApiError('bad_request', `Unknown method '${methodId}'; available: ${METHODS.map((m) => m.id).join(', ')}`);
-      if (!method.modalities.some((m) => dataset.counts[m] > 0)) {
+      const fits = (m: SslMethod): boolean => m.modalities.some((modality) => dataset.counts[modality] > 0);
+      if (!fits(method)) {
         const what = method.modalities.map((m) => (m === 'audio' ? 'audio clips' : `${m}s`)).join(' or ');
-        throw new ApiError('bad_request', `"${dataset.name}" has no ${what}, which ${method.name} trains on; training text and audio comes in a later version`);
+        const others = METHODS.filter(fits).map((m) => m.id);
+        throw new ApiError(
+          'bad_request',
+          `"${dataset.name}" has no ${what}, which ${method.name} trains on; ` +
+            (others.length > 0 ? `methods for what it holds: ${others.join(', ')}` : 'training on audio comes in a later version'),
+        );
       }
       if (settings?.backend !== undefined && typeof settings.backend !== 'string') throw new ApiError('bad_request', 'backend must be a backend name');
       let given: ParamValues;
@@ -465,6 +471,7 @@ export function createCore(options: CoreOptions): Core {
     'projections.cancel': async ({ runId }) => ({ cancelled: projections.cancel(runId) }),
     'search.similarToItem': async ({ runId, itemId, k, setId, itemSetId }) => search.similarToItem(runId, itemId, k, { setId, itemSetId }),
     'search.similarToFile': async ({ runId, fileName, base64, k, setId }) => search.similarToFile(runId, fileName, base64, k, { setId }),
+    'search.similarToText': async ({ runId, text, k, setId }) => search.similarToText(runId, text, k, { setId }),
     'items.get': async ({ itemId }) => {
       const item = items.get(itemId);
       if (!item) throw new ApiError('not_found', `No item ${itemId}`);

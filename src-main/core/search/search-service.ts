@@ -179,6 +179,25 @@ export class SearchService {
     return this.answer(loaded, Array.from(found.indices), Array.from(found.scores), performance.now() - started);
   }
 
+  /**
+   * The k items most similar to a typed text: the text is embedded exactly as a text file holding it
+   * would be (the run's stored tokenizer, truncation and encoder), so an item's own text finds itself.
+   */
+  async similarToText(runId: number, text: string, k = 10, where: Pick<SearchWhere, 'setId'> = {}): Promise<SearchResult> {
+    if (typeof text !== 'string' || text.trim() === '') throw new ApiError('bad_request', 'Type some text to search for');
+    const bytes = Buffer.from(text, 'utf8');
+    if (bytes.length > MAX_QUERY_TEXT_BYTES) {
+      throw new ApiError('bad_request', `The search text is ${(bytes.length / 1e6).toFixed(1)} MB; the limit is ${MAX_QUERY_TEXT_BYTES / 1e6} MB (only its first tokens are used anyway)`);
+    }
+    const run = this.options.runs.get(runId);
+    if (!run) throw new ApiError('not_found', `No run with id ${runId}`);
+    const modalities = methodModalities(run.method);
+    if (!modalities.includes('text')) {
+      throw new ApiError('bad_request', `Run #${runId} (${run.method}) embeds ${modalities.map((m) => (m === 'audio' ? 'audio' : `${m}s`)).join(' and ')}, not text; search it with an item or a file`);
+    }
+    return this.similarToFile(runId, 'the search text.txt', bytes.toString('base64'), k, where);
+  }
+
   /** Resolves true once the index of the run (or of its vector set `setId`) is ready, false when it is searched exactly. Loads it. */
   async indexReady(runId: number, setId?: number): Promise<boolean> {
     return (await this.load(this.space(runId, setId, 'setId'))).indexReady;
@@ -406,6 +425,9 @@ export class SearchService {
 export function indexFileName(runId: number, setId: number | null): string {
   return setId === null ? `run-${runId}.hnsw` : `set-${setId}.hnsw`;
 }
+
+/** The longest typed search text accepted (a text run reads at most its maximum length of tokens). */
+export const MAX_QUERY_TEXT_BYTES = 1_000_000;
 
 function checkK(k: number | undefined): number {
   const value = k ?? 10;

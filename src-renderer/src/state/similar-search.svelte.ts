@@ -7,7 +7,8 @@ import { bytesToBase64, DEFAULT_K, queryFileProblem } from '../lib/search';
 /** What the results are similar to: a point of the map (or an item of a vector set), or a file dropped on the panel. */
 export type SearchQuery =
   | { kind: 'item'; runId: number; itemId: number; /** The vector set the item is from; absent: the run's own items. */ fromSet?: number }
-  | { kind: 'file'; runId: number; fileName: string; bytes: Uint8Array; type: string };
+  | { kind: 'file'; runId: number; fileName: string; bytes: Uint8Array; type: string }
+  | { kind: 'text'; runId: number; text: string };
 
 /**
  * Top-k search by cosine similarity in the run's embedding space, from an item of the run or from a new
@@ -100,6 +101,17 @@ export class SimilarSearch {
     return this.#run({ kind: 'file', runId, fileName: file.name, bytes, type: file.type });
   }
 
+  /** Searches a text run with a typed text (embedded by the core with the run's tokenizer and encoder). */
+  byText(runId: number, text: string): Promise<void> {
+    if (text.trim() === '') {
+      this.#latest.invalidate();
+      this.loading = false;
+      this.error = 'Type some text to search for';
+      return Promise.resolve();
+    }
+    return this.#run({ kind: 'text', runId, text });
+  }
+
   /** Asks for a different number of results for the same query. */
   setK(k: number): Promise<void> {
     this.k = k;
@@ -133,13 +145,15 @@ export class SimilarSearch {
               ...where,
               ...(query.fromSet !== undefined ? { itemSetId: query.fromSet } : {}),
             })
-          : await this.#backend.calls['search.similarToFile']({
-              runId: query.runId,
-              fileName: query.fileName,
-              base64: bytesToBase64(query.bytes),
-              k: this.k,
-              ...where,
-            });
+          : query.kind === 'text'
+            ? await this.#backend.calls['search.similarToText']({ runId: query.runId, text: query.text, k: this.k, ...where })
+            : await this.#backend.calls['search.similarToFile']({
+                runId: query.runId,
+                fileName: query.fileName,
+                base64: bytesToBase64(query.bytes),
+                k: this.k,
+                ...where,
+              });
       if (!this.#latest.isCurrent(ticket)) return;
       this.results = answer.results;
       this.resultSet = answer.set ?? null;
