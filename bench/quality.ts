@@ -1,22 +1,26 @@
 /**
  * Quality benchmark: does self-supervision beat the baselines on real labelled data?
  *
- * Fashion-MNIST (Debian's dataset-fashion-mnist) as class folders: a stratified 10,000 training and
- * 2,000 held-out images (`--train N --test N`). Every registered image method trains on the training
+ * Images (`--modality image`, the default): Fashion-MNIST (Debian's dataset-fashion-mnist) as class
+ * folders, a stratified 10,000 training and 2,000 held-out images (`--train N --test N`). Text
+ * (`--modality text`): Debian's fortunes, the category of each quote its label, as a train and a
+ * held-out CSV (bench/quality/fortunes.ts: 39 categories, about 9,200 + 2,300 quotes).
+ * Every registered method of the modality trains on the training
  * folder through the app's own path (a core, its training worker, the method's defaults) for a fixed
  * wall-clock budget (`--minutes`, default 10; labels are never used to train). Then both folders are
  * embedded with the frozen encoder, and a cosine kNN (k=20, weighted votes) and a logistic-regression
  * probe, both fitted on the training folder's embeddings, are scored on the held-out one. Rows for
- * raw pixels and for each trained method's own network with its random initial weights (no training;
+ * the baseline (raw pixels, TF-IDF) and for each trained method's own network with its random initial weights (no training;
  * methods whose untrained networks embed identically share one row) show what training added, and a
  * line per method says whether it beat its random encoder on the linear probe.
  *
  *   npm run bench:quality [-- --minutes 10 --train 10000 --test 2000 --methods simclr,raw-pixels]
+ *   npm run bench:quality -- --modality text [--minutes 10 --methods tfidf]
  */
 import { existsSync, mkdirSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { EvaluationPoint, InputSpec, ParamValues } from '../src-main/contract';
+import type { EvaluationPoint, InputSpec, Modality, ParamValues } from '../src-main/contract';
 import { createCore } from '../src-main/core/app';
 import { dataFor } from '../src-main/core/data';
 import { inputSize } from '../src-main/core/data/types';
@@ -31,8 +35,16 @@ import { embedItems } from '../src-main/core/training/extract';
 import { paramsOf, resolveRunParams } from '../src-main/core/training/params';
 import { parseParamAssignments } from '../src-main/core/params';
 import { fashionMnistFolders } from './quality/fashion-mnist';
+import { fortunesFolders } from './quality/fortunes';
+
+/** The modalities this benchmark has labelled data for. */
+const BENCH_MODALITIES = ['image', 'text'] as const satisfies readonly Modality[];
+type BenchModality = (typeof BENCH_MODALITIES)[number];
 
 interface Options {
+  /** 'image' (Fashion-MNIST, the default) or 'text' (Debian's fortunes). */
+  modality: BenchModality;
+  /** Fashion-MNIST images sampled for training and held out (image only). */
   train: number;
   test: number;
   minutes: number;
@@ -51,12 +63,15 @@ function parseOptions(argv: string[]): Options {
     if (at >= 0) return argv[at + 1];
     return argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
   };
-  const imageMethods = METHODS.filter((m) => m.modalities.includes('image')).map((m) => m.id);
+  const modality = (get('modality') ?? 'image') as BenchModality;
+  if (!BENCH_MODALITIES.includes(modality)) throw new Error(`--modality must be one of ${BENCH_MODALITIES.join(', ')}, got '${modality}'`);
+  const modalityMethods = METHODS.filter((m) => m.modalities.includes(modality)).map((m) => m.id);
   return {
+    modality,
     train: Number(get('train') ?? 10_000),
     test: Number(get('test') ?? 2_000),
     minutes: Number(get('minutes') ?? 10),
-    methods: (get('methods') ?? imageMethods.join(',')).split(',').filter(Boolean),
+    methods: (get('methods') ?? modalityMethods.join(',')).split(',').filter(Boolean),
     seed: Number(get('seed') ?? 1),
     dir: get('dir') ?? join(tmpdir(), 'pretext-quality'),
     params: (get('params') ?? '').split(',').filter(Boolean),
@@ -119,8 +134,22 @@ async function main(): Promise<void> {
   mkdirSync(options.dir, { recursive: true });
   const load = (): string => loadavg().map((l) => l.toFixed(2)).join(' ');
   const length = options.epochs > 0 ? `${options.epochs} epochs` : `${options.minutes} min`;
-  console.log(`Quality benchmark: Fashion-MNIST ${options.train} train / ${options.test} held out, ${length} per method${options.params.length ? ` (${options.params.join(', ')})` : ''}, ${cpus().length} cores, load ${load()}`);
-  const folders = await fashionMnistFolders({ root: join(options.dir, 'fashion-mnist'), train: options.train, test: options.test, seed: options.seed });
+  const settings = `${length} per method${options.params.length ? ` (${options.params.join(', ')})` : ''}, ${cpus().length} cores, load ${load()}`;
+  for (const id of options.methods) {
+    if (!getMethod(id).modalities.includes(options.modality)) throw new Error(`${id} does not train on ${options.modality}`);
+  }
+  let folders: { trainDir: string; testDir: string };
+  let source: string;
+  if (options.modality === 'text') {
+    const fortunes = fortunesFolders({ root: join(options.dir, 'fortunes'), seed: options.seed });
+    const sum = (xs: number[]): number => xs.reduce((a, b) => a + b, 0);
+    folders = fortunes;
+    source = `fortunes ${sum(fortunes.counts.train)} train / ${sum(fortunes.counts.test)} held out, ${fortunes.classes.length} categories`;
+  } else {
+    folders = await fashionMnistFolders({ root: join(options.dir, 'fashion-mnist'), train: options.train, test: options.test, seed: options.seed });
+    source = `Fashion-MNIST ${options.train} train / ${options.test} held out`;
+  }
+  console.log(`Quality benchmark: ${source}, ${settings}`);
 
   const dbPath = join(options.dir, `quality-${Date.now()}.db`);
   const core = createCore({ dbPath, shell: 'cli', workerDir });
@@ -129,9 +158,12 @@ async function main(): Promise<void> {
   const rows: Row[] = [];
   const randoms: RandomEncoder[] = [];
   try {
-    const trainSet = await core.handlers['datasets.import']({ path: folders.trainDir, name: 'fashion-mnist train' });
-    const testSet = await core.handlers['datasets.import']({ path: folders.testDir, name: 'fashion-mnist test' });
-    console.log(`imported ${trainSet.dataset.total} + ${testSet.dataset.total} images`);
+    const name = options.modality === 'text' ? 'fortunes' : 'fashion-mnist';
+    const trainSet = await core.handlers['datasets.import']({ path: folders.trainDir, name: `${name} train` });
+    const testSet = await core.handlers['datasets.import']({ path: folders.testDir, name: `${name} test` });
+    console.log(`imported ${trainSet.dataset.total} + ${testSet.dataset.total} ${options.modality === 'text' ? 'texts' : 'images'}`);
+    /** The input spec of the last completed run: for text, the tokenizer the app trained on the training set. */
+    let lastSpec: InputSpec | null = null;
 
     /**
      * The method's own network with its initial weights (no step taken), embedded and scored like
@@ -201,6 +233,7 @@ async function main(): Promise<void> {
       const done = await core.handlers['runs.get']({ runId: run.id });
       if (done.status !== 'completed') throw new Error(`${id} ended ${done.status}: ${done.error}`);
       const spec = done.inputSpec!;
+      lastSpec = spec;
       const checkpoint = core.runs.latestCheckpoint(run.id)!;
       const method = definition.create({ spec, params: done.params, seed: options.seed });
       loadCheckpoint(layout.resolveStored(checkpoint.path), method.stateVariables());
@@ -228,11 +261,18 @@ async function main(): Promise<void> {
       console.log(formatRow(rows.at(-1)!));
     }
 
-    // Only baselines ran: SimCLR's untrained network with its defaults is the reference.
+    // Only baselines ran: SimCLR's untrained network with its defaults is the reference for images;
+    // for text, the first registered text method's, on the tokenizer the baseline's run trained.
     if (randoms.length === 0) {
-      const simclr = getMethod('simclr');
-      const spec = dataFor('image').resolveSpec([], {});
-      await randomEncoder(simclr, spec, resolveRunParams(simclr, {}, spec));
+      if (options.modality === 'image') {
+        const simclr = getMethod('simclr');
+        const spec = dataFor('image').resolveSpec([], {});
+        await randomEncoder(simclr, spec, resolveRunParams(simclr, {}, spec));
+      } else {
+        const reference = METHODS.find((m) => m.trains && m.modalities.includes('text'));
+        if (!reference) console.log('(no trained text method is registered: no random-encoder row)');
+        else if (lastSpec) await randomEncoder(reference, lastSpec, resolveRunParams(reference, {}, lastSpec));
+      }
     }
   } finally {
     await core.close();
