@@ -15,8 +15,9 @@ export function coreCatalogue() {
 /**
  * The core's batch size and epochs for a dataset of `items` examples when the user leaves them empty.
  * @param {number} items
+ * @param {import('../../src-main/contract').Modality} [modality]
  * @returns {{ batchSize: number; epochs: number }}
  */
-export function coreTrainingDefaults(items) {
-  return /** @type {{ batchSize: number; epochs: number }} */ (trainingDefaults(items));
+export function coreTrainingDefaults(items, modality) {
+  return /** @type {{ batchSize: number; epochs: number }} */ (trainingDefaults(items, modality));
 }

@@ -46,7 +46,7 @@ export function checkGiven(method: SslMethod, given: ParamValues = {}): ParamVal
  */
 export function resolveRunParams(method: SslMethod, given: ParamValues, spec: InputSpec | null, items?: number): ParamValues {
   const fromShape: ParamValues = {
-    ...(method.trains && items !== undefined ? trainingDefaults(items) : {}),
+    ...(method.trains && items !== undefined ? trainingDefaults(items, spec?.modality) : {}),
     ...(spec && method.defaults ? method.defaults(spec) : {}),
   };
   return resolveParams(paramsOf(method), given, fromShape);

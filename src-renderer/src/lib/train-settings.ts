@@ -224,13 +224,16 @@ export function stepsEstimate(examples: number, batchSize: number, epochs: numbe
   return { batchSize: used, capped: used < batchSize, stepsPerEpoch, totalSteps: stepsPerEpoch * epochs };
 }
 
+/** The core's largest default batch by modality (MAX_DEFAULT_BATCH in src-main/core/training/config.ts). */
+const MAX_DEFAULT_BATCH: Readonly<Record<Modality, number>> = { image: 256, text: 64, audio: 256 };
+
 /**
  * The batch size and epochs a run gets when the form leaves them empty: the core's rule
  * (trainingDefaults in src-main/core/training/config.ts, checked equal by a test): a batch of at
- * most 256, halved down to 16 until an epoch has 4 steps, and 20 epochs or enough for 200 steps.
+ * most 256 (64 for text), halved down to 16 until an epoch has 4 steps, and 20 epochs or enough for 200 steps.
  */
-export function trainingLengthDefaults(items: number): { batchSize: number; epochs: number } {
-  let batchSize = 256;
+export function trainingLengthDefaults(items: number, modality: Modality = 'image'): { batchSize: number; epochs: number } {
+  let batchSize = MAX_DEFAULT_BATCH[modality];
   while (batchSize > 16 && batchSize * 4 > items) batchSize /= 2;
   const stepsPerEpoch = Math.max(1, Math.floor(items / Math.min(batchSize, Math.max(1, items))));
   return { batchSize, epochs: Math.max(20, Math.ceil(200 / stepsPerEpoch)) };

@@ -121,7 +121,9 @@ export class RunForm {
     const minutes = budget ? value(budget.name) : null;
     // Left empty, the batch and the epochs follow the dataset's size, as the core decides them.
     const examples = examplesFor(method, dataset.counts);
-    const shaped = trainingLengthDefaults(examples);
+    // The modality the run will train on: the first of the method's that the dataset holds.
+    const modality = method.modalities.find((m) => (dataset.counts[m] ?? 0) > 0) ?? method.modalities[0];
+    const shaped = trainingLengthDefaults(examples, modality);
     const given = (name: 'batchSize' | 'epochs'): number => (this.values[name]?.trim() ? (value(name) ?? Number.NaN) : shaped[name]);
     const steps = stepsEstimate(examples, given('batchSize'), given('epochs'));
     return steps ? { ...steps, timeBudget: minutes !== null && minutes !== budget?.auto?.value } : null;

@@ -116,7 +116,10 @@ test('estimate: an empty batch size and epoch count follow the dataset’s size,
   // The image demo: batches of 64, 7 steps an epoch, 29 epochs for at least 200 steps.
   expect(form.estimate(demo)).toMatchObject({ batchSize: 64, stepsPerEpoch: 7, totalSteps: 203 });
   // The form's copy of the rule is the core's.
-  for (let n = 1; n <= 5000; n++) expect(trainingLengthDefaults(n)).toEqual(coreTrainingDefaults(n));
+  for (const modality of ['image', 'text', 'audio'] as const) {
+    for (let n = 1; n <= 5000; n++) expect(trainingLengthDefaults(n, modality)).toEqual(coreTrainingDefaults(n, modality));
+  }
+  expect(trainingLengthDefaults(9000, 'text').batchSize).toBe(64);
   form.set('epochs', '2');
   expect(form.estimate(demo)).toMatchObject({ stepsPerEpoch: 7, totalSteps: 14 });
   form.set('batchSize', '');
