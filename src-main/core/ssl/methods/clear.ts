@@ -22,7 +22,7 @@ import { maskTokens } from '../views/token-mask';
 import { predictionAccuracy } from './masked-lm';
 import type { LossParts, MethodSetup, SslMethod, StepContext, TrainableMethod } from './types';
 import { named } from './state-names';
-import { idsTensor, longestRow, TEXT_ENCODER_PARAMS, textEncoderFor, textEncoderParams, trimmedIds, type TextEncoder } from './text-shared';
+import { idsTensor, longestRow, TEXT_ENCODER_PARAMS, textEncoderFor, textEncoderParams, embedTexts, type TextEncoder } from './text-shared';
 
 class ClearRun implements TrainableMethod {
   readonly trains = true;
@@ -137,12 +137,7 @@ class ClearRun implements TrainableMethod {
   }
 
   embed(x: tf.Tensor): tf.Tensor2D {
-    const ids = trimmedIds(x);
-    try {
-      return this.encoder.embed(ids);
-    } finally {
-      ids.dispose();
-    }
+    return embedTexts(this.encoder, x);
   }
 
   stateVariables(): { name: string; variable: tf.Variable }[] {

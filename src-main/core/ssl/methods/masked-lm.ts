@@ -16,7 +16,7 @@ import { minimise } from '../optim/minimise';
 import { maskTokens } from '../views/token-mask';
 import type { LossParts, MethodSetup, SslMethod, StepContext, TrainableMethod } from './types';
 import { named } from './state-names';
-import { TEXT_ENCODER_PARAMS, textEncoderFor, textEncoderParams, TokenRows, trimmedIds, type TextEncoder } from './text-shared';
+import { TEXT_ENCODER_PARAMS, textEncoderFor, textEncoderParams, TokenRows, embedTexts, type TextEncoder } from './text-shared';
 
 /** Share of the masked positions whose prediction is right: a step's accuracy part. */
 export function predictionAccuracy(logits: tf.Tensor2D, targets: Int32Array): tf.Scalar {
@@ -80,12 +80,7 @@ class MaskedLmRun implements TrainableMethod {
   }
 
   embed(x: tf.Tensor): tf.Tensor2D {
-    const ids = trimmedIds(x);
-    try {
-      return this.encoder.embed(ids);
-    } finally {
-      ids.dispose();
-    }
+    return embedTexts(this.encoder, x);
   }
 
   stateVariables(): { name: string; variable: tf.Variable }[] {

@@ -14,7 +14,7 @@ import { AdamW } from '../optim/adamw';
 import { minimise } from '../optim/minimise';
 import type { LossParts, MethodSetup, SslMethod, StepContext, TrainableMethod } from './types';
 import { named } from './state-names';
-import { idsTensor, TEXT_ENCODER_PARAMS, textEncoderFor, textEncoderParams, TokenRows, trimmedIds, type TextEncoder } from './text-shared';
+import { idsTensor, TEXT_ENCODER_PARAMS, textEncoderFor, textEncoderParams, TokenRows, embedTexts, type TextEncoder } from './text-shared';
 
 class SimcseRun implements TrainableMethod {
   readonly trains = true;
@@ -66,12 +66,7 @@ class SimcseRun implements TrainableMethod {
   }
 
   embed(x: tf.Tensor): tf.Tensor2D {
-    const ids = trimmedIds(x);
-    try {
-      return this.encoder.embed(ids);
-    } finally {
-      ids.dispose();
-    }
+    return embedTexts(this.encoder, x);
   }
 
   stateVariables(): { name: string; variable: tf.Variable }[] {

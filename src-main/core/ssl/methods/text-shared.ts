@@ -85,14 +85,35 @@ export function idsTensor(rows: ArrayLike<number>, count: number, length: number
   return tf.tensor2d(ids, [count, width], 'int32');
 }
 
+/** Texts embedded together at inference: a Transformer's attention over [B·H, L, L] grows fast with B. */
+export const TEXT_EMBED_BATCH = 64;
+
 /**
- * Model inputs (float token ids [B, maxLength], as the data module's `centre` makes them) → int32
- * ids trimmed to the longest row: what every text method's `embed` feeds its encoder.
+ * Inference embeddings of model inputs (float token ids [N, maxLength], as `centre` makes them): the
+ * rows sorted by length and embedded TEXT_EMBED_BATCH at a time, each group trimmed to its longest
+ * row, then put back in their order. Padding changes no embedding (the encoders mask it), so this
+ * only saves the work on padding: a batch of short quotes no longer pays for the longest one.
+ * @returns [N, D]
  */
-export function trimmedIds(x: tf.Tensor): tf.Tensor2D {
+export function embedTexts(encoder: TextEncoder, x: tf.Tensor, options: { causal?: boolean } = {}): tf.Tensor2D {
   const [count, length] = x.shape as [number, number];
   const rows = x.dataSync();
-  return idsTensor(rows, count, length, longestRow(rows, count, length));
+  const lengths = new Int32Array(count);
+  for (let r = 0; r < count; r++) lengths[r] = longestRow(rows.subarray(r * length, (r + 1) * length), 1, length);
+  const order = Int32Array.from({ length: count }, (_, i) => i).sort((a, b) => lengths[a]! - lengths[b]! || a - b);
+  const d = encoder.embeddingSize;
+  const out = new Float32Array(count * d);
+  for (let start = 0; start < count; start += TEXT_EMBED_BATCH) {
+    const group = order.subarray(start, Math.min(count, start + TEXT_EMBED_BATCH));
+    const width = lengths[group[group.length - 1]!]!;
+    const ids = new Int32Array(group.length * width);
+    group.forEach((row, i) => {
+      for (let t = 0; t < width; t++) ids[i * width + t] = rows[row * length + t]!;
+    });
+    const values = tf.tidy(() => encoder.embed(tf.tensor2d(ids, [group.length, width], 'int32'), options).dataSync());
+    group.forEach((row, i) => out.set(values.subarray(i * d, (i + 1) * d), row * d));
+  }
+  return tf.tensor2d(out, [count, d]);
 }
 
 /** The rows of a batch of texts, in buffers reused from step to step. */
