@@ -78,11 +78,12 @@ describe('writeTokenRow', () => {
 });
 
 describe('defaults from the data', () => {
-  it('maxLength: the 95th percentile of token counts + 2, up to a multiple of 8, within 16..256', () => {
-    expect(chooseMaxLength(Array.from({ length: 100 }, (_, i) => i + 1))).toBe(104); // p95 = 95 → 97 → 104
+  it('maxLength: the 95th percentile of token counts + 2, up to a multiple of 8, within 16..64', () => {
+    expect(chooseMaxLength(Array.from({ length: 40 }, (_, i) => i + 1))).toBe(40); // p95 = 38 → 40 → 40
+    expect(chooseMaxLength(Array.from({ length: 100 }, (_, i) => i + 1))).toBe(64); // p95 = 95 → 97 → 104, capped
     expect(chooseMaxLength(new Array(50).fill(5))).toBe(16);
     expect(chooseMaxLength([...new Array(95).fill(30), ...new Array(5).fill(2000)])).toBe(32); // the long 5% do not count
-    expect(chooseMaxLength(new Array(10).fill(5000))).toBe(256);
+    expect(chooseMaxLength(new Array(10).fill(5000))).toBe(64);
     expect(chooseMaxLength([])).toBe(16);
   });
 
