@@ -273,6 +273,47 @@ export function resample(samples: Float32Array, fromRate: number, toRate: number
 }
 
 /**
+ * Decodes chunk by chunk, each block mixed to mono (channels averaged) and handed to `onChunk` with
+ * the stream's sample rate (the block is valid during the call only); `onChunk` returns false to
+ * stop decoding there, and must not throw (the decoder's errors are reported as corrupt files). Nothing but the current
+ * block is held, so a long recording can be turned into features without its samples in memory.
+ * Returns the sample rate and how many samples were handed over; throws an Error with the same
+ * reasons probeAudio gives, and when there were no samples.
+ */
+export async function decodeAudioStream(
+  bytes: Uint8Array,
+  format: FileFormat,
+  onChunk: (mono: Float32Array, sampleRate: number) => boolean,
+  opts: AudioOptions = {},
+): Promise<{ sampleRate: number; samples: number }> {
+  if (bytes.length === 0) throw new Error('no audio samples');
+  let total = 0;
+  let sampleRate = 0;
+  let badRate = false;
+  await decodeChunks(bytes, format, opts.timeoutMs ?? DEFAULT_TIMEOUT_MS, (chunk) => {
+    const channels = chunk.channelData;
+    const length = channels[0]?.length ?? 0;
+    if (length === 0) return true;
+    sampleRate ||= chunk.sampleRate;
+    if (!(sampleRate > 0) || !Number.isFinite(sampleRate)) {
+      badRate = true;
+      return false;
+    }
+    let mono = channels[0]!;
+    if (channels.length > 1) {
+      mono = new Float32Array(length);
+      for (const data of channels) for (let i = 0; i < length; i++) mono[i]! += data[i]!;
+      for (let i = 0; i < length; i++) mono[i]! /= channels.length;
+    }
+    total += length;
+    return onChunk(mono, sampleRate);
+  });
+  if (badRate) throw new AudioDecodeError(`corrupt ${FORMAT_NAME[format]} (invalid sample rate ${sampleRate})`);
+  if (total === 0) throw new Error(noSamplesReason(bytes, format));
+  return { sampleRate, samples: total };
+}
+
+/**
  * Decodes to mono (channels averaged), optionally resampled to `targetRate` and cut at
  * `opts.maxSeconds`. Throws an Error with the same reasons probeAudio gives.
  */
