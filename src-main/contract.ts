@@ -297,7 +297,31 @@ export interface TextInputSpec {
   lowercase: boolean;
 }
 
-export type InputSpec = ImageInputSpec | TextInputSpec;
+/**
+ * Audio as a run's encoder sees it: a log-mel spectrogram of a fixed duration, shaped like a
+ * one-channel image [melBands, frames, 1] (frequency × time), normalised with statistics of the
+ * run's own clips. Clips are mixed to mono and resampled to `sampleRate` first.
+ */
+export interface AudioInputSpec {
+  modality: 'audio';
+  /** Hz clips are resampled to (default 16000). */
+  sampleRate: number;
+  /** STFT (Hann) window in milliseconds (default 25). */
+  windowMs: number;
+  /** STFT hop in milliseconds (default 10). */
+  hopMs: number;
+  /** Mel bands, HTK scale from 0 Hz to sampleRate / 2 (default 64). */
+  melBands: number;
+  /** Duration of one model input in seconds (default: the clips' median duration, 0.5 to 10 s). */
+  clipSeconds: number;
+  /** Frames of one model input: clipSeconds at hopMs. */
+  frames: number;
+  /** Log-mel normalisation, (x − mean) / std, measured on the run's clips; std 0 until measured. */
+  mean: number;
+  std: number;
+}
+
+export type InputSpec = ImageInputSpec | TextInputSpec | AudioInputSpec;
 
 /** Quality of a run's frozen embeddings at one point of training. */
 export interface EvaluationPoint {

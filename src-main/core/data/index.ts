@@ -1,4 +1,5 @@
 import type { Modality } from '../../contract';
+import { audioData } from './audio';
 import { imageData } from './image';
 import { textData } from './text';
 import type { ModalityData } from './types';
@@ -7,6 +8,7 @@ import type { ModalityData } from './types';
 export const MODALITIES: Partial<Record<Modality, ModalityData>> = {
   image: imageData as unknown as ModalityData,
   text: textData as unknown as ModalityData,
+  audio: audioData as unknown as ModalityData,
 };
 
 export function dataFor(modality: Modality): ModalityData {

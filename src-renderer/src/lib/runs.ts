@@ -277,12 +277,18 @@ export interface ConfigRow {
   value: string;
 }
 
-/** What the encoder saw: "32×32 px, grey", "64×64 px, colour" or "64 tokens, WordPiece vocabulary of 8000, lower-cased". */
+/**
+ * What the encoder saw: "32×32 px, grey", "64×64 px, colour", "64 tokens, WordPiece vocabulary of
+ * 8000, lower-cased" or "1.5 s clips, 64 mel bands × 150 frames at 16 kHz (25 ms window, 10 ms hop)".
+ */
 export function inputSpecText(spec: InputSpec | null | undefined): string | null {
   if (!spec) return null;
   if (spec.modality === 'text') {
     const kind = spec.tokenizerKind === 'bpe' ? 'BPE' : 'WordPiece';
     return `${spec.maxLength} tokens, ${kind} vocabulary of ${spec.vocabSize}${spec.lowercase ? ', lower-cased' : ''}`;
+  }
+  if (spec.modality === 'audio') {
+    return `${spec.clipSeconds} s clips, ${spec.melBands} mel bands × ${spec.frames} frames at ${spec.sampleRate / 1000} kHz (${spec.windowMs} ms window, ${spec.hopMs} ms hop)`;
   }
   return `${spec.size}×${spec.size} px, ${spec.channels === 1 ? 'grey' : 'colour'}`;
 }
