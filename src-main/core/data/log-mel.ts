@@ -215,14 +215,25 @@ function concat(rows: Float32Array[], length: number): Float32Array {
   return out;
 }
 
+type Converter = Awaited<ReturnType<typeof LibSampleRate.create>>;
+const CONVERTER = LibSampleRate.ConverterType.SRC_SINC_MEDIUM_QUALITY;
+
+/**
+ * Idle converters by rates, reset and reused: instantiating libsamplerate's WASM module takes about
+ * 15 ms, more than converting a one-second clip; a reset (re-initialising its state) takes 30 µs and
+ * gives the same output as a fresh converter. At most MAX_IDLE are kept.
+ */
+const idle: { key: string; converter: Converter }[] = [];
+const MAX_IDLE = 8;
+
 /**
  * Streaming sample-rate conversion with libsamplerate (through its WASM port). Its "full" API keeps
  * the filter state between chunks but holds back the filter's tail; `finish` feeds silence until
  * exactly round(N · to / from) samples have come out, so a clip's length does not depend on how
- * the decoder chunked it.
+ * the decoder chunked it. `finish` or `destroy` hands the converter back for the next clip.
  */
 export class StreamingResampler {
-  private src: Awaited<ReturnType<typeof LibSampleRate.create>> | null = null;
+  private src: Converter | null = null;
   private inputSamples = 0;
   private outputSamples = 0;
 
@@ -232,11 +243,22 @@ export class StreamingResampler {
     private readonly emit: (samples: Float32Array) => void,
   ) {}
 
+  private get key(): string {
+    return `${this.fromRate}>${this.toRate}`;
+  }
+
   static async create(fromRate: number, toRate: number, emit: (samples: Float32Array) => void): Promise<StreamingResampler> {
     if (!(fromRate > 0) || !(toRate > 0)) throw new RangeError(`cannot resample from ${fromRate} Hz to ${toRate} Hz`);
     const resampler = new StreamingResampler(fromRate, toRate, emit);
     if (fromRate !== toRate) {
-      resampler.src = await LibSampleRate.create(1, fromRate, toRate, { converterType: LibSampleRate.ConverterType.SRC_SINC_MEDIUM_QUALITY });
+      const at = idle.findIndex((c) => c.key === resampler.key);
+      if (at >= 0) {
+        resampler.src = idle.splice(at, 1)[0]!.converter;
+        // The setter re-initialises the converter's state.
+        resampler.src.converterType = CONVERTER;
+      } else {
+        resampler.src = await LibSampleRate.create(1, fromRate, toRate, { converterType: CONVERTER });
+      }
     }
     return resampler;
   }
@@ -257,15 +279,16 @@ export class StreamingResampler {
     if (this.src) {
       const silence = new Float32Array(Math.max(1024, Math.round(this.fromRate / 10)));
       for (let tries = 0; this.outputSamples < expected && tries < 20; tries++) this.send(this.src.full(silence), expected);
-      this.src.destroy();
-      this.src = null;
+      this.destroy();
     }
     if (this.outputSamples < expected) this.send(new Float32Array(expected - this.outputSamples), expected);
   }
 
-  /** Frees the converter without flushing (decoding stopped early, or failed). */
+  /** Hands the converter back without flushing (decoding stopped early, or failed). */
   destroy(): void {
-    this.src?.destroy();
+    if (!this.src) return;
+    idle.push({ key: this.key, converter: this.src });
+    if (idle.length > MAX_IDLE) idle.shift()!.converter.destroy();
     this.src = null;
   }
 
