@@ -144,6 +144,11 @@ export class LogMelFramer {
   }
 
   push(chunk: Float32Array): void {
+    if (this.full) {
+      // Nothing more to compute: count the samples, keep none.
+      this.samples += chunk.length;
+      return;
+    }
     if (this.pendingLength + chunk.length > this.pending.length) {
       const grown = new Float32Array(Math.max(this.pending.length * 2, this.pendingLength + chunk.length));
       grown.set(this.pending.subarray(0, this.pendingLength));

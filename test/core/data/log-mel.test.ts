@@ -141,3 +141,15 @@ describe('resampling', () => {
     expect(energy / 4000).toBeLessThan(0.125 * 1e-3);
   });
 });
+
+describe('a framer with a limit', () => {
+  it('keeps counting the clip’s frames after its last kept one', () => {
+    const framer = new LogMelFramer(SETTINGS, 0, 3);
+    framer.push(new Float32Array(16_000));
+    expect(framer.full).toBe(true);
+    for (let i = 0; i < 100; i++) framer.push(new Float32Array(16_000));
+    const { mels, frames } = framer.finish();
+    expect(mels.length).toBe(3 * 64);
+    expect(frames).toBe(101 * 100);
+  });
+});
