@@ -1,5 +1,6 @@
 import { byol } from './byol';
 import { clear } from './clear';
+import { cpc } from './cpc';
 import { GENERATIVE_METHODS } from './generative-methods';
 import { maskedLm } from './masked-lm';
 import { mfcc } from './mfcc';
@@ -14,7 +15,7 @@ import type { Modality } from '../../../contract';
 import type { SslMethod } from './types';
 
 /** Every self-supervised method Pretext can train. Add a method: one file in this folder, one line here. */
-export const METHODS: readonly SslMethod[] = [simclr, moco, byol, rotation, ...GENERATIVE_METHODS, rawPixels, simcse, clear, maskedLm, nextToken, tfidf, mfcc];
+export const METHODS: readonly SslMethod[] = [simclr, moco, byol, rotation, ...GENERATIVE_METHODS, rawPixels, simcse, clear, maskedLm, nextToken, tfidf, mfcc, cpc];
 
 /**
  * The method a run gets when none is named: the first registered one (SimCLR for images) of the

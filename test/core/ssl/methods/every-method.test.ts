@@ -8,7 +8,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { ImageInputSpec, InputSpec, ParamValues, TextInputSpec } from '../../../../src-main/contract';
+import type { AudioInputSpec, ImageInputSpec, InputSpec, ParamValues, TextInputSpec } from '../../../../src-main/contract';
+import { silenceLevel, type AudioData } from '../../../../src-main/core/data/audio';
 import type { ImageData } from '../../../../src-main/core/data/image';
 import type { TextData } from '../../../../src-main/core/data/text';
 import { loadTokenizer, trainTokenizer } from '../../../../src-main/core/data/tokenizer';
@@ -84,6 +85,35 @@ async function tinyTexts(): Promise<TextData> {
   };
 }
 
+/**
+ * 12 clips of normalised log-mel frames (32 bands; inputs of 24 frames): rising and falling tones,
+ * clips shorter than an input, a 1-frame clip and a silent one (every value the silence floor).
+ */
+function tinyAudio(): AudioData {
+  const bands = 32;
+  const spec: AudioInputSpec = { modality: 'audio', sampleRate: 16000, windowMs: 25, hopMs: 10, melBands: bands, clipSeconds: 0.24, frames: 24, mean: -6, std: 3 };
+  const lengths = [30, 24, 40, 18, 26, 33, 24, 50, 10, 1, 24, 28];
+  const offsets = new Int32Array(lengths.length + 1);
+  lengths.forEach((n, i) => (offsets[i + 1] = offsets[i]! + n));
+  const mels = new Float32Array(offsets[lengths.length]! * bands);
+  const rng = new Rng(6);
+  lengths.forEach((n, i) => {
+    for (let t = 0; t < n; t++) {
+      const centre = (i % 2 === 0 ? t : n - t) % 16;
+      for (let m = 0; m < bands; m++) mels[(offsets[i]! + t) * bands + m] = i === 10 ? silenceLevel(spec) : Math.exp(-((m - centre) ** 2) / 4) + rng.uniform(-0.1, 0.1);
+    }
+  });
+  return {
+    modality: 'audio',
+    spec,
+    itemIds: lengths.map((_, i) => i + 1),
+    labels: lengths.map((_, i) => (i % 2 === 0 ? 'rising' : 'falling')),
+    failures: [],
+    mels,
+    offsets,
+  };
+}
+
 /** Small settings so each method runs in well under a second. */
 const SMALL: ParamValues = { batchSize: 4, learningRate: 1e-2, projectionDim: 8, pcaDims: 5, layers: 1, width: 16, heads: 2, svdDims: 4 };
 
@@ -94,8 +124,8 @@ function paramsFor(method: SslMethod, spec: InputSpec): ParamValues {
 }
 
 /** Each method on a small example of every modality it trains on. */
-const cases = METHODS.flatMap((m) => m.modalities.filter((modality) => modality === 'image' || modality === 'text').map((modality) => ({ definition: m, modality })));
-const dataOf = async (modality: 'image' | 'text'): Promise<LoadedData & { spec: ImageInputSpec | TextInputSpec }> => (modality === 'image' ? tinyImages() : await tinyTexts());
+const cases = METHODS.flatMap((m) => m.modalities.map((modality) => ({ definition: m, modality })));
+const dataOf = async (modality: 'image' | 'text' | 'audio'): Promise<LoadedData & { spec: InputSpec }> => (modality === 'image' ? tinyImages() : modality === 'text' ? await tinyTexts() : tinyAudio());
 
 describe('every registered method', () => {
   it('is listed with its parameters', () => {
@@ -128,7 +158,7 @@ describe('every registered method', () => {
           return;
         }
         const rng = new Rng(9);
-        const batch = Int32Array.from(modality === 'text' ? [8, 9, 10, 11] : [0, 1, 2, 3]); // texts: other scripts and the empty one
+        const batch = Int32Array.from(modality === 'image' ? [0, 1, 2, 3] : [8, 9, 10, 11]); // texts: other scripts and the empty one; clips: short, 1-frame and silent
         const context = (step: number): StepContext => ({ step, totalSteps: 10, epoch: 1, epochs: 1, learningRate: 1e-2, rng });
         method.trainStep(data, batch, context(1)); // first step: lazily created caches
         const before = tf.memory().numTensors;
