@@ -4,18 +4,22 @@
  * Images (`--modality image`, the default): Fashion-MNIST (Debian's dataset-fashion-mnist) as class
  * folders, a stratified 10,000 training and 2,000 held-out images (`--train N --test N`). Text
  * (`--modality text`): Debian's fortunes, the category of each quote its label, as a train and a
- * held-out CSV (bench/quality/fortunes.ts: 39 categories, about 9,200 + 2,300 quotes).
+ * held-out CSV (bench/quality/fortunes.ts: 39 categories, about 9,200 + 2,300 quotes). Audio
+ * (`--modality audio`): the 20 Speech Commands words said by espeak-ng speakers (a voice, variant,
+ * pitch, speed and amplitude each), word folders of WAVs, whole speakers held out
+ * (bench/quality/espeak-words.ts: 40 speakers, 32 train and 8 held out, `--speakers N`).
  * Every registered method of the modality trains on the training
  * folder through the app's own path (a core, its training worker, the method's defaults) for a fixed
  * wall-clock budget (`--minutes`, default 10; labels are never used to train). Then both folders are
  * embedded with the frozen encoder, and a cosine kNN (k=20, weighted votes) and a logistic-regression
  * probe, both fitted on the training folder's embeddings, are scored on the held-out one. Rows for
- * the baseline (raw pixels, TF-IDF) and for each trained method's own network with its random initial weights (no training;
+ * the baseline (raw pixels, TF-IDF, MFCC) and for each trained method's own network with its random initial weights (no training;
  * methods whose untrained networks embed identically share one row) show what training added, and a
  * line per method says whether it beat its random encoder on the linear probe.
  *
  *   npm run bench:quality [-- --minutes 10 --train 10000 --test 2000 --methods simclr,raw-pixels]
  *   npm run bench:quality -- --modality text [--minutes 10 --methods tfidf]
+ *   npm run bench:quality -- --modality audio [--minutes 10 --speakers 40 --methods mfcc]
  */
 import { existsSync, mkdirSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
@@ -34,24 +38,27 @@ import { loadCheckpoint } from '../src-main/core/training/checkpoint';
 import { embedItems } from '../src-main/core/training/extract';
 import { paramsOf, resolveRunParams } from '../src-main/core/training/params';
 import { parseParamAssignments } from '../src-main/core/params';
+import { espeakWordsFolders } from './quality/espeak-words';
 import { fashionMnistFolders } from './quality/fashion-mnist';
 import { fortunesFolders } from './quality/fortunes';
 
 /** The modalities this benchmark has labelled data for. */
-const BENCH_MODALITIES = ['image', 'text'] as const satisfies readonly Modality[];
+const BENCH_MODALITIES = ['image', 'text', 'audio'] as const satisfies readonly Modality[];
 type BenchModality = (typeof BENCH_MODALITIES)[number];
 
 interface Options {
-  /** 'image' (Fashion-MNIST, the default) or 'text' (Debian's fortunes). */
+  /** 'image' (Fashion-MNIST, the default), 'text' (Debian's fortunes) or 'audio' (espeak-ng words). */
   modality: BenchModality;
   /** Fashion-MNIST images sampled for training and held out (image only). */
   train: number;
   test: number;
+  /** espeak-ng speakers, each saying every word; a fifth held out (audio only). */
+  speakers: number;
   minutes: number;
   methods: string[];
   seed: number;
   dir: string;
-  /** Extra parameters for the trained methods, `name=value,…` (for studies; the table uses the defaults). */
+  /** Extra parameters, `name=value,…` (for studies; the table uses the defaults): every one for the trained methods, a baseline's own for a baseline. */
   params: string[];
   /** Train a fixed number of epochs instead of the time budget (0 = use --minutes). */
   epochs: number;
@@ -70,6 +77,7 @@ function parseOptions(argv: string[]): Options {
     modality,
     train: Number(get('train') ?? 10_000),
     test: Number(get('test') ?? 2_000),
+    speakers: Number(get('speakers') ?? 40),
     minutes: Number(get('minutes') ?? 10),
     methods: (get('methods') ?? modalityMethods.join(',')).split(',').filter(Boolean),
     seed: Number(get('seed') ?? 1),
@@ -145,6 +153,11 @@ async function main(): Promise<void> {
     const sum = (xs: number[]): number => xs.reduce((a, b) => a + b, 0);
     folders = fortunes;
     source = `fortunes ${sum(fortunes.counts.train)} train / ${sum(fortunes.counts.test)} held out, ${fortunes.classes.length} categories`;
+  } else if (options.modality === 'audio') {
+    const words = await espeakWordsFolders({ root: join(options.dir, 'espeak-words'), speakers: options.speakers, seed: options.seed });
+    const sum = (xs: number[]): number => xs.reduce((a, b) => a + b, 0);
+    folders = words;
+    source = `espeak-ng words ${sum(words.counts.train)} train / ${sum(words.counts.test)} held out (${words.speakers.length - words.testSpeakers.length} + ${words.testSpeakers.length} speakers), ${words.classes.length} words`;
   } else {
     folders = await fashionMnistFolders({ root: join(options.dir, 'fashion-mnist'), train: options.train, test: options.test, seed: options.seed });
     source = `Fashion-MNIST ${options.train} train / ${options.test} held out`;
@@ -158,11 +171,11 @@ async function main(): Promise<void> {
   const rows: Row[] = [];
   const randoms: RandomEncoder[] = [];
   try {
-    const name = options.modality === 'text' ? 'fortunes' : 'fashion-mnist';
+    const name = { image: 'fashion-mnist', text: 'fortunes', audio: 'espeak-words' }[options.modality];
     const trainSet = await core.handlers['datasets.import']({ path: folders.trainDir, name: `${name} train` });
     const testSet = await core.handlers['datasets.import']({ path: folders.testDir, name: `${name} test` });
-    console.log(`imported ${trainSet.dataset.total} + ${testSet.dataset.total} ${options.modality === 'text' ? 'texts' : 'images'}`);
-    /** The input spec of the last completed run: for text, the tokenizer the app trained on the training set. */
+    console.log(`imported ${trainSet.dataset.total} + ${testSet.dataset.total} ${{ image: 'images', text: 'texts', audio: 'clips' }[options.modality]}`);
+    /** The input spec of the last completed run: for text, the tokenizer the app trained on the training set; for audio, the clips' duration and log-mel statistics. */
     let lastSpec: InputSpec | null = null;
 
     /**
@@ -185,11 +198,12 @@ async function main(): Promise<void> {
         const train = { data: trainData, embeddings: await embedItems(random, module, trainData, null) };
         const test = await embedDataset(core.db, testSet.datasetId, spec, random, layout.cacheDir);
         const result = score({ embeddings: train.embeddings, labels: train.data.labels }, { embeddings: test.embeddings, labels: test.data.labels }, random.embeddingDim, options.seed);
-        const pairs = Int32Array.from({ length: 512 }, (_, i) => i);
-        const v1 = new Float32Array(512 * inputSize(module, spec));
-        const v2 = new Float32Array(512 * inputSize(module, spec));
+        const pairCount = Math.min(512, train.data.itemIds.length); // at most 512: the espeak-ng words have 640 training clips, fewer with --speakers
+        const pairs = Int32Array.from({ length: pairCount }, (_, i) => i);
+        const v1 = new Float32Array(pairCount * inputSize(module, spec));
+        const v2 = new Float32Array(pairCount * inputSize(module, spec));
         module.viewPair(train.data, pairs, v1, v2, new Rng(7));
-        const z = (v: Float32Array) => tf.tidy(() => random.embed(tf.tensor(v, [512, ...module.inputShape(spec)])).dataSync() as Float32Array);
+        const z = (v: Float32Array) => tf.tidy(() => random.embed(tf.tensor(v, [pairCount, ...module.inputShape(spec)])).dataSync() as Float32Array);
         const row: Row = {
           method: randomLabel([definition.name]),
           epochs: 0,
@@ -197,7 +211,7 @@ async function main(): Promise<void> {
           examplesPerSec: null,
           knn: result.knn,
           linear: result.linear,
-          alignment: alignment(z(v1), z(v2), 512, random.embeddingDim),
+          alignment: alignment(z(v1), z(v2), pairCount, random.embeddingDim),
           uniformity: result.uniformity,
           effectiveRank: result.effectiveRank,
           dim: random.embeddingDim,
@@ -216,7 +230,7 @@ async function main(): Promise<void> {
       const length: ParamValues = options.epochs > 0 ? { epochs: options.epochs } : { minutes: options.minutes };
       const params: ParamValues = definition.trains
         ? { ...length, evalFraction: 0, seed: options.seed, ...parseParamAssignments(paramsOf(definition), options.params) }
-        : { seed: options.seed, evalFraction: 0 };
+        : { seed: options.seed, evalFraction: 0, ...parseParamAssignments(paramsOf(definition), options.params.filter((a) => paramsOf(definition).some((p) => p.name === a.split('=')[0]))) };
       const started = performance.now();
       const run = await core.handlers['runs.start']({ datasetId: trainSet.datasetId, settings: { method: id, params } });
       let lastEpoch = 0;
@@ -262,15 +276,16 @@ async function main(): Promise<void> {
     }
 
     // Only baselines ran: SimCLR's untrained network with its defaults is the reference for images;
-    // for text, the first registered text method's, on the tokenizer the baseline's run trained.
+    // for text and audio, the first registered method's of the modality, on the spec the baseline's
+    // run stored (the tokenizer it trained, the clips' duration and log-mel statistics).
     if (randoms.length === 0) {
       if (options.modality === 'image') {
         const simclr = getMethod('simclr');
         const spec = dataFor('image').resolveSpec([], {});
         await randomEncoder(simclr, spec, resolveRunParams(simclr, {}, spec));
       } else {
-        const reference = METHODS.find((m) => m.trains && m.modalities.includes('text'));
-        if (!reference) console.log('(no trained text method is registered: no random-encoder row)');
+        const reference = METHODS.find((m) => m.trains && m.modalities.includes(options.modality));
+        if (!reference) console.log(`(no trained ${options.modality} method is registered: no random-encoder row)`);
         else if (lastSpec) await randomEncoder(reference, lastSpec, resolveRunParams(reference, {}, lastSpec));
       }
     }
