@@ -8,8 +8,11 @@
  * Training input: a random crop in time of each clip, as long as the model input (`frames`), so that
  * training sees every part of long clips while the encoder sees inputs of one length; a shorter clip
  * sits at a random offset in silence, as the data module's views place it. The embedding is the mean
- * of c_t over the centre input's frames (no randomness), the paper's pooled context for its
- * linear-probe evaluations.
+ * of c_t over the centre input's encoded frames (no randomness), the paper's pooled context for its
+ * linear-probe evaluations, leaving out frames that are all silence (the padding the data module
+ * centres short clips in; MFCC leaves it out too): otherwise a clip's embedding would drift towards
+ * the constant context of silence by the share of padding it got, that is by its length. An input
+ * that is silence throughout takes the mean over every frame.
  *
  * Cost at the defaults (1 s clips: 100 frames × 64 bands, width 128, K = 6, N = 10), measured on wasm
  * under nice on a 2-core machine busy with another benchmark (load 3.6-4.9): 0.82-0.85 s a step of
@@ -89,6 +92,9 @@ export function randomTimeCrops(data: AudioData, batch: Int32Array, rng: Rng): F
   return out;
 }
 
+/** How far (in normalised log-mel) from the silence floor a value still counts as silence. */
+const SILENCE_TOLERANCE = 1e-4;
+
 class CpcRun implements TrainableMethod {
   readonly trains = true;
   readonly embeddingDim: number;
@@ -154,7 +160,19 @@ class CpcRun implements TrainableMethod {
 
   /** @param x [B, melBands, frames, 1] centre inputs @returns [B, C], the mean of c_t over time */
   embed(x: tf.Tensor): tf.Tensor2D {
-    return tf.tidy(() => tf.mean(this.context.forward(this.encoder.forward(AudioFrameEncoder.framesOf(x as tf.Tensor4D))), 1) as tf.Tensor2D);
+    const { downsample } = this.encoder.config;
+    const t = this.encoder.outputFrames;
+    return tf.tidy(() => {
+      const input = AudioFrameEncoder.framesOf(x as tf.Tensor4D); // [B, F, M]
+      const b = input.shape[0];
+      const c = this.context.forward(this.encoder.forward(input)); // [B, T', C]
+      const sound = tf.cast(tf.greater(tf.max(tf.abs(tf.sub(input, silenceLevel(this.spec))), 2), SILENCE_TOLERANCE), 'float32'); // [B, F], 1 where a frame is not silence
+      const heard = tf.max(tf.reshape(tf.slice(sound, [0, 0], [b, t * downsample]), [b, t, downsample]), 2); // [B, T'], 1 where an encoded frame holds sound
+      const silent = tf.equal(tf.sum(heard, 1, true), 0); // [B, 1]
+      const weights = tf.where(tf.broadcastTo(silent, [b, t]), tf.onesLike(heard), heard); // [B, T']
+      const summed = tf.sum(tf.mul(c, tf.expandDims(weights, 2)), 1); // [B, C]
+      return tf.div(summed, tf.sum(weights, 1, true)) as tf.Tensor2D;
+    });
   }
 
   stateVariables(): { name: string; variable: tf.Variable }[] {

@@ -136,3 +136,31 @@ describe('CPC on wasm against cpu', () => {
     expect(worst).toBeLessThan(1e-3);
   });
 });
+
+describe('CPC embedding of padded clips', () => {
+  it('leaves the padding silence out of the mean: a clip embeds the same in a longer input, and a silent input stays finite', async () => {
+    await initBackend('wasm', { threads: 1 });
+    // The encoder has no per-frame weights: the same seed gives the same networks for 64 and 96 frames.
+    const short = cpc.create({ spec, params, seed: 4 });
+    const long = cpc.create({ spec: { ...spec, frames: 96, clipSeconds: 0.96 }, params, seed: 4 });
+    const { melBands: m } = spec;
+    const silence = Math.fround(silenceLevel(spec));
+    const clip = data.mels.subarray(data.offsets[0]! * m, (data.offsets[0]! + 40) * m); // 40 frames of sound
+    const input = (frames: number): tf.Tensor4D => {
+      const out = new Float32Array(m * frames).fill(silence);
+      for (let t = 0; t < 40; t++) for (let b = 0; b < m; b++) out[b * frames + t] = clip[t * m + b]!;
+      return tf.tensor4d(out, [1, m, frames, 1]);
+    };
+    const [x64, x96] = [input(64), input(96)];
+    const [e64, e96] = [short.embed(x64), long.embed(x96)];
+    const worst = Math.max(...Array.from(e64.dataSync(), (v, i) => Math.abs(v - e96.dataSync()[i]!)));
+    expect(worst).toBeLessThan(1e-5);
+    const quiet = tf.fill([2, m, 64, 1], silence) as tf.Tensor4D;
+    const eQuiet = short.embed(quiet);
+    expect(eQuiet.shape).toEqual([2, 32]);
+    expect(Array.from(eQuiet.dataSync()).every(Number.isFinite)).toBe(true);
+    tf.dispose([x64, x96, e64, e96, quiet, eQuiet]);
+    short.dispose();
+    long.dispose();
+  });
+});
