@@ -11,20 +11,26 @@
  *   stride mix channels only (kernel 1).
  * - `CausalContext`, g_ar: pre-LN residual blocks of a causal 1-D convolution (k − 1 zeros on the
  *   left, so c_t depends on z_0..z_t only) and a pointwise projection, then a final layer norm, in
- *   place of the paper's GRU. Measured on wasm (B = 64 clips, T = 25 frames, 128 channels, forward
- *   and backward, on a loaded 2-core machine): a GRU 125 ms on one thread and 350 ms on two, this
- *   stack (3 blocks, k = 4) 152 ms and 256 ms; on the cpu backend the GRU took 2.7 s. The GRU does
- *   fewer multiply-adds but is T sequential steps of [B, C]·[C, 3C] matmuls too small to split over
- *   threads, so it does not gain from more cores and its latency grows with every frame; the
- *   convolutions are a few large kernels over all frames at once.
+ *   place of the paper's GRU. Measured on wasm, one thread, forward and backward, 128 channels, on a
+ *   2-core machine loaded by another benchmark: at B = 64 clips of T = 25 frames a GRU and this stack
+ *   (3 blocks, k = 4) both took 122 ms; at B = 16 the GRU 76 ms against 53 ms, and at B = 16, T = 100
+ *   (4 s clips) 225 ms against 120 ms. The GRU is T sequential steps of small [B, C]·[C, 3C] matmuls
+ *   and about a dozen kernels each, forward and backward, so its cost follows the clip length step by
+ *   step; the stack is a few large matmuls over all frames at once. (On the cpu fallback the GRU is
+ *   faster: 2.7 s against 7.7 s at B = 64, T = 25.)
  *
  * Normalisation: layer norm over each frame's channels, never batch norm. Batch statistics mix every
  * time step and clip of the batch into each z_t and c_t: the context at t would then carry a little
  * of the future frames it must predict (and of the negatives), a leak the contrastive task can
  * exploit instead of learning. Layer norm uses one frame's own channels only.
  *
- * Both take and give frame-major sequences [B, T, D]; the convolutions are conv2d over [B, 1, T, D]
- * (tfjs has no gradient for dilated convolutions, and conv1d is conv2d underneath anyway).
+ * Both take and give frame-major sequences [B, T, D], and neither calls a convolution kernel: a
+ * convolution whose kernel equals its stride is a reshape and a matmul, and the causal convolution is
+ * a matmul over k shifted copies of the sequence side by side. Gradients are then matmuls, slices
+ * and pads: tfjs' cpu backend takes ~22 s for one Conv2DBackpropFilter of the context's size
+ * ([64, 1, 25, 128] with a [1, 4, 128, 128] filter): the stack's forward and backward took 73 s there
+ * written with conv2d, 7.7 s as matmuls (on wasm 152 ms and 122 ms). tfjs also refuses gradients of
+ * dilated convolutions.
  */
 import { tf } from '../../engine/backend';
 import { layerNorm } from '../../engine/ops/layer-norm';
@@ -47,7 +53,7 @@ export interface AudioFrameEncoderConfig {
 
 interface FrameLayer {
   kernel: number;
-  filter: tf.Variable<tf.Rank.R4>; // [1, kernel, inChannels, D]
+  filter: tf.Variable<tf.Rank.R3>; // [kernel, inChannels, D]
   bias: tf.Variable<tf.Rank.R1>; // [D]
   gamma: tf.Variable<tf.Rank.R1>; // [D]
   beta: tf.Variable<tf.Rank.R1>; // [D]
@@ -86,7 +92,7 @@ export class AudioFrameEncoder {
     this.layers = kernels.map((kernel, i): FrameLayer => {
       const name = `${scope}/layer${i}`;
       const fanIn = kernel * inChannels;
-      const filter = ownedVariable(tf.randomNormal([1, kernel, inChannels, width], 0, Math.sqrt(2 / fanIn), 'float32', seed++) as tf.Tensor4D, true, `${name}/filter`);
+      const filter = ownedVariable(tf.randomNormal([kernel, inChannels, width], 0, Math.sqrt(2 / fanIn), 'float32', seed++) as tf.Tensor3D, true, `${name}/filter`);
       inChannels = width;
       return {
         kernel,
@@ -125,14 +131,18 @@ export class AudioFrameEncoder {
     const b = frames.shape[0];
     return tf.tidy(() => {
       let t = this.config.frames;
-      let h = tf.reshape(frames, [b, 1, t, this.config.melBands]) as tf.Tensor4D; // [B, 1, T, M]
+      let h: tf.Tensor3D = frames; // [B, T, M]
       for (const layer of this.layers) {
-        const conv = tf.conv2d(h, layer.filter, [1, layer.kernel], 'valid'); // [B, 1, ⌊T/kernel⌋, D]: an odd trailing frame is dropped
-        t = conv.shape[2];
-        const normed = layerNorm(tf.add(tf.reshape(conv, [b * t, this.width]), layer.bias) as tf.Tensor2D, layer.gamma, layer.beta); // [B·T, D]
-        h = tf.reshape(tf.relu(normed), [b, 1, t, this.width]) as tf.Tensor4D;
+        const [kernel, inChannels] = layer.filter.shape;
+        const kept = Math.floor(t / kernel) * kernel;
+        if (kept < t) h = tf.slice(h, [0, 0, 0], [b, kept, inChannels]); // an odd trailing frame has no partner
+        t = kept / kernel;
+        // A convolution whose kernel is its stride is a matmul over each window's frames side by side.
+        const windows = tf.reshape(h, [b * t, kernel * inChannels]) as tf.Tensor2D; // [B·T', kernel·C_in]
+        const conv = tf.fused.matMul({ a: windows, b: tf.reshape(layer.filter, [kernel * inChannels, this.width]) as tf.Tensor2D, bias: layer.bias }); // [B·T', D]
+        h = tf.reshape(tf.relu(layerNorm(conv as tf.Tensor2D, layer.gamma, layer.beta)), [b, t, this.width]) as tf.Tensor3D;
       }
-      return tf.reshape(h, [b, t, this.width]) as tf.Tensor3D;
+      return h;
     });
   }
 
@@ -156,7 +166,7 @@ export interface CausalContextConfig {
 interface ContextBlock {
   lnGamma: tf.Variable<tf.Rank.R1>; // [C]
   lnBeta: tf.Variable<tf.Rank.R1>; // [C]
-  convFilter: tf.Variable<tf.Rank.R4>; // [1, k, C, C]
+  convFilter: tf.Variable<tf.Rank.R3>; // [k, C, C], tap j looks k − 1 − j frames back
   convBias: tf.Variable<tf.Rank.R1>; // [C]
   pointwiseWeight: tf.Variable<tf.Rank.R2>; // [C, C]
   pointwiseBias: tf.Variable<tf.Rank.R1>; // [C]
@@ -196,7 +206,7 @@ export class CausalContext {
       return {
         lnGamma: ones(`${name}/ln_gamma`),
         lnBeta: zeros(`${name}/ln_beta`),
-        convFilter: normal<tf.Rank.R4>([1, kernelSize, width, width], Math.sqrt(2 / (kernelSize * width)), `${name}/conv_filter`),
+        convFilter: normal<tf.Rank.R3>([kernelSize, width, width], Math.sqrt(2 / (kernelSize * width)), `${name}/conv_filter`),
         convBias: zeros(`${name}/conv_bias`),
         pointwiseWeight: normal<tf.Rank.R2>([width, width], Math.sqrt(1 / (width * blocks)), `${name}/pointwise_weight`),
         pointwiseBias: zeros(`${name}/pointwise_bias`),
@@ -229,20 +239,14 @@ export class CausalContext {
     assertShape('CausalContext input [clips, frames, channels]', z, [null, null, this.config.inputWidth]);
     const [b, t, d] = z.shape;
     const { width: c, kernelSize: k } = this.config;
-    const pad: [[number, number], [number, number], [number, number], [number, number]] = [[0, 0], [0, 0], [k - 1, 0], [0, 0]];
     return tf.tidy(() => {
       let x = tf.fused.matMul({ a: tf.reshape(z, [b * t, d]) as tf.Tensor2D, b: this.inputWeight, bias: this.inputBias }) as tf.Tensor2D; // [B·T, C]
       for (const block of this.blocks) {
-        const h = layerNorm(x, block.lnGamma, block.lnBeta); // [B·T, C]
-        const conv = tf.fused.conv2d({
-          x: tf.reshape(h, [b, 1, t, c]) as tf.Tensor4D,
-          filter: block.convFilter,
-          strides: 1,
-          pad,
-          bias: block.convBias,
-          activation: 'relu',
-        }); // [B, 1, T, C]
-        x = tf.add(x, tf.fused.matMul({ a: tf.reshape(conv, [b * t, c]) as tf.Tensor2D, b: block.pointwiseWeight, bias: block.pointwiseBias })) as tf.Tensor2D;
+        const h = tf.pad(tf.reshape(layerNorm(x, block.lnGamma, block.lnBeta), [b, t, c]), [[0, 0], [k - 1, 0], [0, 0]]); // [B, T + k − 1, C], zeros before the clip
+        // The causal convolution as one matmul: row t holds frames t − k + 1 .. t side by side.
+        const taps = tf.concat(Array.from({ length: k }, (_, j) => tf.slice(h, [0, j, 0], [b, t, c])), 2); // [B, T, k·C]
+        const conv = tf.fused.matMul({ a: tf.reshape(taps, [b * t, k * c]) as tf.Tensor2D, b: tf.reshape(block.convFilter, [k * c, c]) as tf.Tensor2D, bias: block.convBias, activation: 'relu' }); // [B·T, C]
+        x = tf.add(x, tf.fused.matMul({ a: conv, b: block.pointwiseWeight, bias: block.pointwiseBias })) as tf.Tensor2D;
       }
       return tf.reshape(layerNorm(x, this.finalGamma, this.finalBeta), [b, t, c]) as tf.Tensor3D;
     });

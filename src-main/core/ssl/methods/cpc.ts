@@ -15,9 +15,9 @@
  * that is silence throughout takes the mean over every frame.
  *
  * Cost at the defaults (1 s clips: 100 frames × 64 bands, width 128, K = 6, N = 10), measured on wasm
- * under nice on a 2-core machine busy with another benchmark (load 3.6-4.9): 0.82-0.85 s a step of
- * 64 clips on one thread (frame encoder ~70 ms, context ~160 ms, loss ~250 ms, forward and
- * backward), 3.2-5.1 s a step of 256 clips on two.
+ * under nice on a 2-core machine busy with another benchmark (load 3.4-3.9): 0.40 s a step of 64 clips
+ * on one thread (frame encoder ~65 ms, context ~120-165 ms, loss ~200 ms, forward and backward),
+ * 1.9 s a step of 256 clips on two; embedding 256 clips 0.37 s.
  */
 import type { AudioInputSpec, InputSpec, ParamValues } from '../../../contract';
 import { asAudioSpec, silenceLevel, type AudioData } from '../../data/audio';
