@@ -12,7 +12,6 @@
  * solarisation are not used).
  */
 import type { InputSpec, ParamValues } from '../../../contract';
-import { asImageSpec, type ImageData } from '../../data/image';
 import type { LoadedData } from '../../data/types';
 import { tf } from '../../engine/backend';
 import type { SmallCnn } from '../encoders/small-cnn';
@@ -20,8 +19,8 @@ import { ProjectionHead } from '../heads/projection';
 import { byolLoss } from '../losses/byol';
 import { AdamW } from '../optim/adamw';
 import { copyVariables, cosineMomentum, emaUpdate } from '../optim/ema';
-import type { ViewPairBatch } from '../views/pair-batch';
-import { TWO_VIEW_DEFAULTS_HELP, TWO_VIEW_PARAMS, twoViewBatch, twoViewDefaults, twoViewEncoder, twoViewParams, type TwoViewParams } from './two-view';
+
+import { TWO_VIEW_DEFAULTS_HELP, TWO_VIEW_PARAMS, twoViewBatch, twoViewDefaults, twoViewEncoder, twoViewParams, gridShape, type PairViews, type TwoViewParams } from './two-view';
 import type { LossParts, MethodSetup, SslMethod, StepContext, TrainableMethod } from './types';
 import { minimise } from '../optim/minimise';
 import { named } from './state-names';
@@ -55,10 +54,10 @@ class ByolRun implements TrainableMethod {
   private readonly followers: tf.Variable[];
   private readonly trainable: tf.Variable[];
   private readonly optimizer: AdamW;
-  private readonly views: ViewPairBatch;
+  private readonly views: PairViews;
 
   constructor(setup: MethodSetup) {
-    const spec = asImageSpec(setup.spec);
+    const spec = setup.spec;
     this.params = byolParams(setup.params);
     const { hiddenDim, projectionDim } = this.params;
     this.encoder = twoViewEncoder(spec, this.params, setup.seed);
@@ -88,7 +87,7 @@ class ByolRun implements TrainableMethod {
   }
 
   trainStep(loaded: LoadedData, batch: Int32Array, context: StepContext): LossParts {
-    const data = loaded as ImageData;
+    const data = loaded;
     const b = batch.length;
     const [view1, view2] = this.views.make(data, batch, context.rng);
     const x = tf.concat([view1, view2], 0); // [2B, H, W, C]
@@ -135,7 +134,7 @@ export const byol: SslMethod = {
   name: 'BYOL',
   family: 'self-distillation',
   description: 'Self-distillation, no negatives: from one view of an image, predict a slowly updated copy of the network’s projection of another view.',
-  modalities: ['image'],
+  modalities: ['image', 'audio'],
   trains: true,
   params: [
     // A short run (the defaults give small datasets 200 steps; Fashion-MNIST 10,000 images, 4 epochs, is 156)
@@ -160,7 +159,7 @@ export const byol: SslMethod = {
   // SimCLR's rules, but twice its rate on small images (measured with τ_base 0.9, above); larger images keep 2e-3 (not measured).
   defaults: (spec: InputSpec): ParamValues => {
     const shared = twoViewDefaults(spec);
-    return { ...shared, learningRate: asImageSpec(spec).size < 48 ? 8e-3 : 2e-3 };
+    return { ...shared, learningRate: Math.min(...gridShape(spec).slice(0, 2)) < 48 ? 8e-3 : 2e-3 };
   },
   defaultsHelp: { ...TWO_VIEW_DEFAULTS_HELP, learningRate: '8e-3 for images under 48 px, else 2e-3' },
   create: (setup) => new ByolRun(setup),

@@ -22,7 +22,7 @@
  * the dataset, fitted in `prepare` (the cosine kNN otherwise sees little but the first coefficient,
  * the clip's loudness); the two vectors are state variables, so a checkpoint embeds the same.
  */
-import type { AudioInputSpec, ParamValues } from '../../../contract';
+import type { AudioInputSpec, InputSpec, ParamValues } from '../../../contract';
 import { dataFor } from '../../data';
 import type { LoadedData } from '../../data/types';
 import { tf } from '../../engine/backend';
@@ -276,6 +276,8 @@ export const mfcc: SslMethod = {
       advanced: true,
     },
   ],
-  defaults: (): ParamValues => ({}),
+  // 20 coefficients, or one per mel band on a spectrogram of fewer bands (a user may choose 8).
+  defaults: (spec: InputSpec): ParamValues => (spec.modality === 'audio' ? { coefficients: Math.min(20, spec.melBands) } : {}),
+  defaultsHelp: { coefficients: '20, or one per mel band when there are fewer' },
   create: (setup) => new MfccRun(setup),
 };

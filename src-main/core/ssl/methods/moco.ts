@@ -17,7 +17,6 @@
  * adopted them, blur included on large images).
  */
 import type { ParamValues } from '../../../contract';
-import { asImageSpec, type ImageData } from '../../data/image';
 import type { LoadedData } from '../../data/types';
 import { tf } from '../../engine/backend';
 import type { SmallCnn } from '../encoders/small-cnn';
@@ -26,8 +25,8 @@ import { KeyQueue, queueLengthFor, type KeyQueueState } from '../key-queue';
 import { infoNceLoss, normaliseRows } from '../losses/infonce';
 import { AdamW } from '../optim/adamw';
 import { copyVariables, emaUpdate } from '../optim/ema';
-import type { ViewPairBatch } from '../views/pair-batch';
-import { TWO_VIEW_DEFAULTS_HELP, TWO_VIEW_PARAMS, twoViewBatch, twoViewDefaults, twoViewEncoder, twoViewParams, type TwoViewParams } from './two-view';
+
+import { TWO_VIEW_DEFAULTS_HELP, TWO_VIEW_PARAMS, twoViewBatch, twoViewDefaults, twoViewEncoder, twoViewParams, type PairViews, type TwoViewParams } from './two-view';
 import type { LossParts, MethodSetup, SslMethod, StepContext, TrainableMethod } from './types';
 import { minimise } from '../optim/minimise';
 import { named } from './state-names';
@@ -89,12 +88,12 @@ class MocoRun implements TrainableMethod {
   private readonly queue: KeyQueue;
   private readonly trainable: tf.Variable[];
   private readonly optimizer: AdamW;
-  private readonly views: ViewPairBatch;
+  private readonly views: PairViews;
   /** Whether the queue length has been chosen for the data (by the first step, or a checkpoint). */
   private queueSized = false;
 
   constructor(setup: MethodSetup) {
-    const spec = asImageSpec(setup.spec);
+    const spec = setup.spec;
     this.params = mocoParams(setup.params);
     const makeHead = (seed: number) =>
       new ProjectionHead({ inputSize: this.embeddingDim, hiddenSize: this.embeddingDim, outputSize: this.params.projectionDim, batchNorm: this.params.headBatchNorm, seed });
@@ -121,7 +120,7 @@ class MocoRun implements TrainableMethod {
   }
 
   trainStep(loaded: LoadedData, batch: Int32Array, context: StepContext): LossParts {
-    const data = loaded as ImageData;
+    const data = loaded;
     const b = batch.length;
     if (!this.queueSized) {
       this.queue.setLength(queueLengthFor(this.queue.capacity, data.itemIds.length, b));
@@ -208,7 +207,7 @@ export const moco: SslMethod = {
   name: 'MoCo v2',
   family: 'contrastive',
   description: 'Contrastive: each image’s view should match its key from a slowly updated copy of the encoder, against a queue of keys of earlier batches (InfoNCE).',
-  modalities: ['image'],
+  modalities: ['image', 'audio'],
   trains: true,
   params: [
     { name: 'temperature', label: 'Temperature', type: 'number', default: 0.2, min: 0.01, max: 10, help: 'InfoNCE temperature τ (MoCo v2: 0.2): lower sharpens the contrast between the key and the queue.', scope: 'method' },

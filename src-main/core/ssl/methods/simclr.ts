@@ -5,18 +5,17 @@
  * f's output (before the head), as in the paper.
  */
 import type { ParamValues } from '../../../contract';
-import { asImageSpec, type ImageData } from '../../data/image';
 import type { LoadedData } from '../../data/types';
 import { tf } from '../../engine/backend';
 import type { SmallCnn } from '../encoders/small-cnn';
 import { ProjectionHead } from '../heads/projection';
 import { ntXentLoss } from '../losses/nt-xent';
 import { AdamW } from '../optim/adamw';
-import type { ViewPairBatch } from '../views/pair-batch';
+
 import type { LossParts, MethodSetup, SslMethod, StepContext, TrainableMethod } from './types';
 import { minimise } from '../optim/minimise';
 import { named } from './state-names';
-import { TWO_VIEW_DEFAULTS_HELP, TWO_VIEW_PARAMS, twoViewBatch, twoViewDefaults, twoViewEncoder, twoViewParams, type TwoViewParams } from './two-view';
+import { TWO_VIEW_DEFAULTS_HELP, TWO_VIEW_PARAMS, twoViewBatch, twoViewDefaults, twoViewEncoder, twoViewParams, type PairViews, type TwoViewParams } from './two-view';
 
 export interface SimclrParams extends TwoViewParams {
   temperature: number;
@@ -41,10 +40,10 @@ class SimclrRun implements TrainableMethod {
   private readonly optimizer: AdamW;
   private readonly trainable: tf.Variable[];
   private readonly params: SimclrParams;
-  private readonly views: ViewPairBatch;
+  private readonly views: PairViews;
 
   constructor(setup: MethodSetup) {
-    const spec = asImageSpec(setup.spec);
+    const spec = setup.spec;
     this.params = simclrParams(setup.params);
     this.encoder = twoViewEncoder(spec, this.params, setup.seed);
     this.embeddingDim = this.encoder.embeddingSize;
@@ -72,7 +71,7 @@ class SimclrRun implements TrainableMethod {
 
   trainStep(loaded: LoadedData, batch: Int32Array, context: StepContext): LossParts {
     const b = batch.length;
-    const [view1, view2] = this.views.make(loaded as ImageData, batch, context.rng); // [B, H, W, C] each
+    const [view1, view2] = this.views.make(loaded, batch, context.rng); // [B, H, W, C] each
     return minimise(
       this.optimizer,
       this.trainable,
@@ -111,7 +110,7 @@ export const simclr: SslMethod = {
   name: 'SimCLR',
   family: 'contrastive',
   description: 'Contrastive: two augmented views of each image should embed close together, apart from other images (NT-Xent).',
-  modalities: ['image'],
+  modalities: ['image', 'audio'],
   trains: true,
   params: [
     { name: 'temperature', label: 'Temperature', type: 'number', default: 0.2, min: 0.01, max: 10, help: 'NT-Xent temperature τ: lower sharpens the contrast between pairs.', scope: 'method' },

@@ -86,12 +86,12 @@ async function tinyTexts(): Promise<TextData> {
 }
 
 /**
- * 12 clips of normalised log-mel frames (32 bands; inputs of 24 frames): rising and falling tones,
+ * 12 clips of normalised log-mel frames (16 bands; inputs of 12 frames): rising and falling tones,
  * clips shorter than an input, a 1-frame clip and a silent one (every value the silence floor).
  */
 function tinyAudio(): AudioData {
-  const bands = 32;
-  const spec: AudioInputSpec = { modality: 'audio', sampleRate: 16000, windowMs: 25, hopMs: 10, melBands: bands, clipSeconds: 0.24, frames: 24, mean: -6, std: 3 };
+  const bands = 16;
+  const spec: AudioInputSpec = { modality: 'audio', sampleRate: 16000, windowMs: 25, hopMs: 10, melBands: bands, clipSeconds: 0.12, frames: 12, mean: -6, std: 3 };
   const lengths = [30, 24, 40, 18, 26, 33, 24, 50, 10, 1, 24, 28];
   const offsets = new Int32Array(lengths.length + 1);
   lengths.forEach((n, i) => (offsets[i + 1] = offsets[i]! + n));
@@ -99,7 +99,7 @@ function tinyAudio(): AudioData {
   const rng = new Rng(6);
   lengths.forEach((n, i) => {
     for (let t = 0; t < n; t++) {
-      const centre = (i % 2 === 0 ? t : n - t) % 16;
+      const centre = (i % 2 === 0 ? t : n - t) % bands;
       for (let m = 0; m < bands; m++) mels[(offsets[i]! + t) * bands + m] = i === 10 ? silenceLevel(spec) : Math.exp(-((m - centre) ** 2) / 4) + rng.uniform(-0.1, 0.1);
     }
   });
