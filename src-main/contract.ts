@@ -233,6 +233,8 @@ export interface ParamSpec {
   help: string;
   /** Whose setting it is. */
   scope: 'training' | 'data' | 'method';
+  /** Of a data setting: the modality it applies to (a method of images and audio has both kinds; the form shows the dataset's). */
+  modality?: Modality;
   /** Hidden under "More settings" in the form. */
   advanced?: boolean;
   /**

@@ -13,7 +13,11 @@ const BASELINE_TRAINING = new Set(['seed', 'evalFraction', 'evalItems']);
 
 export function paramsOf(method: SslMethod): ParamSpec[] {
   const training = method.trains ? TRAINING_PARAMS : TRAINING_PARAMS.filter((p) => BASELINE_TRAINING.has(p.name));
-  const data = dataFor(method.modalities[0]!).params;
+  // The data settings of every modality the method trains on, each marked with its modality.
+  const data: ParamSpec[] = [];
+  for (const modality of method.modalities) {
+    for (const p of dataFor(modality).params) if (!data.some((d) => d.name === p.name)) data.push({ ...p, modality });
+  }
   const fromData: Readonly<Record<string, string>> = { ...(method.trains ? TRAINING_DEFAULTS_HELP : {}), ...method.defaultsHelp };
   return [...training, ...data, ...method.params].map((p) => (fromData[p.name] ? { ...p, fromData: fromData[p.name] } : p));
 }

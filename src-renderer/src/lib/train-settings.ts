@@ -95,6 +95,8 @@ export function checkField(spec: ParamSpec, text: string): { value: ParamValue; 
       if (text === 'false') return { value: false, error: null };
       return { value: null, error: 'Tick or untick the box' };
     case 'choice':
+      // Left empty ("From the data"), a choice that follows the data is the method's to make.
+      if (spec.fromData && text === '') return { value: spec.default, error: null };
       if (spec.choices?.includes(text)) return { value: text, error: null };
       return { value: null, error: `Choose one of ${(spec.choices ?? []).join(', ')}` };
     case 'integer':
@@ -132,14 +134,15 @@ function field(spec: ParamSpec): FormField {
     help: `${spec.help}${empty}`.trim(),
     placeholder: spec.fromData ? 'From the data' : (spec.auto?.label ?? ''),
     inputMode: spec.type === 'integer' ? 'numeric' : spec.type === 'number' ? 'decimal' : undefined,
-    options: (spec.choices ?? []).map((c) => ({ value: c, label: c })),
+    options: [...(spec.fromData ? [{ value: '', label: `From the data (${spec.fromData})` }] : []), ...(spec.choices ?? []).map((c) => ({ value: c, label: c }))],
     testid: `train-${kebab(spec.name)}`,
   };
 }
 
 /** The method's fields in its order: the main ones, and those under "More settings". */
-export function formFields(method: MethodInfo | null): { main: FormField[]; advanced: FormField[] } {
-  const fields = (method?.params ?? []).map(field);
+export function formFields(method: MethodInfo | null, modality: Modality | null = null): { main: FormField[]; advanced: FormField[] } {
+  // Data settings of another modality than the dataset's (a spectrogram's mel bands on images) are not shown.
+  const fields = (method?.params ?? []).filter((p) => p.scope !== 'data' || !p.modality || modality === null || p.modality === modality).map(field);
   return { main: fields.filter((f) => !f.spec.advanced), advanced: fields.filter((f) => f.spec.advanced) };
 }
 

@@ -1,4 +1,4 @@
-import type { DatasetSummary, MethodInfo, RunSummary } from '../../../src-main/contract';
+import type { DatasetSummary, MethodInfo, Modality, RunSummary } from '../../../src-main/contract';
 import { methodsFor } from '../lib/runs';
 import {
   checkField,
@@ -45,7 +45,11 @@ export class RunForm {
   #chosen = false;
 
   readonly method: MethodInfo | null = $derived(this.catalogue?.find((m) => m.id === this.methodId) ?? null);
-  readonly fields: { main: FormField[]; advanced: FormField[] } = $derived(formFields(this.method));
+  /** Item counts of the chosen dataset, as last synced. */
+  #counts = $state.raw<Record<Modality, number> | null>(null);
+  /** The modality the chosen method will train on in the chosen dataset (its data settings are shown). */
+  readonly modality: Modality | null = $derived(this.method?.modalities.find((m) => (this.#counts?.[m] ?? 0) > 0) ?? null);
+  readonly fields: { main: FormField[]; advanced: FormField[] } = $derived(formFields(this.method, this.modality));
   readonly validation: Validation = $derived(validateForm(this.method, this.values, { backend: this.backend, explicit: this.explicit }));
 
   setCatalogue(methods: MethodInfo[]): void {
@@ -97,6 +101,7 @@ export class RunForm {
   /** Keeps the method one that can train the chosen dataset. */
   syncMethod(dataset: DatasetSummary | null): void {
     if (!dataset) return;
+    if (this.#counts !== dataset.counts) this.#counts = dataset.counts;
     const available = this.methods(dataset);
     if (available.length === 0 || available.some((m) => m.id === this.methodId)) return;
     this.methodId = available[0]!.id;
