@@ -559,8 +559,8 @@ export const EMBEDDINGS_FORMATS: readonly EmbeddingsFormat[] = ['csv', 'lightly'
  */
 export const POINTS_MAGIC = 0x50545850;
 
-/** A thumbnail or the media of an item, as served to previews. */
-export type MediaKind = 'thumb' | 'audio' | 'text';
+/** A thumbnail (of an image; `spectrogram`, a PNG of an audio clip's first seconds) or the media of an item, as served to previews. */
+export type MediaKind = 'thumb' | 'spectrogram' | 'audio' | 'text';
 
 export const calls = {
   'app.info': call<void, AppInfo>(),
@@ -701,7 +701,7 @@ export function mediaPath(itemId: number, kind: MediaKind): string {
   return `/media/${kind}/${itemId}`;
 }
 export function parseMediaPath(pathname: string): { itemId: number; kind: MediaKind } | null {
-  const m = /^\/media\/(thumb|audio|text)\/(\d+)$/.exec(pathname);
+  const m = /^\/media\/(thumb|spectrogram|audio|text)\/(\d+)$/.exec(pathname);
   if (!m) return null;
   return { kind: m[1] as MediaKind, itemId: Number(m[2]) };
 }

@@ -95,11 +95,11 @@ export function createCore(options: CoreOptions): Core {
   const datasets = new DatasetsRepository(db);
   const items = new ItemsRepository(db);
   const events = new EventHub();
-  const media = new MediaService(datasets, items);
   const imports = new Map<string, ImportJob>();
   const runs = new RunsRepository(db);
   const trainings = new Map<number, TrainJob>();
   const layout = storageLayout(options.dbPath);
+  const media = new MediaService(datasets, items, layout.cacheDir);
   const leases = new LeaseKeeper(new LeasesRepository(db));
   const vectors = new VectorsRepository(db);
   const vectorSets = new VectorSetsRepository(db);

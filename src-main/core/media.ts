@@ -1,8 +1,12 @@
+import { createHash } from 'node:crypto';
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { ApiError, type ItemMeta, type MediaKind } from '../contract';
 import { readItemFile } from './datasets/item-file';
 import { thumbnail } from './datasets/decode-image';
 import { decodeUtf8 } from './datasets/decode-text';
 import type { FileFormat } from './datasets/detect';
+import { SPECTROGRAM_CACHE_TAG, spectrogramPng } from './spectrogram-image';
 import type { DatasetsRepository } from './storage/repositories/datasets';
 import type { ItemSource, ItemsRepository } from './storage/repositories/items';
 
@@ -20,13 +24,19 @@ const AUDIO_MIME: Record<string, string> = {
 const THUMB_SIZE = 160;
 const THUMB_CACHE_ENTRIES = 2000;
 
-/** Serves an item's preview bytes (thumbnail, audio file, or text) for both shells. */
+/**
+ * Serves an item's preview bytes (thumbnail, spectrogram, audio file, or text) for both shells.
+ * Image thumbnails are kept in memory; spectrograms, slower to make (a decode and an FFT per frame),
+ * are kept on disk in `cacheDir` (the database's cache folder) when one is given, by the file's
+ * content, so a file changed since is drawn again.
+ */
 export class MediaService {
   private readonly thumbs = new Map<number, Uint8Array>();
 
   constructor(
     private readonly datasets: DatasetsRepository,
     private readonly items: ItemsRepository,
+    private readonly cacheDir?: string,
   ) {}
 
   async get(itemId: number, kind: MediaKind): Promise<MediaResponse> {
@@ -42,6 +52,10 @@ export class MediaService {
       const body = await this.readBytes(item);
       return { mime: AUDIO_MIME[item.format ?? ''] ?? 'application/octet-stream', body };
     }
+    if (kind === 'spectrogram') {
+      if (item.modality !== 'audio') throw new ApiError('bad_request', `Item ${itemId} is not audio`);
+      return { mime: 'image/png', body: await this.spectrogram(item) };
+    }
     if (item.modality !== 'image') throw new ApiError('bad_request', `Item ${itemId} is not an image`);
     const cached = this.thumbs.get(itemId);
     if (cached) return { mime: 'image/webp', body: cached };
@@ -50,6 +64,29 @@ export class MediaService {
     if (this.thumbs.size >= THUMB_CACHE_ENTRIES) this.thumbs.delete(this.thumbs.keys().next().value!);
     this.thumbs.set(itemId, body);
     return { mime: 'image/webp', body };
+  }
+
+  /** The file is read (and its path checked) on every request; only the drawing is cached. */
+  private async spectrogram(item: ItemSource): Promise<Uint8Array> {
+    const bytes = await this.readBytes(item);
+    const key = createHash('sha256').update(SPECTROGRAM_CACHE_TAG).update(bytes).digest('hex').slice(0, 32);
+    const dir = this.cacheDir === undefined ? null : join(this.cacheDir, 'spectrograms');
+    const cached = dir && join(dir, `${key}.png`);
+    if (cached) {
+      try {
+        return await readFile(cached);
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+      }
+    }
+    const body = await spectrogramPng(bytes, item.format as FileFormat);
+    if (dir && cached) {
+      await mkdir(dir, { recursive: true });
+      const partial = `${cached}.${process.pid}.tmp`;
+      await writeFile(partial, body);
+      await rename(partial, cached);
+    }
+    return body;
   }
 
   private async readText(item: ItemSource): Promise<string> {

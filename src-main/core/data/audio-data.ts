@@ -99,6 +99,16 @@ export async function clipLogMel(bytes: Uint8Array, format: FileFormat, settings
   return { ...middle, clipFrames: head.clipFrames };
 }
 
+/**
+ * The first `limit` frames of a file's log-mel spectrogram (all of a shorter clip), decoding no
+ * further than them: a preview of a long recording costs what its first seconds cost.
+ */
+export async function clipHeadLogMel(bytes: Uint8Array, format: FileFormat, settings: LogMelSettings, limit: number): Promise<{ mels: Float32Array; frames: number }> {
+  const fromRate = await firstSampleRate(bytes, format);
+  const { mels, frames } = await logMelPass(bytes, format, settings, fromRate, 0, limit, false);
+  return { mels, frames };
+}
+
 export interface AudioDataset {
   itemIds: number[];
   labels: (string | null)[];

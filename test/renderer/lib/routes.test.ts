@@ -21,7 +21,7 @@ test('every URL the renderer builds is the route the core serves', () => {
   expect(parsed(selectionExportUrl(4, 'embeddings', null))).toMatchObject({ projectionId: null });
   expect(parsed(vectorSetUrl(5))).toEqual({ method: 'GET', kind: 'vectorSet', setId: 5, format: 'csv' });
   expect(parsed(previewUrl(4, 12))).toEqual({ method: 'GET', kind: 'preview', runId: 4, epoch: 12 });
-  for (const kind of ['thumb', 'audio', 'text'] as const) expect(parseMediaPath(mediaUrl(12, kind))).toEqual({ itemId: 12, kind });
+  for (const kind of ['thumb', 'spectrogram', 'audio', 'text'] as const) expect(parseMediaPath(mediaUrl(12, kind))).toEqual({ itemId: 12, kind });
 });
 
 test('values the renderer copies from the contract are equal to it', () => {
