@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -61,8 +62,15 @@ describe('espeak-ng speakers and split (no espeak-ng needed)', () => {
   });
 });
 
-// Runs the real espeak-ng (.ci/run installs it): two words by three speakers.
-describe('espeakWordsFolders with espeak-ng', () => {
+/**
+ * Runs the real espeak-ng: two words by three speakers. .ci/run and the Linux and macOS CI jobs
+ * install it and set PRETEXT_REQUIRE_ESPEAK=1, which makes its absence a failure; elsewhere (a
+ * Windows runner, a machine without it) the test says why it does not run.
+ */
+const espeakFound = spawnSync('espeak-ng', ['--version'], { encoding: 'utf8' }).status === 0;
+const espeakRequired = process.env.PRETEXT_REQUIRE_ESPEAK === '1';
+if (!espeakFound && !espeakRequired) console.warn('espeak-ng is not installed: the test that synthesises words is not run (sudo apt-get install -y espeak-ng; PRETEXT_REQUIRE_ESPEAK=1 makes it required)');
+describe.skipIf(!espeakFound && !espeakRequired)('espeakWordsFolders with espeak-ng', () => {
   const options = { words: ['yes', 'seven'], speakers: 3, testShare: 0.34, seed: 3, concurrency: 2 };
 
   it('writes word folders of decodable WAVs, whole speakers held out, and finds them cached the second time', async () => {
