@@ -154,7 +154,7 @@ export class SearchService {
     if (detection.kind === 'unsupported') throw new ApiError('bad_request', `${name}: ${detection.reason}`);
     const run = this.options.runs.get(runId);
     if (!run) throw new ApiError('not_found', `No run with id ${runId}`);
-    const modalities = methodModalities(run.method);
+    const modalities = runModalities(run);
     if (!modalities.includes(detection.modality)) {
       throw new ApiError(
         'bad_request',
@@ -191,7 +191,7 @@ export class SearchService {
     }
     const run = this.options.runs.get(runId);
     if (!run) throw new ApiError('not_found', `No run with id ${runId}`);
-    const modalities = methodModalities(run.method);
+    const modalities = runModalities(run);
     if (!modalities.includes('text')) {
       throw new ApiError('bad_request', `Run #${runId} (${run.method}) embeds ${modalities.map((m) => (m === 'audio' ? 'audio' : `${m}s`)).join(' and ')}, not text; search it with an item or a file`);
     }
@@ -433,6 +433,12 @@ function checkK(k: number | undefined): number {
   const value = k ?? 10;
   if (!Number.isInteger(value) || value < 1 || value > MAX_K) throw new ApiError('bad_request', `k must be an integer in 1..${MAX_K}, got ${String(k)}`);
   return value;
+}
+
+/** What a run embeds: the modality it trained on (its stored input spec), else its method's. */
+function runModalities(run: { method: string; config: Record<string, unknown> }): readonly string[] {
+  const spec = runConfigOf(run.config).inputSpec;
+  return spec ? [spec.modality] : methodModalities(run.method);
 }
 
 function methodModalities(methodId: string): readonly string[] {

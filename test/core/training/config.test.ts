@@ -12,7 +12,7 @@ describe('run parameters', () => {
     const names = paramsOf(simclr).map((p) => p.name);
     expect(names).toEqual(expect.arrayContaining(['epochs', 'batchSize', 'learningRate', 'imageSize', 'temperature', 'evalFraction']));
     expect(paramsOf(raw).map((p) => p.name)).toEqual(['seed', 'evalFraction', 'evalItems', 'imageSize', 'pcaDims']);
-    expect(methodInfo(simclr)).toMatchObject({ id: 'simclr', family: 'contrastive', trains: true, modalities: ['image'] });
+    expect(methodInfo(simclr)).toMatchObject({ id: 'simclr', family: 'contrastive', trains: true, modalities: ['image', 'audio'] });
   });
 
   it('fills defaults, then the method’s data-shape defaults, keeping given values', () => {
