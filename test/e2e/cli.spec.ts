@@ -95,14 +95,15 @@ test('methods --json lists SimCLR and raw pixels with their parameters', () => {
   expect(r.status, r.stderr).toBe(0);
   const methods = JSON.parse(r.stdout) as { id: string; modalities: string[]; trains: boolean; params: { name: string; default: unknown; min?: number; max?: number; help: string }[] }[];
   const simclr = methods.find((m) => m.id === 'simclr')!;
-  expect(simclr).toMatchObject({ modalities: ['image'], trains: true });
+  expect(simclr).toMatchObject({ modalities: ['image', 'audio'], trains: true });
   expect(simclr.params.find((p) => p.name === 'temperature')).toMatchObject({ default: 0.2, min: 0.01, max: 10 });
-  expect(simclr.params.map((p) => p.name)).toEqual(expect.arrayContaining(['epochs', 'batchSize', 'learningRate', 'imageSize', 'minutes']));
+  expect(simclr.params.map((p) => p.name)).toEqual(expect.arrayContaining(['epochs', 'batchSize', 'learningRate', 'imageSize', 'melBands', 'minutes']));
+  expect(simclr.params.find((p) => p.name === 'melBands')).toMatchObject({ scope: 'data', modality: 'audio' });
   const raw = methods.find((m) => m.id === 'raw-pixels')!;
   expect(raw).toMatchObject({ trains: false });
   expect(raw.params.map((p) => p.name)).toContain('pcaDims');
   const text = pretext('methods');
-  expect(text.stdout).toMatch(/simclr {2}SimCLR \(contrastive; image\)/);
+  expect(text.stdout).toMatch(/simclr {2}SimCLR \(contrastive; image, audio\)/);
   expect(text.stdout).toMatch(/temperature +0\.2 /);
 });
 
@@ -231,7 +232,7 @@ test('piped training prints a line per epoch; exports in Lightly and NumPy layou
   expect(outside.stderr).toContain(`is outside the dataset folder of run #${runId} (dataset "patterns", folder ${patterns})`);
   const both = pretext('search', String(runId), '--item', absolute, '--query', absolute);
   expect(both.status).toBe(2);
-  expect(both.stderr).toContain('--item and --query are exclusive');
+  expect(both.stderr).toContain('--item, --query and --text are exclusive');
   const missing = pretext('search', String(runId), '--query', 'nope.png');
   expect(missing.stderr).toContain('Cannot read nope.png: no such file or directory.');
 

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, test } from '@playwright/test';
@@ -7,7 +7,7 @@ import { findElectronBinary } from '../../src-main/cli/electron-binary';
 import { pretextSync } from './support/cli';
 import { PATTERNS, PATTERNS_IMAGES } from './support/demo';
 import { ExplorePage, loneliest } from './support/explore-page';
-import { fixture, repoRoot, startServe, type ServeProcess } from './support/serve';
+import { repoRoot, startServe, type ServeProcess } from './support/serve';
 
 /**
  * What a new user meets: the first screen of `npm start` (`pretext start`, which falls back to
@@ -109,20 +109,24 @@ test('a relative path shows the absolute folder it imports, and an existing data
 });
 
 test('the reason a Train button is disabled is shown beside it, without hovering', async ({ page }) => {
-  // A text-only folder first, then the image demo: the app opens on the dataset that can train.
-  cli('import', fixture('mixed/poems'));
+  // A folder where nothing imports (every method trains images, text or audio now), then the image
+  // demo: the app opens on the dataset that can train.
+  const nothing = join(dir, 'nothing');
+  mkdirSync(nothing, { recursive: true });
+  writeFileSync(join(nothing, 'data.bin'), Buffer.from([1, 2, 3, 4]));
+  cli('import', nothing, '--name', 'nothing');
   cli('import', PATTERNS, '--name', 'demo: patterns');
   serve = await startServe([], { dbPath: db });
   await page.goto(serve.url);
   await expect(page.getByTestId('dataset-name')).toHaveText('demo: patterns');
   await expect(page.getByTestId('train-reason')).toHaveCount(0);
 
-  await page.getByTestId('dataset-item').filter({ hasText: 'poems' }).click();
-  await expect(page.getByTestId('dataset-name')).toHaveText('poems');
+  await page.getByTestId('dataset-item').filter({ hasText: 'nothing' }).click();
+  await expect(page.getByTestId('dataset-name')).toHaveText('nothing');
   await expect(page.getByTestId('train-dataset-button')).toBeDisabled();
   const reason = page.getByTestId('train-reason');
   await expect(reason).toBeVisible();
-  await expect(reason).toHaveText('Training needs images; no method trains text yet.');
+  await expect(reason).toHaveText('Nothing to train on: no item of this folder imported.');
   // It sits beside the button, in the dataset's header.
   const button = await page.getByTestId('train-dataset-button').boundingBox();
   const box = await reason.boundingBox();
