@@ -15,23 +15,16 @@ import { ProjectionHead } from '../heads/projection';
 import { TokenPredictionHead } from '../heads/token-prediction';
 import { maskedLmLoss } from '../losses/masked-lm';
 import { ntXentLoss } from '../losses/nt-xent';
-import { AdamW } from '../optim/adamw';
 import { minimise, type StepLoss } from '../optim/minimise';
 import { BASIC_TEXT_AUGMENTATIONS, chooseAugmentations, loadSynonyms, sampleTextView, TEXT_AUGMENTATIONS, type TextViewContext } from '../views/text';
 import { maskTokens } from '../views/token-mask';
 import { predictionAccuracy } from './masked-lm';
-import type { LossParts, MethodSetup, SslMethod, StepContext, TrainableMethod } from './types';
-import { named } from './state-names';
-import { idsTensor, longestRow, TEXT_ENCODER_PARAMS, textEncoderFor, textEncoderParams, embedTexts, type TextEncoder } from './text-shared';
+import type { LossParts, MethodSetup, SslMethod, StepContext } from './types';
+import { idsTensor, longestRow, TEXT_ENCODER_PARAMS, textEncoderFor, textEncoderParams, TextMethodRun } from './text-shared';
 
-class ClearRun implements TrainableMethod {
-  readonly trains = true;
-  readonly embeddingDim: number;
-  private readonly encoder: TextEncoder;
+class ClearRun extends TextMethodRun {
   private readonly head: ProjectionHead;
   private readonly lmHead: TokenPredictionHead | null;
-  private readonly optimizer: AdamW;
-  private readonly trainable: tf.Variable[];
   private readonly temperature: number;
   private readonly mlmWeight: number;
   private readonly useSynonyms: boolean;
@@ -43,28 +36,20 @@ class ClearRun implements TrainableMethod {
 
   constructor(setup: MethodSetup) {
     const spec = asTextSpec(setup.spec);
-    this.encoder = textEncoderFor(spec, textEncoderParams(setup.params), setup.seed);
-    this.embeddingDim = this.encoder.embeddingSize;
-    this.head = new ProjectionHead({ inputSize: this.embeddingDim, hiddenSize: this.embeddingDim, outputSize: this.embeddingDim, seed: setup.seed + 1000 });
-    this.mlmWeight = setup.params.mlmWeight as number;
-    this.lmHead = this.mlmWeight > 0 ? new TokenPredictionHead(this.encoder.tokenEmbedding, setup.seed + 2000) : null;
-    this.trainable = [...this.encoder.trainableVariables, ...this.head.trainableVariables, ...(this.lmHead?.trainableVariables ?? [])];
-    this.optimizer = new AdamW(this.trainable, {
-      weightDecay: (setup.params.weightDecay as number | undefined) ?? 0,
-      decayMask: [...this.encoder.decayMask, ...this.head.decayMask, ...(this.lmHead?.decayMask ?? [])],
-    });
+    const encoder = textEncoderFor(spec, textEncoderParams(setup.params), setup.seed);
+    const d = encoder.embeddingSize;
+    const mlmWeight = setup.params.mlmWeight as number;
+    const head = new ProjectionHead({ inputSize: d, hiddenSize: d, outputSize: d, seed: setup.seed + 1000 });
+    const lmHead = mlmWeight > 0 ? new TokenPredictionHead(encoder.tokenEmbedding, setup.seed + 2000) : null;
+    super(encoder, { head, lmHead }, setup.params);
+    this.head = head;
+    this.lmHead = lmHead;
+    this.mlmWeight = mlmWeight;
     this.temperature = setup.params.temperature as number;
     this.useSynonyms = setup.params.synonyms as boolean;
     this.vocabSize = spec.vocabSize;
     this.maxLength = spec.maxLength;
     this.tokenizerJson = spec.tokenizer;
-  }
-
-  get optimizerStep(): number {
-    return this.optimizer.step;
-  }
-  set optimizerStep(step: number) {
-    this.optimizer.step = step;
   }
 
   /** Word boundaries from the run's tokenizer, and WordNet's synonyms of the corpus' words (about a second). */
@@ -136,27 +121,7 @@ class ClearRun implements TrainableMethod {
     );
   }
 
-  embed(x: tf.Tensor): tf.Tensor2D {
-    return embedTexts(this.encoder, x);
-  }
-
-  stateVariables(): { name: string; variable: tf.Variable }[] {
-    return [
-      ...named('encoder', this.encoder.variables),
-      ...named('head', this.head.trainableVariables),
-      ...(this.lmHead ? named('lmHead', this.lmHead.trainableVariables) : []),
-      ...named('adam', this.optimizer.stateVariables()),
-    ];
-  }
-
-  dispose(): void {
-    this.encoder.dispose();
-    this.head.dispose();
-    this.lmHead?.dispose();
-    this.optimizer.dispose();
-  }
 }
-
 
 export const clear: SslMethod = {
   id: 'clear',

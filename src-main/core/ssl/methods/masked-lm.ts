@@ -11,48 +11,30 @@ import type { LoadedData } from '../../data/types';
 import { tf } from '../../engine/backend';
 import { TokenPredictionHead } from '../heads/token-prediction';
 import { maskedLmLoss } from '../losses/masked-lm';
-import { AdamW } from '../optim/adamw';
 import { minimise } from '../optim/minimise';
 import { maskTokens } from '../views/token-mask';
-import type { LossParts, MethodSetup, SslMethod, StepContext, TrainableMethod } from './types';
-import { named } from './state-names';
-import { TEXT_ENCODER_PARAMS, textEncoderFor, textEncoderParams, TokenRows, embedTexts, type TextEncoder } from './text-shared';
+import type { LossParts, MethodSetup, SslMethod, StepContext } from './types';
+import { TEXT_ENCODER_PARAMS, textEncoderFor, textEncoderParams, TokenRows, TextMethodRun } from './text-shared';
 
 /** Share of the masked positions whose prediction is right: a step's accuracy part. */
 export function predictionAccuracy(logits: tf.Tensor2D, targets: Int32Array): tf.Scalar {
   return tf.tidy(() => tf.mean(tf.cast(tf.equal(tf.argMax(logits, 1), tf.tensor1d(targets, 'int32')), 'float32')) as tf.Scalar);
 }
 
-class MaskedLmRun implements TrainableMethod {
-  readonly trains = true;
-  readonly embeddingDim: number;
-  private readonly encoder: TextEncoder;
+class MaskedLmRun extends TextMethodRun {
   private readonly head: TokenPredictionHead;
-  private readonly optimizer: AdamW;
-  private readonly trainable: tf.Variable[];
   private readonly rows = new TokenRows();
   private readonly maskRatio: number;
   private readonly vocabSize: number;
 
   constructor(setup: MethodSetup) {
     const spec = asTextSpec(setup.spec);
-    this.encoder = textEncoderFor(spec, textEncoderParams(setup.params), setup.seed);
-    this.embeddingDim = this.encoder.embeddingSize;
-    this.head = new TokenPredictionHead(this.encoder.tokenEmbedding, setup.seed + 1000);
-    this.trainable = [...this.encoder.trainableVariables, ...this.head.trainableVariables];
-    this.optimizer = new AdamW(this.trainable, {
-      weightDecay: (setup.params.weightDecay as number | undefined) ?? 0,
-      decayMask: [...this.encoder.decayMask, ...this.head.decayMask],
-    });
+    const encoder = textEncoderFor(spec, textEncoderParams(setup.params), setup.seed);
+    const head = new TokenPredictionHead(encoder.tokenEmbedding, setup.seed + 1000);
+    super(encoder, { head }, setup.params);
+    this.head = head;
     this.maskRatio = setup.params.maskRatio as number;
     this.vocabSize = spec.vocabSize;
-  }
-
-  get optimizerStep(): number {
-    return this.optimizer.step;
-  }
-  set optimizerStep(step: number) {
-    this.optimizer.step = step;
   }
 
   trainStep(loaded: LoadedData, batch: Int32Array, context: StepContext): LossParts {
@@ -79,19 +61,6 @@ class MaskedLmRun implements TrainableMethod {
     );
   }
 
-  embed(x: tf.Tensor): tf.Tensor2D {
-    return embedTexts(this.encoder, x);
-  }
-
-  stateVariables(): { name: string; variable: tf.Variable }[] {
-    return [...named('encoder', this.encoder.variables), ...named('head', this.head.trainableVariables), ...named('adam', this.optimizer.stateVariables())];
-  }
-
-  dispose(): void {
-    this.encoder.dispose();
-    this.head.dispose();
-    this.optimizer.dispose();
-  }
 }
 
 export const maskedLm: SslMethod = {

@@ -9,39 +9,20 @@ import type { LoadedData } from '../../data/types';
 import { tf } from '../../engine/backend';
 import { TokenPredictionHead } from '../heads/token-prediction';
 import { nextTokenLoss } from '../losses/masked-lm';
-import { AdamW } from '../optim/adamw';
 import { minimise } from '../optim/minimise';
-import type { LossParts, MethodSetup, SslMethod, StepContext, TrainableMethod } from './types';
-import { named } from './state-names';
-import { idsTensor, TEXT_ENCODER_PARAMS, textEncoderFor, textEncoderParams, TokenRows, embedTexts, type TextEncoder } from './text-shared';
+import type { LossParts, MethodSetup, SslMethod, StepContext } from './types';
+import { idsTensor, TEXT_ENCODER_PARAMS, textEncoderFor, textEncoderParams, TokenRows, TextMethodRun } from './text-shared';
 
-class NextTokenRun implements TrainableMethod {
-  readonly trains = true;
-  readonly embeddingDim: number;
-  private readonly encoder: TextEncoder;
+class NextTokenRun extends TextMethodRun {
   private readonly head: TokenPredictionHead;
-  private readonly optimizer: AdamW;
-  private readonly trainable: tf.Variable[];
   private readonly rows = new TokenRows();
 
   constructor(setup: MethodSetup) {
-    const spec = asTextSpec(setup.spec);
     // Mean pooling: with causal attention the first token sees nothing but itself.
-    this.encoder = textEncoderFor(spec, { ...textEncoderParams(setup.params), pooling: 'mean' }, setup.seed);
-    this.embeddingDim = this.encoder.embeddingSize;
-    this.head = new TokenPredictionHead(this.encoder.tokenEmbedding, setup.seed + 1000);
-    this.trainable = [...this.encoder.trainableVariables, ...this.head.trainableVariables];
-    this.optimizer = new AdamW(this.trainable, {
-      weightDecay: (setup.params.weightDecay as number | undefined) ?? 0,
-      decayMask: [...this.encoder.decayMask, ...this.head.decayMask],
-    });
-  }
-
-  get optimizerStep(): number {
-    return this.optimizer.step;
-  }
-  set optimizerStep(step: number) {
-    this.optimizer.step = step;
+    const encoder = textEncoderFor(asTextSpec(setup.spec), { ...textEncoderParams(setup.params), pooling: 'mean' }, setup.seed);
+    const head = new TokenPredictionHead(encoder.tokenEmbedding, setup.seed + 1000);
+    super(encoder, { head }, setup.params, true);
+    this.head = head;
   }
 
   trainStep(loaded: LoadedData, batch: Int32Array, context: StepContext): LossParts {
@@ -63,19 +44,6 @@ class NextTokenRun implements TrainableMethod {
     );
   }
 
-  embed(x: tf.Tensor): tf.Tensor2D {
-    return embedTexts(this.encoder, x, { causal: true });
-  }
-
-  stateVariables(): { name: string; variable: tf.Variable }[] {
-    return [...named('encoder', this.encoder.variables), ...named('head', this.head.trainableVariables), ...named('adam', this.optimizer.stateVariables())];
-  }
-
-  dispose(): void {
-    this.encoder.dispose();
-    this.head.dispose();
-    this.optimizer.dispose();
-  }
 }
 
 export const nextToken: SslMethod = {

@@ -10,40 +10,22 @@ import type { LoadedData } from '../../data/types';
 import { tf } from '../../engine/backend';
 import { ProjectionHead } from '../heads/projection';
 import { simcseLoss } from '../losses/simcse';
-import { AdamW } from '../optim/adamw';
 import { minimise } from '../optim/minimise';
-import type { LossParts, MethodSetup, SslMethod, StepContext, TrainableMethod } from './types';
-import { named } from './state-names';
-import { idsTensor, TEXT_ENCODER_PARAMS, textEncoderFor, textEncoderParams, TokenRows, embedTexts, type TextEncoder } from './text-shared';
+import type { LossParts, MethodSetup, SslMethod, StepContext } from './types';
+import { idsTensor, TEXT_ENCODER_PARAMS, textEncoderFor, textEncoderParams, TokenRows, TextMethodRun } from './text-shared';
 
-class SimcseRun implements TrainableMethod {
-  readonly trains = true;
-  readonly embeddingDim: number;
-  private readonly encoder: TextEncoder;
+class SimcseRun extends TextMethodRun {
   private readonly head: ProjectionHead;
-  private readonly optimizer: AdamW;
-  private readonly trainable: tf.Variable[];
   private readonly rows = new TokenRows();
   private readonly temperature: number;
 
   constructor(setup: MethodSetup) {
-    const spec = asTextSpec(setup.spec);
-    this.encoder = textEncoderFor(spec, textEncoderParams(setup.params), setup.seed);
-    this.embeddingDim = this.encoder.embeddingSize;
-    this.head = new ProjectionHead({ inputSize: this.embeddingDim, hiddenSize: this.embeddingDim, outputSize: this.embeddingDim, seed: setup.seed + 1000 });
-    this.trainable = [...this.encoder.trainableVariables, ...this.head.trainableVariables];
-    this.optimizer = new AdamW(this.trainable, {
-      weightDecay: (setup.params.weightDecay as number | undefined) ?? 0,
-      decayMask: [...this.encoder.decayMask, ...this.head.decayMask],
-    });
+    const encoder = textEncoderFor(asTextSpec(setup.spec), textEncoderParams(setup.params), setup.seed);
+    const d = encoder.embeddingSize;
+    const head = new ProjectionHead({ inputSize: d, hiddenSize: d, outputSize: d, seed: setup.seed + 1000 });
+    super(encoder, { head }, setup.params);
+    this.head = head;
     this.temperature = setup.params.temperature as number;
-  }
-
-  get optimizerStep(): number {
-    return this.optimizer.step;
-  }
-  set optimizerStep(step: number) {
-    this.optimizer.step = step;
   }
 
   trainStep(loaded: LoadedData, batch: Int32Array, context: StepContext): LossParts {
@@ -65,19 +47,6 @@ class SimcseRun implements TrainableMethod {
     );
   }
 
-  embed(x: tf.Tensor): tf.Tensor2D {
-    return embedTexts(this.encoder, x);
-  }
-
-  stateVariables(): { name: string; variable: tf.Variable }[] {
-    return [...named('encoder', this.encoder.variables), ...named('head', this.head.trainableVariables), ...named('adam', this.optimizer.stateVariables())];
-  }
-
-  dispose(): void {
-    this.encoder.dispose();
-    this.head.dispose();
-    this.optimizer.dispose();
-  }
 }
 
 export const simcse: SslMethod = {
