@@ -24,6 +24,8 @@ export const ASAR_UNPACK = [
   'node_modules/@img/**',
   // tfjs' WebAssembly builds with their glue and pthread worker scripts (engine/wasm/node-threaded-wasm.ts).
   'node_modules/@tensorflow/tfjs-backend-wasm/wasm-out/**',
+  // Dawn's Node binding (WebGPU) loads its Direct3D shader compilers from beside dawn.node on Windows.
+  'node_modules/webgpu/dist/**',
 ];
 
 /**
