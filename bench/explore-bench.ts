@@ -1,17 +1,13 @@
 /**
- * Explore benchmark: UMAP time and peak RSS on Fashion-MNIST-like data, and nearest-neighbour
- * search latency (exact and HNSW) with the index's recall@10 against exact search.
+ * Explore benchmark: UMAP time and peak RSS on Fashion-MNIST-like data (`npm run bench:explore` then
+ * runs bench/search-bench.ts for search).
  *
- *   npx tsx bench/explore-bench.ts                    # everything (about 25 minutes on 2 cores: the
- *                                                     # HNSW build over 1,000,000 vectors takes 15)
+ *   npx tsx bench/explore-bench.ts                    # UMAP at 10,000 and 60,000 points
  *   npx tsx bench/explore-bench.ts --umap=10000       # only UMAP at these sizes
- *   npx tsx bench/explore-bench.ts --search=100000    # only search at these sizes
  *
  * UMAP runs on Fashion-MNIST's 60,000 training images (/usr/share/datasets/fashion-mnist, or
  * FASHION_MNIST_DIR) reduced from 784 pixels to 64 dimensions with Pretext's PCA — real
  * class structure like an embedding's — or, when the files are missing, on 10 Gaussian clusters.
- * Search runs on 128-d vectors drawn around 1,000 random centres (clustered, like trained
- * embeddings), queried with fresh draws from the same mixture, so no query is in the index.
  * Each configuration runs in its own child process, so peak RSS is per configuration.
  */
 import { spawnSync } from 'node:child_process';
@@ -20,13 +16,9 @@ import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { fitPca, projectPca } from '../src-main/core/projection/pca';
 import { runUmap } from '../src-main/core/projection/umap';
-import { exactSearch, normaliseRows } from '../src-main/core/search/exact';
-import { HnswIndex } from '../src-main/core/search/hnsw';
-import { EF_SEARCH } from '../src-main/core/search/search-service';
 import { Rng } from '../src-main/core/ssl/random';
 
 const UMAP_DIM = 64;
-const SEARCH_DIM = 128;
 const cacheDir = join(import.meta.dirname, '..', '.bench');
 
 interface UmapRow {
@@ -39,25 +31,9 @@ interface UmapRow {
   /** Share of each sampled point's 10 nearest map neighbours with its class. */
   neighbourAgreement: number;
 }
-interface SearchRow {
-  kind: 'search';
-  vectors: number;
-  exactP50: number;
-  exactP95: number;
-  buildSeconds: number;
-  indexP50: number;
-  indexP95: number;
-  recallAt10: number;
-  peakRssMb: number;
-}
-
 const arg = (name: string): string | undefined => process.argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1];
 const sizes = (name: string, fallback: number[]): number[] => (arg(name) ?? fallback.join(',')).split(',').filter(Boolean).map(Number);
 const peakRssMb = (): number => process.resourceUsage().maxRSS / 1024;
-const percentile = (values: number[], p: number): number => {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
-};
 
 function gaussian(rng: Rng): number {
   return Math.sqrt(-2 * Math.log(1 - rng.next())) * Math.cos(2 * Math.PI * rng.next());
@@ -143,114 +119,38 @@ async function umapChild(points: number): Promise<UmapRow> {
   };
 }
 
-/** n unit vectors around 1,000 centres, plus `queries` fresh draws from the same mixture. */
-function clustered128(n: number, queries: number): { matrix: Float32Array; queries: Float32Array } {
-  const rng = new Rng(5);
-  const centres = Float32Array.from({ length: 1000 * SEARCH_DIM }, () => gaussian(rng));
-  const draw = (out: Float32Array, count: number): void => {
-    for (let i = 0; i < count; i++) {
-      const c = rng.int(1000) * SEARCH_DIM;
-      for (let j = 0; j < SEARCH_DIM; j++) out[i * SEARCH_DIM + j] = centres[c + j]! + 0.8 * gaussian(rng);
-    }
-    normaliseRows(out, count, SEARCH_DIM);
-  };
-  const matrix = new Float32Array(n * SEARCH_DIM);
-  draw(matrix, n);
-  const q = new Float32Array(queries * SEARCH_DIM);
-  draw(q, queries);
-  return { matrix, queries: q };
-}
-
-function searchChild(n: number): SearchRow {
-  const queryCount = 200;
-  const { matrix, queries } = clustered128(n, queryCount);
-  const query = (q: number): Float32Array => queries.subarray(q * SEARCH_DIM, (q + 1) * SEARCH_DIM);
-  const exactTimes: number[] = [];
-  const truth: Int32Array[] = [];
-  for (let q = 0; q < queryCount; q++) {
-    const t = performance.now();
-    truth.push(exactSearch(matrix, n, SEARCH_DIM, query(q), 10).indices);
-    exactTimes.push(performance.now() - t);
-  }
-  const started = performance.now();
-  let last = 0;
-  const index = HnswIndex.build(matrix, n, SEARCH_DIM, {}, (done, total) => {
-    if (performance.now() - last > 10_000) {
-      last = performance.now();
-      process.stderr.write(`  HNSW ${done}/${total}\n`);
-    }
-  });
-  const buildSeconds = (performance.now() - started) / 1000;
-  const indexTimes: number[] = [];
-  let hits = 0;
-  for (let q = 0; q < queryCount; q++) {
-    const t = performance.now();
-    const found = index.search(query(q), 10, EF_SEARCH).indices;
-    indexTimes.push(performance.now() - t);
-    const expected = new Set(truth[q]);
-    for (const i of found) if (expected.has(i)) hits++;
-  }
-  return {
-    kind: 'search',
-    vectors: n,
-    exactP50: percentile(exactTimes, 50),
-    exactP95: percentile(exactTimes, 95),
-    buildSeconds,
-    indexP50: percentile(indexTimes, 50),
-    indexP95: percentile(indexTimes, 95),
-    recallAt10: hits / (queryCount * 10),
-    peakRssMb: peakRssMb(),
-  };
-}
-
 /** Runs one configuration in a fresh process (the same TypeScript loader) and returns its JSON line. */
-function inChild(args: string[]): UmapRow | SearchRow {
+function inChild(args: string[]): UmapRow {
   const r = spawnSync(process.execPath, [...process.execArgv, ...(process.env.PRETEXT_TS_RUNNER ? [process.env.PRETEXT_TS_RUNNER] : []), import.meta.filename, '--child', ...args], {
     encoding: 'utf8',
     stdio: ['ignore', 'pipe', 'inherit'],
     maxBuffer: 16 * 1024 * 1024,
   });
   if (r.status !== 0) throw new Error(`benchmark child ${args.join(' ')} failed (exit ${r.status})`);
-  return JSON.parse(r.stdout.trim().split('\n').at(-1)!) as UmapRow | SearchRow;
+  return JSON.parse(r.stdout.trim().split('\n').at(-1)!) as UmapRow;
 }
 
 const fmt = (x: number, digits = 1): string => x.toFixed(digits);
 
 if (process.argv.includes('--child')) {
-  const [kind, size] = process.argv.slice(process.argv.indexOf('--child') + 1);
-  const row = kind === 'umap' ? await umapChild(Number(size)) : searchChild(Number(size));
+  const [, size] = process.argv.slice(process.argv.indexOf('--child') + 1);
+  const row = await umapChild(Number(size));
   process.stdout.write(JSON.stringify(row) + '\n');
 } else {
-  const umapSizes = arg('search') && !arg('umap') ? [] : sizes('umap', [10_000, 60_000]);
-  const searchSizes = arg('umap') && !arg('search') ? [] : sizes('search', [100_000, 1_000_000]);
+  const umapSizes = sizes('umap', [10_000, 60_000]);
   if (umapSizes.length > 0) fashion64(); // prepare the cached 64-d data once, outside the timed children
-  const rows: (UmapRow | SearchRow)[] = [];
+  const rows: UmapRow[] = [];
   for (const points of umapSizes) {
     process.stderr.write(`UMAP on ${points} points…\n`);
     rows.push(inChild(['umap', String(points)]));
   }
-  for (const n of searchSizes) {
-    process.stderr.write(`search over ${n} vectors…\n`);
-    rows.push(inChild(['search', String(n)]));
-  }
-  const umapRows = rows.filter((r): r is UmapRow => r.kind === 'umap');
-  const searchRows = rows.filter((r): r is SearchRow => r.kind === 'search');
+  const umapRows = rows;
   if (umapRows.length > 0) {
     console.log(`\nUMAP (umap-js, 15 neighbours, min-dist 0.1, seed 1) on ${umapRows[0]!.data}; target at 60,000: under 300 s`);
     console.log('| points | seconds | peak RSS | fitted on | 10-NN same class on the map |');
     console.log('| ---: | ---: | ---: | ---: | ---: |');
     for (const r of umapRows) {
       console.log(`| ${r.points.toLocaleString('en')} | ${fmt(r.seconds)} | ${fmt(r.peakRssMb, 0)} MB | ${r.fittedOn === null ? 'all' : r.fittedOn.toLocaleString('en')} | ${fmt(r.neighbourAgreement * 100)}% |`);
-    }
-  }
-  if (searchRows.length > 0) {
-    console.log(`\nCosine search, ${SEARCH_DIM}-d clustered vectors, k = 10, 200 queries; target for exact at 100,000: under 50 ms`);
-    console.log('| vectors | exact p50 | exact p95 | HNSW build | HNSW p50 | HNSW p95 | recall@10 | peak RSS |');
-    console.log('| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
-    for (const r of searchRows) {
-      console.log(
-        `| ${r.vectors.toLocaleString('en')} | ${fmt(r.exactP50)} ms | ${fmt(r.exactP95)} ms | ${fmt(r.buildSeconds)} s | ${fmt(r.indexP50, 2)} ms | ${fmt(r.indexP95, 2)} ms | ${fmt(r.recallAt10 * 100)}% | ${fmt(r.peakRssMb, 0)} MB |`,
-      );
     }
   }
 }

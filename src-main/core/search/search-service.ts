@@ -37,7 +37,7 @@ import { loadHnsw, saveHnsw } from './hnsw-file';
  */
 export const INDEX_THRESHOLD = 200_000;
 /**
- * Beam width of index queries. On clustered 128-d vectors (bench/explore-bench.ts) it gives
+ * Beam width of index queries. On clustered 128-d vectors (bench/search-bench.ts) it gives
  * recall@10 of 100% at 100,000 vectors and 92.9% at 1,000,000, at under 2 ms per query.
  */
 export const EF_SEARCH = 96;
