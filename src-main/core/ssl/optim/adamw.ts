@@ -52,8 +52,13 @@ export class AdamW {
     this.v = params.map((p) => zeroVariable(p));
   }
 
-  /** Applies one update; `grads[i]` is the gradient of `params[i]`. Gradients are not disposed here. */
-  apply(grads: readonly tf.Tensor[], learningRate: number): void {
+  /**
+   * Applies one update; `grads[i]` is the gradient of `params[i]`. Gradients are not disposed here.
+   * A parameter without a gradient (null or undefined: it took no part in this step's loss, such as
+   * a head whose task had no example in the batch) is left as it is, moments and weight decay
+   * included, as `torch.optim.AdamW` skips parameters whose `.grad` is None.
+   */
+  apply(grads: readonly (tf.Tensor | null | undefined)[], learningRate: number): void {
     if (grads.length !== this.params.length) throw new Error(`expected ${this.params.length} gradients, got ${grads.length}`);
     this.step++;
     const correction1 = 1 - this.beta1 ** this.step;
@@ -63,7 +68,8 @@ export class AdamW {
     tf.tidy(() => {
       for (let i = 0; i < this.params.length; i++) {
         const p = this.params[i]!;
-        const g = grads[i]!;
+        const g = grads[i];
+        if (g === null || g === undefined) continue;
         const m = this.m[i]!;
         const v = this.v[i]!;
         const decayed = this.weightDecay !== 0 && this.decayMask[i] ? tf.mul(p, decayFactor) : p;

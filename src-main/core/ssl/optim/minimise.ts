@@ -22,7 +22,7 @@ export function minimise(optimizer: AdamW, trainable: readonly tf.Variable[], le
     }, [...trainable]);
     try {
       optimizer.apply(
-        trainable.map((v) => grads[v.name]!),
+        trainable.map((v) => grads[v.name]), // none for a variable the step's loss did not reach
         learningRate,
       );
       const out: LossParts = { total: value.dataSync()[0]! };

@@ -98,6 +98,23 @@ describe('AdamW against torch.optim.AdamW', () => {
     });
   });
 
+  it('leaves a parameter without a gradient untouched (value, moments, decay), as torch skips a None grad', async () => {
+    await initBackend('cpu');
+    const a = tf.variable(tf.tensor1d([1, 2]));
+    const b = tf.variable(tf.tensor1d([3, 4, 5]));
+    const optimizer = new AdamW([a, b], { weightDecay: 0.1 });
+    const g = tf.tensor1d([0.5, -0.5]);
+    optimizer.apply([g, null], 0.1);
+    optimizer.apply([g, undefined], 0.1);
+    expect(Array.from(b.dataSync())).toEqual([3, 4, 5]);
+    expect(optimizer.stateVariables().slice(2).every((v) => v.dataSync().every((x) => x === 0))).toBe(false);
+    expect(Array.from(optimizer.stateVariables()[1]!.dataSync())).toEqual([0, 0, 0]); // b's first moment
+    expect(Array.from(optimizer.stateVariables()[3]!.dataSync())).toEqual([0, 0, 0]); // b's second moment
+    expect(a.dataSync()[0]).toBeLessThan(1);
+    tf.dispose([a, b, g]);
+    optimizer.dispose();
+  });
+
   it('rejects a decay mask of the wrong length', async () => {
     await initBackend('cpu');
     const params = [tf.variable(tf.zeros([2])), tf.variable(tf.zeros([3]))];
