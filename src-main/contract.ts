@@ -260,7 +260,7 @@ export interface MethodInfo {
 /** The settings a user chooses for a run; everything omitted takes its default. */
 export interface TrainSettings {
   method?: string;
-  /** 'tensorflow-gpu' | 'tensorflow' | 'wasm' | 'cpu'; omitted = the fastest available. */
+  /** 'tensorflow-gpu' | 'webgpu' | 'tensorflow' | 'wasm' | 'cpu'; omitted = the fastest available. */
   backend?: string;
   /** Values by ParamSpec.name (see `methods.list`); omitted ones take their defaults. */
   params?: ParamValues;
@@ -321,7 +321,16 @@ export interface AudioInputSpec {
   /** Log-mel normalisation, (x − mean) / std, measured on the run's clips; std 0 until measured. */
   mean: number;
   std: number;
+  /**
+   * How an embedding reads a clip longer than one input: its centre input ('centre'), or the mean of
+   * the embeddings of half-overlapping inputs over it ('windows'). Absent (specs stored before the
+   * setting existed): 'centre'.
+   */
+  extraction?: AudioExtraction;
 }
+
+export const AUDIO_EXTRACTIONS = ['centre', 'windows'] as const;
+export type AudioExtraction = (typeof AUDIO_EXTRACTIONS)[number];
 
 export type InputSpec = ImageInputSpec | TextInputSpec | AudioInputSpec;
 
@@ -368,6 +377,8 @@ export interface RunSummary {
   evaluation: EvaluationPoint | null;
   seed: number;
   backend: string | null;
+  /** The backend's adapter and why faster backends were not used, as the run started; null before it started (or for runs of Pretext before 0.1.1). */
+  backendDetails: RunBackendDetails | null;
   epochs: number;
   epochsDone: number;
   stepsDone: number;
@@ -428,12 +439,40 @@ export interface TrainingProgress {
   evaluations: EvaluationPoint[];
 }
 
+/** Why a backend faster than the one in use could not be used. */
+export interface BackendUnavailable {
+  backend: string;
+  why: string;
+}
+
+/** The adapter the webgpu backend computes on, as WebGPU reports it. */
+export interface GpuAdapterInfo {
+  /** 'nvidia', 'amd', 'intel', 'apple', 'google' (SwiftShader), … */
+  vendor: string;
+  /** 'ampere', 'rdna-3', 'gen-12lp', 'swiftshader', … (may be empty). */
+  architecture: string;
+  /** The driver's description of the device (may be empty). */
+  description: string;
+  /** A software or fallback adapter (SwiftShader, lavapipe): it computes on the CPU and is never chosen automatically. */
+  software: boolean;
+  /** The largest tensor, in bytes, the adapter holds in one buffer (min of maxStorageBufferBindingSize and maxBufferSize). */
+  maxBufferBytes: number;
+}
+
+/** The backend a run trained on, with the adapter (webgpu) and why faster backends were not used. */
+export interface RunBackendDetails {
+  adapter: GpuAdapterInfo | null;
+  unavailable: BackendUnavailable[];
+}
+
 export interface EngineInfo {
   backend: string;
   threads: number;
   simd: boolean;
+  /** The GPU adapter when the backend is webgpu; null otherwise. */
+  adapter: GpuAdapterInfo | null;
   /** Why each faster backend is not used. */
-  unavailable: { backend: string; why: string }[];
+  unavailable: BackendUnavailable[];
   methods: { id: string; name: string; description: string; modalities: Modality[] }[];
 }
 

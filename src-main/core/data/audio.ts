@@ -6,9 +6,9 @@
  * encoders apply): the clip's centre `frames` frames, or the whole clip centred in the normalised
  * value of digital silence when it is shorter (`silenceLevel`, not 0: 0 is the dataset's mean level).
  */
-import type { AudioInputSpec, InputSpec, ParamSpec } from '../../contract';
+import { AUDIO_EXTRACTIONS, type AudioInputSpec, type InputSpec, type ParamSpec } from '../../contract';
 import type { FileFormat } from '../datasets/detect';
-import { AudioViewSampler, defaultAudioViews, type SourceClip } from '../ssl/views/audio';
+import { AudioViewSampler, defaultAudioViews, windowCount, type SourceClip } from '../ssl/views/audio';
 import type { TrainingItem } from '../storage/repositories/items';
 import { clipLogMel, loadAudioDataset, storedFrames } from './audio-data';
 import type { LoadedData, ModalityData } from './types';
@@ -39,6 +39,16 @@ const AUDIO_PARAMS: readonly ParamSpec[] = [
     unit: 's',
     help: 'Duration of one model input: longer clips are cropped (the centre for embeddings, random crops for training), shorter ones padded with silence. Auto: the clips’ median duration, 0.5 to 10 s.',
     scope: 'data',
+  },
+  {
+    name: 'extraction',
+    label: 'Long clips',
+    type: 'choice',
+    default: 'centre',
+    choices: AUDIO_EXTRACTIONS,
+    help: 'How a clip longer than the clip length is embedded: its centre (centre), or the mean of the embeddings of half-overlapping windows over it, up to 16 (windows).',
+    scope: 'data',
+    advanced: true,
   },
   { name: 'windowMs', label: 'STFT window', type: 'number', default: 25, min: 5, max: 100, unit: 'ms', help: 'Hann window of each spectrogram frame.', scope: 'data', advanced: true },
   { name: 'hopMs', label: 'STFT hop', type: 'number', default: 10, min: 2, max: 50, unit: 'ms', help: 'Time between spectrogram frames.', scope: 'data', advanced: true },
@@ -118,6 +128,7 @@ export const audioData: ModalityData<AudioData> = {
       // Measured by fitSpec.
       mean: 0,
       std: 0,
+      extraction: params.extraction === 'windows' ? 'windows' : 'centre',
     };
   },
   // Mean and standard deviation of every log-mel value of every stored frame of the dataset's
@@ -150,6 +161,21 @@ export const audioData: ModalityData<AudioData> = {
     const per = data.spec.melBands * data.spec.frames;
     for (let i = 0; i < indices.length; i++) sampler.centre(sourceClip(data, indices[i]!), out, i * per);
   },
+  embeddingInputCounts: (data, indices) => {
+    if (data.spec.extraction !== 'windows') return null;
+    return Int32Array.from(indices, (i) => windowCount(data.offsets[i + 1]! - data.offsets[i]!, data.spec.frames));
+  },
+  embeddingInputs: (data, indices, out) => {
+    const sampler = samplerFor(data.spec);
+    const per = data.spec.melBands * data.spec.frames;
+    let at = 0;
+    for (let i = 0; i < indices.length; i++) {
+      const src = sourceClip(data, indices[i]!);
+      const count = windowCount(src.frames, data.spec.frames);
+      sampler.windows(src, count, out, at * per);
+      at += count;
+    }
+  },
   // Each clip's two views mixed with other clips of the same batch (itself when it is alone).
   viewPair: (data, indices, out1, out2, rng) => {
     const sampler = new AudioViewSampler(defaultAudioViews(data.spec));
@@ -165,8 +191,11 @@ export const audioData: ModalityData<AudioData> = {
   preprocessFile: async (bytes, format: FileFormat, spec) => {
     const s = fitted(asAudioSpec(spec));
     const clip = await clipLogMel(bytes, format, s, storedFrames(settingsOf(s)));
-    const input = new Float32Array(s.melBands * s.frames);
-    samplerFor(s).centre({ mels: normalise(clip.mels, s), frames: clip.frames, bands: s.melBands }, input, 0);
-    return input;
+    const src = { mels: normalise(clip.mels, s), frames: clip.frames, bands: s.melBands };
+    const count = s.extraction === 'windows' ? windowCount(clip.frames, s.frames) : 1;
+    const inputs = new Float32Array(count * s.melBands * s.frames);
+    if (count === 1) samplerFor(s).centre(src, inputs, 0);
+    else samplerFor(s).windows(src, count, inputs, 0);
+    return inputs;
   },
 };

@@ -46,7 +46,19 @@ export interface ModalityData<D extends LoadedData = LoadedData> {
   centre(data: D, indices: ArrayLike<number>, out: Float32Array): void;
   /** Two generic augmented views of each example (for the alignment diagnostic). */
   viewPair(data: D, indices: ArrayLike<number>, out1: Float32Array, out2: Float32Array, rng: Rng): void;
-  /** One file's bytes → the same input `centre` makes from the dataset. Throws with the reason when it cannot be read. */
+  /**
+   * Optional: when an item's embedding is the mean of the embeddings of several un-augmented inputs
+   * (audio's "mean over windows" setting), how many each item at `indices` has; null when every item
+   * has one, its `centre` input. Extraction then embeds `embeddingInputs` and averages.
+   */
+  embeddingInputCounts?(data: D, indices: ArrayLike<number>): Int32Array | null;
+  /** With `embeddingInputCounts`: the inputs of the items at `indices`, each item's back to back, in order. */
+  embeddingInputs?(data: D, indices: ArrayLike<number>, out: Float32Array): void;
+  /**
+   * One file's bytes → the same input `centre` makes from the dataset, or the several inputs
+   * `embeddingInputs` makes (back to back; the embedding is their mean). Throws with the reason
+   * when it cannot be read.
+   */
   preprocessFile(bytes: Uint8Array, format: FileFormat, spec: InputSpec): Promise<Float32Array>;
 }
 

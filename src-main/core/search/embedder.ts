@@ -48,7 +48,13 @@ export class RunEmbedder {
       throw new UndecodableFileError((error as Error).message);
     }
     const method = this.model(setup);
-    const embedding = tf.tidy(() => method.embed(tf.tensor(input, [1, ...module.inputShape(setup.spec)]))); // [1, D]
+    const shape = module.inputShape(setup.spec);
+    // Several inputs (audio's mean over windows): the mean of their embeddings, as extraction makes it.
+    const count = input.length / shape.reduce((a, b) => a * b, 1);
+    const embedding = tf.tidy(() => {
+      const all = method.embed(tf.tensor(input, [count, ...shape])); // [count, D]
+      return count === 1 ? all : tf.mean(all, 0, true); // [1, D]
+    });
     try {
       return Float32Array.from((await embedding.data()) as Float32Array);
     } finally {

@@ -35,7 +35,11 @@ export async function embedInputs(method: TrainableMethod, shape: readonly numbe
   }
 }
 
-/** Embeds the items at `indices` (all items when null) into a new [count × dim] array. */
+/**
+ * Embeds the items at `indices` (all items when null) into a new [count × dim] array: each item's
+ * `centre` input, or, where the modality gives an item several inputs (`embeddingInputCounts`), the
+ * mean of their embeddings.
+ */
 export async function embedItems(
   method: TrainableMethod,
   module: ModalityData,
@@ -47,6 +51,9 @@ export async function embedItems(
   const shape = module.inputShape(data.spec);
   const per = inputSize(module, data.spec);
   const out = new Float32Array(count * method.embeddingDim);
+  const all = indices ?? Int32Array.from({ length: count }, (_, i) => i);
+  const counts = module.embeddingInputCounts?.(data, all) ?? null;
+  if (counts && module.embeddingInputs) return embedAveraged(method, module, data, all, counts, shape, per, out, hooks);
   const inputs = new Float32Array(Math.min(EXTRACT_BATCH, Math.max(1, count)) * per);
   for (let start = 0; start < count; start += EXTRACT_BATCH) {
     const c = Math.min(EXTRACT_BATCH, count - start);
@@ -56,6 +63,43 @@ export async function embedItems(
       check: hooks.check,
       onBatch: (_s, n, values) => hooks.onBatch?.(start, n, values),
     });
+  }
+  return out;
+}
+
+/** embedItems for items of several inputs each: groups of at most EXTRACT_BATCH inputs, each item's mean embedding. */
+async function embedAveraged(
+  method: TrainableMethod,
+  module: ModalityData,
+  data: LoadedData,
+  items: Int32Array,
+  counts: Int32Array,
+  shape: readonly number[],
+  per: number,
+  out: Float32Array,
+  hooks: ExtractHooks,
+): Promise<Float32Array> {
+  const dim = method.embeddingDim;
+  let most = 1;
+  for (const n of counts) most = Math.max(most, n);
+  const capacity = Math.max(EXTRACT_BATCH, most);
+  const inputs = new Float32Array(capacity * per);
+  const embedded = new Float32Array(capacity * dim);
+  for (let start = 0; start < items.length; ) {
+    let end = start;
+    let total = 0;
+    while (end < items.length && (end === start || total + counts[end]! <= capacity)) total += counts[end++]!;
+    module.embeddingInputs!(data, items.subarray(start, end), inputs);
+    await embedInputs(method, shape, inputs, total, embedded, { check: hooks.check });
+    let at = 0;
+    for (let i = start; i < end; i++) {
+      const row = out.subarray(i * dim, (i + 1) * dim);
+      const n = counts[i]!;
+      for (let w = 0; w < n; w++, at++) for (let j = 0; j < dim; j++) row[j]! += embedded[at * dim + j]! / n;
+    }
+    hooks.onBatch?.(start, end - start, out.subarray(start * dim, end * dim));
+    await nextTurn();
+    start = end;
   }
   return out;
 }

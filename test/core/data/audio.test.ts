@@ -14,6 +14,7 @@ import { Rng } from '../../../src-main/core/ssl/random';
 import { openDatabase, type Db } from '../../../src-main/core/storage/db';
 import { ItemsRepository } from '../../../src-main/core/storage/repositories/items';
 import { RunsRepository } from '../../../src-main/core/storage/repositories/runs';
+import { embedItems } from '../../../src-main/core/training/extract';
 import { trainRun } from '../../../src-main/core/training/train-loop';
 
 /** 16-bit PCM WAV bytes of `channels` (each a Float32Array of samples in [-1, 1]). */
@@ -147,7 +148,7 @@ describe('the audio data module', () => {
     expect(chooseClipSeconds([])).toBe(1);
     const relabelled = items.map((i) => ({ ...i, label: 'x' }));
     expect(chooseClipSeconds(relabelled)).toBe(chooseClipSeconds(items));
-    expect(resolved()).toEqual({ modality: 'audio', sampleRate: 16_000, windowMs: 25, hopMs: 10, melBands: 64, clipSeconds: 1, frames: 100, mean: 0, std: 0 });
+    expect(resolved()).toEqual({ modality: 'audio', sampleRate: 16_000, windowMs: 25, hopMs: 10, melBands: 64, clipSeconds: 1, frames: 100, mean: 0, std: 0, extraction: 'centre' });
     expect(resolved({ clipSeconds: 2.5, melBands: 40, hopMs: 20, sampleRate: 8000 })).toMatchObject({ clipSeconds: 2.5, frames: 125, melBands: 40, sampleRate: 8000 });
     expect(framesOf(0.01, 10)).toBe(1);
     expect(audioData.inputShape(fit)).toEqual([64, 100, 1]);
@@ -227,6 +228,47 @@ describe('the audio data module', () => {
     }
     await expect(audioData.preprocessFile(new TextEncoder().encode('not audio'), 'wav', fit)).rejects.toThrow(/WAV/);
     await expect(audioData.preprocessFile(readFileSync(join(dir, 'clips', 'low/0.wav')), 'wav', resolved())).rejects.toThrow(/no normalisation statistics/);
+  }, 120_000);
+
+  it('embeds a long clip as the mean over half-overlapping windows when the spec asks, the same from a dropped file', async () => {
+    expect(fit.extraction).toBe('centre');
+    expect(audioData.embeddingInputCounts!(data, [0, 1])).toBeNull();
+    const windowed: AudioData = { ...data, spec: { ...fit, extraction: 'windows' } };
+    expect(asAudioSpec(audioData.resolveSpec(new ItemsRepository(db).forTraining(datasetId, 'audio'), { extraction: 'windows' })).extraction).toBe('windows');
+    const n = data.itemIds.length;
+    const all = Int32Array.from({ length: n }, (_, i) => i);
+    const counts = audioData.embeddingInputCounts!(windowed, all)!;
+    const long = data.itemIds.findIndex((_, k) => path(data, k) === 'odd/thirty-minutes.wav');
+    const second = data.itemIds.findIndex((_, k) => path(data, k) === 'low/0.wav'); // 1.0 s: one input
+    const longer = data.itemIds.findIndex((_, k) => path(data, k) === 'low/3.wav'); // 1.3 s: 130 frames, windows at 0 and 30
+    expect(counts[long]).toBe(16); // 1,000 stored frames would take 19 windows of 100 at a hop of 50
+    expect(counts[second]).toBe(1);
+    expect(counts[longer]).toBe(2);
+    const inputs = new Float32Array(counts.reduce((a, b) => a + b, 0) * 6400);
+    audioData.embeddingInputs!(windowed, all, inputs);
+    const at = (i: number): number => counts.subarray(0, i).reduce((a, b) => a + b, 0) * 6400;
+    // A one-input clip gives its centre input; the long clip's first window starts at frame 0 and its last ends at frame 1,000.
+    const centre = new Float32Array(6400);
+    audioData.centre(data, [second], centre);
+    expect(inputs.subarray(at(second), at(second) + 6400)).toEqual(centre);
+    const clip = sourceClip(data, long);
+    const first = inputs.subarray(at(long), at(long) + 6400);
+    const last = inputs.subarray(at(long) + 15 * 6400, at(long) + 16 * 6400);
+    for (const [b, t] of [[0, 0], [13, 57], [63, 99]] as const) {
+      expect(first[b * 100 + t]).toBe(clip.mels[t * 64 + b]);
+      expect(last[b * 100 + t]).toBe(clip.mels[(900 + t) * 64 + b]);
+    }
+    const fromFile = await audioData.preprocessFile(readFileSync(join(dir, 'clips', 'odd/thirty-minutes.wav')), 'wav', windowed.spec);
+    expect(Array.from(fromFile)).toEqual(Array.from(inputs.subarray(at(long), at(long) + 16 * 6400)));
+
+    // Extraction averages each item's window embeddings (a band-mean "encoder": the mean of the windows' band means).
+    await initBackend('cpu');
+    const method = bandMeans.create({ spec: windowed.spec, params: {}, seed: 1 });
+    const embedded = await embedItems(method, audioData, windowed, null);
+    const perWindow = await embedItems(method, audioData, { ...data, spec: fit }, null);
+    expect(Array.from(embedded.subarray(second * 64, (second + 1) * 64))).toEqual(Array.from(perWindow.subarray(second * 64, (second + 1) * 64)));
+    const means = tf.tidy(() => tf.mean(tf.mean(tf.tensor(inputs.subarray(at(long), at(long) + 16 * 6400), [16, 64, 100, 1]), [2, 3]), 0).arraySync() as number[]);
+    Array.from(embedded.subarray(long * 64, (long + 1) * 64)).forEach((v, j) => expect(v).toBeCloseTo(means[j]!, 4));
   }, 120_000);
 
   it('reads the spectrograms back from the cache: one progress report, the same data', async () => {

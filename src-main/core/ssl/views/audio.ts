@@ -135,6 +135,26 @@ export class AudioViewSampler {
     out.set(this.crop, offset);
   }
 
+  /**
+   * The un-augmented inputs spread over a clip longer than one input, for the mean-over-windows
+   * embedding: `count` windows of `frames` frames, the first at the clip's start and the last at
+   * its end, evenly spaced between (`windowCount` says how many), written back to back from `offset`.
+   * A clip of one input or less gives its centred input, as `centre`.
+   */
+  windows(src: SourceClip, count: number, out: Float32Array, offset: number): void {
+    this.check(src);
+    const { frames, bands } = this.config;
+    if (src.frames <= frames || count <= 1) {
+      this.centre(src, out, offset);
+      return;
+    }
+    const span = src.frames - frames;
+    for (let w = 0; w < count; w++) {
+      this.timeWindow(src, Math.round((w * span) / (count - 1)), this.crop);
+      out.set(this.crop, offset + w * bands * frames);
+    }
+  }
+
   private check(src: SourceClip): void {
     if (src.bands !== this.config.bands) throw new Error(`expected a clip of ${this.config.bands} mel bands, got ${src.bands}`);
     if (src.mels.length !== src.frames * src.bands) throw new Error(`a clip of ${src.frames} frames × ${src.bands} bands needs ${src.frames * src.bands} values, got ${src.mels.length}`);
@@ -205,4 +225,17 @@ export class AudioViewSampler {
 function maskSpan(size: number, maxShare: number, rng: Rng): [number, number] {
   const width = rng.int(Math.floor(maxShare * size) + 1);
   return [rng.int(size - width + 1), width];
+}
+
+/** Most windows one clip's embedding averages: a long recording is sampled, not read whole. */
+export const MAX_EMBED_WINDOWS = 16;
+
+/**
+ * How many inputs of `frames` frames cover a clip of `clipFrames` frames with half-overlapping
+ * windows (1 for a clip of one input or less), at most MAX_EMBED_WINDOWS.
+ */
+export function windowCount(clipFrames: number, frames: number): number {
+  if (clipFrames <= frames) return 1;
+  const hop = Math.max(1, Math.floor(frames / 2));
+  return Math.min(MAX_EMBED_WINDOWS, Math.ceil((clipFrames - frames) / hop) + 1);
 }

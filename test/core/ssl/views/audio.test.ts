@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { AudioInputSpec } from '../../../../src-main/contract';
 import { SILENCE_LOG_MEL } from '../../../../src-main/core/data/log-mel';
 import { Rng } from '../../../../src-main/core/ssl/random';
-import { AudioViewSampler, defaultAudioViews, silenceLevel, type AudioViewConfig, type SourceClip } from '../../../../src-main/core/ssl/views/audio';
+import { AudioViewSampler, defaultAudioViews, MAX_EMBED_WINDOWS, silenceLevel, windowCount, type AudioViewConfig, type SourceClip } from '../../../../src-main/core/ssl/views/audio';
 
 const BANDS = 8;
 const FRAMES = 12;
@@ -141,5 +141,18 @@ describe('audio views', () => {
     const out = new Float32Array(BANDS * FRAMES);
     expect(() => sampler().sample({ mels: new Float32Array(40), frames: 10, bands: 4 }, out, 0, new Rng(1))).toThrow('expected a clip of 8 mel bands, got 4');
     expect(() => sampler().centre({ mels: new Float32Array(41), frames: 5, bands: BANDS }, out, 0)).toThrow('a clip of 5 frames × 8 bands needs 40 values, got 41');
+  });
+});
+
+describe('windows for the mean-over-windows embedding', () => {
+  it('covers a clip with half-overlapping inputs, one for a clip of one input or less, at most MAX_EMBED_WINDOWS', () => {
+    expect(windowCount(1, 100)).toBe(1);
+    expect(windowCount(100, 100)).toBe(1);
+    expect(windowCount(101, 100)).toBe(2);
+    expect(windowCount(150, 100)).toBe(2);
+    expect(windowCount(151, 100)).toBe(3);
+    expect(windowCount(300, 100)).toBe(5);
+    expect(windowCount(100_000, 100)).toBe(MAX_EMBED_WINDOWS);
+    expect(windowCount(5, 1)).toBe(5);
   });
 });
