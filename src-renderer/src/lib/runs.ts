@@ -288,7 +288,7 @@ export function inputSpecText(spec: InputSpec | null | undefined): string | null
     return `${spec.maxLength} tokens, ${kind} vocabulary of ${spec.vocabSize}${spec.lowercase ? ', lower-cased' : ''}`;
   }
   if (spec.modality === 'audio') {
-    return `${spec.clipSeconds} s clips, ${spec.melBands} mel bands × ${spec.frames} frames at ${spec.sampleRate / 1000} kHz (${spec.windowMs} ms window, ${spec.hopMs} ms hop)`;
+    return `${spec.clipSeconds} s clips, ${spec.melBands} mel bands × ${spec.frames} frames at ${spec.sampleRate / 1000} kHz (${spec.windowMs} ms window, ${spec.hopMs} ms hop)${spec.extraction === 'windows' ? ', long clips embedded as the mean over windows' : ''}`;
   }
   return `${spec.size}×${spec.size} px, ${spec.channels === 1 ? 'grey' : 'colour'}`;
 }

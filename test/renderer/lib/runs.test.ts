@@ -270,6 +270,9 @@ test('configRows: the method, every parameter in the method’s order with label
   expect(inputSpecText({ modality: 'audio', sampleRate: 16000, windowMs: 25, hopMs: 10, melBands: 64, clipSeconds: 1.5, frames: 150, mean: -6, std: 4 })).toBe(
     '1.5 s clips, 64 mel bands × 150 frames at 16 kHz (25 ms window, 10 ms hop)',
   );
+  expect(inputSpecText({ modality: 'audio', sampleRate: 16000, windowMs: 25, hopMs: 10, melBands: 64, clipSeconds: 1.5, frames: 150, mean: -6, std: 4, extraction: 'windows' })).toBe(
+    '1.5 s clips, 64 mel bands × 150 frames at 16 kHz (25 ms window, 10 ms hop), long clips embedded as the mean over windows',
+  );
   expect(inputSpecText(null)).toBeNull();
 });
 
