@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Rng } from '../../../../src-main/core/ssl/random';
-import { hiddenPatches, patchMasks, patchesPerSide } from '../../../../src-main/core/ssl/views/patch-mask';
+import { hiddenPatches, patchCount, patchMasks, patchesPerSide } from '../../../../src-main/core/ssl/views/patch-mask';
 
 describe('patchMasks', () => {
   it('hides exactly round(ratio · patches) whole patches per image', () => {
@@ -38,7 +38,42 @@ describe('patchMasks', () => {
   it('keeps at least one patch visible and one hidden, and refuses bad settings', () => {
     expect(hiddenPatches({ size: 4, patch: 2, ratio: 0.99 })).toBe(3);
     expect(hiddenPatches({ size: 4, patch: 2, ratio: 0.01 })).toBe(1);
-    expect(() => patchMasks({ size: 4, patch: 5, ratio: 0.5 }, 1, new Rng(1))).toThrow('patch size must be from 1 to the image side 4, got 5');
+    expect(() => patchMasks({ size: 4, patch: 5, ratio: 0.5 }, 1, new Rng(1))).toThrow("patch size must be from 1 to the image's shorter side 4, got 5");
     expect(() => patchMasks({ size: 4, patch: 2, ratio: 1 }, 1, new Rng(1))).toThrow('mask ratio must be in (0, 1), got 1');
+  });
+
+  it('masks rectangular inputs (mel bands × frames) in whole patches, the last row and column cut short', () => {
+    const config = { size: 6, width: 10, patch: 4, ratio: 0.5 }; // 2 × 3 patches: rows 0–3 and 4–5, columns 0–3, 4–7, 8–9
+    expect(patchCount(config)).toBe(6);
+    expect(hiddenPatches(config)).toBe(3);
+    const masks = patchMasks(config, 30, new Rng(4));
+    expect(masks.length).toBe(30 * 60);
+    const sizes = [16, 16, 8, 8, 8, 4]; // pixels per patch, by row then column
+    const totals = new Set<number>();
+    for (let m = 0; m < 30; m++) {
+      const mask = masks.subarray(m * 60, (m + 1) * 60);
+      let hiddenCount = 0;
+      let hiddenPixels = 0;
+      for (let pr = 0; pr < 2; pr++) {
+        for (let pc = 0; pc < 3; pc++) {
+          const values = new Set<number>();
+          for (let y = pr * 4; y < Math.min(pr * 4 + 4, 6); y++) for (let x = pc * 4; x < Math.min(pc * 4 + 4, 10); x++) values.add(mask[y * 10 + x]!);
+          expect(values.size).toBe(1);
+          if (values.has(1)) {
+            hiddenCount++;
+            hiddenPixels += sizes[pr * 3 + pc]!;
+          }
+        }
+      }
+      expect(hiddenCount).toBe(3);
+      expect(mask.reduce((a, b) => a + b, 0)).toBe(hiddenPixels);
+      totals.add(hiddenPixels);
+    }
+    expect(totals.size).toBeGreaterThan(1);
+    expect(() => patchMasks({ size: 16, width: 3, patch: 4, ratio: 0.5 }, 1, new Rng(1))).toThrow("patch size must be from 1 to the image's shorter side 3, got 4");
+  });
+
+  it('draws the same square masks with or without an explicit width', () => {
+    expect(patchMasks({ size: 8, width: 8, patch: 2, ratio: 0.5 }, 3, new Rng(9))).toEqual(patchMasks({ size: 8, patch: 2, ratio: 0.5 }, 3, new Rng(9)));
   });
 });
