@@ -24,6 +24,22 @@ describe('ConvDecoder', () => {
     z.dispose();
   });
 
+  it('mirrors a rectangular input (a spectrogram of 20 bands × 37 frames) back to its exact shape', () => {
+    const config = imageEncoderConfig([20, 37, 1], 1, 2);
+    expect(encoderSizes(config.inputShape, config.blocks)).toEqual([[20, 37], [10, 19], [5, 10], [3, 5], [2, 3]]);
+    for (const inputSize of [16, null]) {
+      const encoder = new SmallCnn(config);
+      const decoder = new ConvDecoder({ outputShape: [20, 37, 1], encoderBlocks: config.blocks, inputSize, seed: 1 });
+      expect(decoder.startShape).toEqual([2, 3, 128]);
+      const x = tf.randomUniform([2, 20, 37, 1]) as tf.Tensor4D;
+      const out = tf.tidy(() => (inputSize === null ? decoder.decode(encoder.embedMap(x)) : decoder.decode(tf.randomNormal([2, 16]) as tf.Tensor2D)));
+      expect(out.shape).toEqual([2, 20, 37, 1]);
+      tf.dispose([x, out]);
+      encoder.dispose();
+      decoder.dispose();
+    }
+  });
+
   it('decodes the encoder’s feature map when it has no vector input', () => {
     const encoder = new SmallCnn(imageEncoderConfig([12, 12, 3], 1, 1));
     const decoder = new ConvDecoder({ outputShape: [12, 12, 3], encoderBlocks: encoder.config.blocks, inputSize: null, seed: 2 });
