@@ -31,6 +31,14 @@ const CONV_CASES: ConvCase[] = [
   { x: [2, 8, 7, 2], filter: [3, 2, 2, 5], strides: 1, pad: 'valid' },
   { x: [3, 6, 5, 1], filter: [2, 3, 1, 4], strides: 1, pad: 'same' },
   { x: [2, 7, 6, 1], filter: [3, 3, 1, 6], strides: 1, pad: [[0, 0], [2, 0], [1, 3], [0, 0]] },
+  // Few taps (KH·KW·Ci ≤ 32) and Co % 4 = 0: the filter gradient is our SIMD loop, with images split over the threads.
+  { x: [5, 9, 9, 1], filter: [3, 3, 1, 32], strides: 2, pad: 'same' },
+  { x: [4, 8, 8, 3], filter: [3, 3, 3, 36], strides: 1, pad: 'valid' },
+  { x: [3, 11, 10, 2], filter: [3, 3, 2, 8], strides: 3, pad: 'same' },
+  // Ci % 4 = 0 and Co % 8 = 0: the filter gradient is our register-tiled SIMD loop, over blocks of 8 images.
+  { x: [19, 7, 7, 8], filter: [3, 3, 8, 16], strides: 2, pad: 'same' },
+  { x: [3, 6, 5, 4], filter: [3, 3, 4, 8], strides: 1, pad: 'valid' },
+  { x: [10, 6, 7, 12], filter: [2, 3, 12, 24], strides: [2, 1], pad: [[0, 0], [1, 0], [2, 1], [0, 0]] },
 ];
 
 function describeConv(c: ConvCase): string {

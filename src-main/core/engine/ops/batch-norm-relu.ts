@@ -11,9 +11,13 @@
  *   backward: dz = dout·[out > 0]
  *             dβ = Σ dz,   dγ = Σ dz·x̂ = (Σ dz·y − μ·Σ dz)/√(σ² + ε)
  *             dy = s·(dz − dβ/M − x̂·dγ/M) = dz·s + y·b + c   (per-channel b, c; M = N·H·W)
+ *
+ * On wasm both passes are one kernel each of our own (wasm/kernels/batch-norm-relu.ts: two reads of
+ * y forward, two of y and dout backward, SIMD on all threads).
  */
 import { tf } from '../tf';
 import { assertShape } from '../shapes';
+import { BATCH_NORM_RELU, BATCH_NORM_RELU_GRAD, batchNormReluKernelsApply } from '../wasm/kernels/batch-norm-relu';
 
 export interface BatchNormReluResult {
   output: tf.Tensor4D; // [N, H, W, C]
@@ -60,6 +64,7 @@ export function batchNormRelu(y: tf.Tensor4D, gamma: tf.Tensor1D, beta: tf.Tenso
   const [n, h, w, c] = y.shape;
   assertShape('batchNormRelu gamma', gamma, [c]);
   assertShape('batchNormRelu beta', beta, [c]);
+  if (batchNormReluKernelsApply(tf.getBackend(), c)) return fusedBatchNormRelu(y, gamma, beta, epsilon);
   const count = n * h * w;
   let stats: { mean: tf.Tensor1D; variance: tf.Tensor1D } | undefined;
 
@@ -95,6 +100,42 @@ export function batchNormRelu(y: tf.Tensor4D, gamma: tf.Tensor1D, beta: tf.Tenso
     };
   });
 
+  const output = op(y, gamma, beta) as tf.Tensor4D;
+  if (stats === undefined) throw new Error('batchNormRelu: forward pass did not run');
+  return { output, mean: stats.mean, variance: stats.variance };
+}
+
+/** The same op on the fused wasm kernels. */
+function fusedBatchNormRelu(y: tf.Tensor4D, gamma: tf.Tensor1D, beta: tf.Tensor1D, epsilon: number): BatchNormReluResult {
+  let stats: { mean: tf.Tensor1D; variance: tf.Tensor1D } | undefined;
+  const op = tf.customGrad((...args) => {
+    const [yIn, gammaIn, betaIn, save] = args as [tf.Tensor4D, tf.Tensor1D, tf.Tensor1D, tf.GradSaveFunc];
+    const [out, mean, variance, scale, shift, invStd] = tf.engine().runKernel(BATCH_NORM_RELU, { y: yIn, gamma: gammaIn, beta: betaIn }, { epsilon }) as [
+      tf.Tensor4D, // [N, H, W, C]
+      tf.Tensor1D, // [C] each
+      tf.Tensor1D,
+      tf.Tensor1D,
+      tf.Tensor1D,
+      tf.Tensor1D,
+    ];
+    save([yIn, scale, shift, mean, invStd]);
+    stats = { mean: tf.keep(mean), variance: tf.keep(variance) };
+    return {
+      value: out,
+      gradFunc: (dOut: tf.Tensor4D, saved: tf.Tensor[]) => {
+        const [ySaved, scaleSaved, shiftSaved, meanSaved, invStdSaved] = saved as [tf.Tensor4D, tf.Tensor1D, tf.Tensor1D, tf.Tensor1D, tf.Tensor1D];
+        const [dY, dGamma, dBeta] = tf.engine().runKernel(BATCH_NORM_RELU_GRAD, {
+          dout: dOut,
+          y: ySaved,
+          scale: scaleSaved,
+          shift: shiftSaved,
+          mean: meanSaved,
+          invStd: invStdSaved,
+        }) as [tf.Tensor4D, tf.Tensor1D, tf.Tensor1D];
+        return [dY, dGamma, dBeta];
+      },
+    };
+  });
   const output = op(y, gamma, beta) as tf.Tensor4D;
   if (stats === undefined) throw new Error('batchNormRelu: forward pass did not run');
   return { output, mean: stats.mean, variance: stats.variance };

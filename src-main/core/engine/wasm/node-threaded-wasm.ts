@@ -25,6 +25,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, sep } from 'node:path';
 import * as tfWasm from '@tensorflow/tfjs-backend-wasm';
 import { tf } from '../tf';
+import { disposeNativeKernels } from './native/native-kernels';
 
 const requireFromHere = createRequire(import.meta.url);
 
@@ -211,6 +212,8 @@ export function registerWasmBackend(threads: number): void {
   stockWasmFactory ??= current;
   if (registeredThreads === threads) return;
 
+  const live = tf.findBackend('wasm') as tfWasm.BackendWasm | null;
+  if (live !== null) disposeNativeKernels(live);
   tf.removeBackend('wasm');
   tfWasm.setThreadsCount(threads);
   const factory: BackendFactory =

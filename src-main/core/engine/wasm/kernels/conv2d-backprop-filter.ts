@@ -21,7 +21,15 @@
  * input channel (see `swappedBackpropFilter`).
  */
 import { tf } from '../../tf';
+import { type NativeKernels, nativeKernels } from '../native/native-kernels';
 import { addWasmKernel, assertNhwc, heapF32, type Scratch, type TensorInfo, type WasmBackend, withScratch } from './kernel-utils';
+
+/**
+ * Up to this many taps (KH·KW·Ci: a first layer on grey or RGB images) the filter gradient runs as
+ * a direct SIMD loop of our own (native/kernels.c, conv_filter_grad_small) on all threads: the
+ * convolution below would pack all of dy as its filter to produce a few hundred numbers.
+ */
+const SMALL_FILTER_TAPS = 32;
 
 interface Conv2DBackpropFilterAttrs {
   strides: number | [number, number];
@@ -47,6 +55,14 @@ export function conv2DBackpropFilter(args: { inputs: { x?: TensorInfo; dy?: Tens
     'channelsLast',
   );
   const { inHeight, inWidth, outHeight, outWidth, filterHeight, filterWidth, strideHeight, strideWidth, padInfo } = info;
+
+  const native = nativeKernels(args.backend);
+  if (native !== null && info.dilationHeight === 1 && info.dilationWidth === 1) {
+    if (filterHeight * filterWidth * info.inChannels <= SMALL_FILTER_TAPS && info.outChannels % 4 === 0) {
+      return nativeBackpropFilter(args.backend, native, 'conv_filter_grad_small', x, dy, info);
+    }
+    if (info.inChannels % 4 === 0 && info.outChannels % 8 === 0) return nativeBackpropFilter(args.backend, native, 'conv_filter_grad', x, dy, info);
+  }
 
   const stride1 = strideHeight === 1 && strideWidth === 1;
   if (stride1 && 2 * info.inChannels <= info.outChannels) {
@@ -143,6 +159,45 @@ function swappedBackpropFilter(
     }
     return backend.makeOutput(filterShape, 'float32', undefined, dW);
   });
+}
+
+/** dW on our SIMD loops: each thread sums its share of the images into its own float64 [KH, KW, Ci, Co]. */
+function nativeBackpropFilter(
+  backend: WasmBackend,
+  native: NativeKernels,
+  kernel: 'conv_filter_grad_small' | 'conv_filter_grad',
+  x: TensorInfo,
+  dy: TensorInfo,
+  info: tf.backend_util.Conv2DInfo,
+): TensorInfo {
+  const { batchSize, inHeight, inWidth, inChannels, outHeight, outWidth, outChannels, filterHeight, filterWidth, strideHeight, strideWidth, padInfo } = info;
+  const size = filterHeight * filterWidth * inChannels * outChannels;
+  const parts = native.parts;
+  const acc = backend.makeOutput([parts * size * 2], 'float32'); // float64 [parts, KH, KW, Ci, Co]
+  const dW = backend.makeOutput([filterHeight, filterWidth, inChannels, outChannels], 'float32');
+  try {
+    native.f64(acc).fill(0);
+    native.run(
+      kernel,
+      [native.pointer(x), native.pointer(dy), native.pointer(acc), inHeight, inWidth, inChannels, outHeight, outWidth, outChannels, filterHeight, filterWidth, strideHeight, strideWidth, padInfo.top, padInfo.left],
+      0,
+      batchSize,
+      { arg: 2, strideBytes: size * 8 },
+    );
+    const sums = native.f64(acc);
+    const out = native.f32(dW);
+    for (let i = 0; i < size; i++) {
+      let total = 0;
+      for (let p = 0; p < parts; p++) total += sums[p * size + i]!;
+      out[i] = total;
+    }
+  } catch (error) {
+    backend.disposeData(dW.dataId);
+    throw error;
+  } finally {
+    backend.disposeData(acc.dataId);
+  }
+  return dW;
 }
 
 /** x [N, H, W, C] with `top`/`left` zero rows/columns added and then cut or zero-extended to height×width. */

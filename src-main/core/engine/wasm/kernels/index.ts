@@ -3,6 +3,7 @@
  * (node_modules stay untouched). See each module for what it replaces and why.
  */
 import { registerMatMulKernels } from './batch-mat-mul';
+import { registerBatchNormReluKernels } from './batch-norm-relu';
 import { registerConv2DBackpropFilter } from './conv2d-backprop-filter';
 import { registerConv2DBackpropInput } from './conv2d-backprop-input';
 import { registerDepthwiseConv2dGrads } from './depthwise-conv2d-grads';
@@ -24,5 +25,6 @@ export function registerWasmTrainingKernels(): void {
   registerDepthwiseConv2dGrads();
   registerUnsortedSegmentSum();
   registerSumKernel();
+  registerBatchNormReluKernels();
   registered = true;
 }
