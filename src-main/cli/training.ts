@@ -1,9 +1,10 @@
 import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { EMBEDDINGS_FORMATS, type EmbeddingsFormat, type EvaluationPoint, type MethodInfo, type ParamSpec, type ParamValues, type RunSummary, type TrainingProgress, type TrainSettings, type VectorSetSummary } from '../contract';
+import { EMBEDDINGS_FORMATS, type EmbeddingsFormat, type EvaluationPoint, type GpuAdapterInfo, type MethodInfo, type ParamSpec, type ParamValues, type RunSummary, type TrainingProgress, type TrainSettings, type VectorSetSummary } from '../contract';
 import { parseParamAssignments } from '../core/params';
 import { defaultMethodFor } from '../core/ssl/methods';
 import { initBackend } from '../core/engine/backend';
+import { describeAdapter, formatBytes } from '../core/engine/webgpu';
 import { VERSION } from '../core/version';
 import { importWithProgress, openCore, parse, str, UsageError } from './common';
 import { nextCommand, printable, shellWord } from './format';
@@ -31,8 +32,20 @@ function trainingParts(p: TrainingProgress): ProgressPart[] {
 export async function cmdVersion(): Promise<void> {
   console.log(`pretext ${VERSION}`);
   const info = await initBackend();
-  console.log(`compute backend: ${info.name} (${info.threads} thread${info.threads === 1 ? '' : 's'}${info.simd ? ', SIMD' : ''})`);
+  console.log(`compute backend: ${describeBackend(info.name, info)}`);
+  if (info.adapter) console.log(`  adapter: ${describeAdapterLine(info.adapter)}`);
   for (const r of info.reasons) console.log(`  ${r.backend} unavailable: ${r.why}`);
+}
+
+/** "wasm (8 threads, SIMD)" or "webgpu (GPU)". */
+function describeBackend(name: string, info: { threads: number; simd: boolean; adapter: GpuAdapterInfo | null }): string {
+  if (info.adapter) return `${name} (${info.adapter.software ? 'software adapter, not a GPU' : 'GPU'})`;
+  return `${name} (${info.threads} thread${info.threads === 1 ? '' : 's'}${info.simd ? ', SIMD' : ''})`;
+}
+
+/** "nvidia ampere (NVIDIA GeForce RTX 3080), buffers up to 2 GiB". */
+export function describeAdapterLine(adapter: GpuAdapterInfo): string {
+  return `${describeAdapter(adapter)}${adapter.software ? ', a software adapter: it computes on the CPU, not a GPU' : ''}; buffers up to ${formatBytes(adapter.maxBufferBytes)}`;
 }
 
 function formatDuration(seconds: number | null): string {
@@ -72,6 +85,7 @@ function describeRun(r: RunSummary, db?: string): string {
   return (
     `#${r.id} ${r.method} on "${printable(r.datasetName)}"  ${r.status}${progress}${quality}  ` +
     `${r.vectors} embeddings${r.embeddingDim ? ` × ${r.embeddingDim}` : ''}${r.backend ? `  [${r.backend}]` : ''}` +
+    (r.backendDetails?.adapter ? `\n   adapter: ${describeAdapterLine(r.backendDetails.adapter)}` : '') +
     (r.evaluation?.collapse ? `\n   warning: ${r.evaluation.collapse}` : '') +
     (r.error ? `\n   ${printable(r.error)}` : '') +
     (r.resumable ? `\n   resume it with: ${nextCommand(['train', '--resume', r.id], db)}` : '')

@@ -158,6 +158,7 @@ export function createCore(options: CoreOptions): Core {
       evaluation: runs.lastEvaluation(run.id),
       seed: run.seed,
       backend: run.backend,
+      backendDetails: run.backendDetails,
       epochs: trains && typeof params.epochs === 'number' ? params.epochs : 0,
       epochsDone: run.epochsDone,
       stepsDone: run.stepsDone,
@@ -302,6 +303,7 @@ export function createCore(options: CoreOptions): Core {
         backend: info.name,
         threads: info.threads,
         simd: info.simd,
+        adapter: info.adapter,
         unavailable: info.reasons,
         methods: METHODS.map((m) => ({ id: m.id, name: m.name, description: m.description, modalities: [...m.modalities] })),
       };

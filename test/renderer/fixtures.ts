@@ -65,6 +65,7 @@ export function run(over: Partial<RunSummary> = {}): RunSummary {
     evaluation: null,
     seed: 1,
     backend: 'wasm',
+    backendDetails: null,
     epochs: 2,
     epochsDone: 2,
     stepsDone: 6,
@@ -164,6 +165,7 @@ export function engine(over: Partial<EngineInfo> = {}): EngineInfo {
     backend: 'wasm',
     threads: 8,
     simd: true,
+    adapter: null,
     unavailable: [
       { backend: 'tensorflow-gpu', why: 'module @tensorflow/tfjs-node-gpu not installed' },
       { backend: 'tensorflow', why: 'module @tensorflow/tfjs-node not installed' },

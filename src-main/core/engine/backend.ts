@@ -4,35 +4,38 @@
  * One tfjs instance for the whole app: import `tf` from this module, never from '@tensorflow/tfjs'
  * elsewhere, so that kernels registered here and backends chosen here apply everywhere.
  *
- * Order of preference: native TensorFlow with CUDA, native TensorFlow on CPU, WebAssembly
- * (XNNPACK, SIMD, multi-threaded via worker_threads), then tfjs' plain-JS cpu backend.
- * The native packages are optionalDependencies whose install downloads libtensorflow, so they are
- * often missing: they are loaded with a dynamic import and their absence is reported, not fatal.
+ * Order of preference: native TensorFlow with CUDA, WebGPU on a GPU adapter (Dawn: Vulkan, Metal,
+ * Direct3D 12; see webgpu.ts), native TensorFlow on CPU, WebAssembly (XNNPACK, SIMD,
+ * multi-threaded via worker_threads), then tfjs' plain-JS cpu backend.
+ * The native packages and Dawn are optionalDependencies (libtensorflow is downloaded at install),
+ * so they are often missing: they are loaded with a dynamic import and their absence is reported,
+ * not fatal. A software WebGPU adapter is used only when 'webgpu' is asked for by name.
  */
 import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
 import '@tensorflow/tfjs-backend-wasm';
 import { registerWasmTrainingKernels } from './wasm/kernels';
+import type { BackendUnavailable, GpuAdapterInfo } from '../../contract';
 import { tf } from './tf';
+import { tryWebGpu } from './webgpu';
 import { MAX_WASM_THREADS, registerWasmBackend, takeWasmInitError, wasmThreadsInUse } from './wasm/node-threaded-wasm';
 
 export { tf };
 
-export type EngineBackendName = 'tensorflow-gpu' | 'tensorflow' | 'wasm' | 'cpu';
-export const ENGINE_BACKENDS: readonly EngineBackendName[] = ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'];
+export type EngineBackendName = 'tensorflow-gpu' | 'webgpu' | 'tensorflow' | 'wasm' | 'cpu';
+export const ENGINE_BACKENDS: readonly EngineBackendName[] = ['tensorflow-gpu', 'webgpu', 'tensorflow', 'wasm', 'cpu'];
 
-export interface BackendUnavailableReason {
-  backend: string;
-  why: string;
-}
+export type BackendUnavailableReason = BackendUnavailable;
 
 export interface BackendInfo {
   /** Our name for the backend (tfjs calls both native variants 'tensorflow'). */
   name: EngineBackendName;
   /** Threads the backend computes on (for native TensorFlow: its default intra-op pool size). */
   threads: number;
-  /** Whether the wasm binary in use has SIMD (always true for native backends, false for cpu). */
+  /** Whether the wasm binary in use has SIMD (always true for native backends and webgpu, false for cpu). */
   simd: boolean;
+  /** The adapter webgpu computes on; null for the other backends. */
+  adapter: GpuAdapterInfo | null;
   /** Why each backend preferred over `name` could not be used, in order of preference. */
   reasons: BackendUnavailableReason[];
 }
@@ -40,6 +43,8 @@ export interface BackendInfo {
 export interface InitBackendOptions {
   /** Threads for the wasm backend (default: all cores, at most 8). Ignored by other backends. */
   threads?: number;
+  /** A buffer limit for webgpu below the adapter's, in bytes (tests of the batch-size cap). */
+  maxGpuBufferBytes?: number;
 }
 
 /** The error initBackend throws when an explicitly requested backend cannot be used. */
@@ -74,7 +79,7 @@ export async function initBackend(preferred?: EngineBackendName, opts: InitBacke
   const candidates = preferred === undefined ? ENGINE_BACKENDS : [preferred];
   const reasons: BackendUnavailableReason[] = [];
   for (const name of candidates) {
-    const attempt = await tryBackend(name, opts);
+    const attempt = await tryBackend(name, opts, preferred !== undefined);
     if (attempt.ok) return { ...attempt.info, reasons };
     if (preferred !== undefined) throw new BackendUnavailableError(name, attempt.why);
     reasons.push({ backend: name, why: attempt.why });
@@ -82,16 +87,21 @@ export async function initBackend(preferred?: EngineBackendName, opts: InitBacke
   throw new Error(`No compute backend could be initialised: ${reasons.map((r) => `${r.backend}: ${r.why}`).join('; ')}`);
 }
 
-async function tryBackend(name: EngineBackendName, opts: InitBackendOptions): Promise<Attempt> {
+async function tryBackend(name: EngineBackendName, opts: InitBackendOptions, explicit: boolean): Promise<Attempt> {
   switch (name) {
     case 'tensorflow-gpu':
     case 'tensorflow':
       return tryNative(name);
+    case 'webgpu': {
+      const attempt = await tryWebGpu({ explicit, maxBufferBytes: opts.maxGpuBufferBytes });
+      // One thread in the engine's terms: the GPU runs the kernels.
+      return attempt.ok ? { ok: true, info: { name, threads: 1, simd: true, adapter: attempt.adapter } } : attempt;
+    }
     case 'wasm':
       return tryWasm(opts.threads ?? defaultWasmThreads());
     case 'cpu':
       return (await tf.setBackend('cpu'))
-        ? { ok: true, info: { name: 'cpu', threads: 1, simd: false } }
+        ? { ok: true, info: { name: 'cpu', threads: 1, simd: false, adapter: null } }
         : { ok: false, why: "tf.setBackend('cpu') failed" };
   }
 }
@@ -119,7 +129,7 @@ async function tryNative(name: 'tensorflow-gpu' | 'tensorflow'): Promise<Attempt
   if (!(await tf.setBackend('tensorflow'))) {
     return { ok: false, why: `module ${pkg} loaded but its backend failed to initialise (see the warning above)` };
   }
-  return { ok: true, info: { name, threads: availableParallelism(), simd: true } };
+  return { ok: true, info: { name, threads: availableParallelism(), simd: true, adapter: null } };
 }
 
 async function tryWasm(threads: number): Promise<Attempt> {
@@ -149,7 +159,7 @@ async function tryWasm(threads: number): Promise<Attempt> {
 
 async function wasmInfo(): Promise<Attempt> {
   const simd = (await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT')) === true;
-  return { ok: true, info: { name: 'wasm', threads: wasmThreadsInUse(), simd } };
+  return { ok: true, info: { name: 'wasm', threads: wasmThreadsInUse(), simd, adapter: null } };
 }
 
 function firstLine(error: unknown): string {

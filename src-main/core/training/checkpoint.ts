@@ -27,7 +27,18 @@ interface Header extends CheckpointMeta {
   tensors: { name: string; shape: number[]; offset: number; length: number }[];
 }
 
+/** Writes a checkpoint, reading the variables synchronously (cpu, wasm, native TensorFlow). */
 export function saveCheckpoint(path: string, meta: CheckpointMeta, variables: { name: string; variable: tf.Variable }[]): number {
+  return writeCheckpoint(path, meta, variables, variables.map(({ variable }) => variable.dataSync() as Float32Array));
+}
+
+/** Writes a checkpoint on any backend: webgpu's tensors can only be read asynchronously. */
+export async function saveCheckpointAsync(path: string, meta: CheckpointMeta, variables: { name: string; variable: tf.Variable }[]): Promise<number> {
+  const values = await Promise.all(variables.map(({ variable }) => variable.data() as Promise<Float32Array>));
+  return writeCheckpoint(path, meta, variables, values);
+}
+
+function writeCheckpoint(path: string, meta: CheckpointMeta, variables: { name: string; variable: tf.Variable }[], values: Float32Array[]): number {
   const tensors: Header['tensors'] = [];
   let offset = 0;
   for (const { name, variable } of variables) {
@@ -44,10 +55,7 @@ export function saveCheckpoint(path: string, meta: CheckpointMeta, variables: { 
   try {
     bytes += writeSync(fd, prefix);
     bytes += writeSync(fd, header);
-    for (const { variable } of variables) {
-      const data = variable.dataSync() as Float32Array;
-      bytes += writeSync(fd, new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
-    }
+    for (const data of values) bytes += writeSync(fd, new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
   } finally {
     closeSync(fd);
   }

@@ -7,12 +7,14 @@
  *   evaluate → extract embeddings → store vectors → final evaluation
  */
 import { mkdirSync, rmSync } from 'node:fs';
-import type { EvaluationPoint, MetricPoint, Modality, TrainingPhase, TrainingProgress } from '../../contract';
+import type { EvaluationPoint, InputSpec, MetricPoint, Modality, TrainingPhase, TrainingProgress } from '../../contract';
 import { dataFor } from '../data';
 import { inputSize, type LoadedData, type ModalityData } from '../data/types';
 import { initBackend, tf, type BackendInfo, type EngineBackendName } from '../engine/backend';
+import { batchSizeWithin, describeAdapter, formatBytes, largestBufferSinceReset, resetLargestBuffer } from '../engine/webgpu';
 import type { StorageLayout } from '../paths';
 import { getMethod, type TrainableMethod } from '../ssl/methods';
+import { settleLoss } from '../ssl/optim/minimise';
 import { Rng } from '../ssl/random';
 import type { Db } from '../storage/db';
 import { DatasetsRepository } from '../storage/repositories/datasets';
@@ -20,7 +22,7 @@ import { ItemsRepository } from '../storage/repositories/items';
 import { RunsRepository } from '../storage/repositories/runs';
 import { VectorsRepository } from '../storage/repositories/vectors';
 import { VERSION } from '../version';
-import { loadCheckpoint, saveCheckpoint } from './checkpoint';
+import { loadCheckpoint, saveCheckpointAsync } from './checkpoint';
 import { learningRateAt, loopParams } from './config';
 import { evaluatesAfter, Evaluator } from './evaluate';
 import { embedInputs, embedItems } from './extract';
@@ -112,7 +114,7 @@ export async function trainRun(db: Db, runId: number, options: TrainOptions, hoo
     emit(true);
     const staticLoop = loopParams(resolveRunParams(definition, stored.given, null));
     backend = await initBackend(stored.backend as EngineBackendName | undefined, { threads: staticLoop.threads > 0 ? staticLoop.threads : undefined });
-    runs.markStarted(runId, backend.name, { pretext: VERSION, tfjs: tf.version.tfjs, node: process.versions.node });
+    runs.markStarted(runId, backend.name, { pretext: VERSION, tfjs: tf.version.tfjs, node: process.versions.node }, { adapter: backend.adapter, unavailable: backend.reasons });
 
     // The input spec and every parameter, resolved once and stored with the run: a resume, and every
     // later embedding of the run, uses these, never the dataset's state at that time.
@@ -150,7 +152,19 @@ export async function trainRun(db: Db, runId: number, options: TrainOptions, hoo
     const method: TrainableMethod = definition.create({ spec, params, seed: loop.seed });
     try {
       runs.setEmbeddingDim(runId, method.embeddingDim);
-      const batchSize = Math.min(loop.batchSize, n);
+      let batchSize = Math.min(loop.batchSize, n);
+      if (backend.adapter && method.trains) {
+        const cap = gpuBatchSizeCap(method, module, data, spec, backend.adapter.maxBufferBytes);
+        if (batchSize > cap) {
+          state.message =
+            `Batch size ${batchSize} needs buffers larger than the ${formatBytes(backend.adapter.maxBufferBytes)} ${describeAdapter(backend.adapter)} allows ` +
+            `(WebGPU's maxStorageBufferBindingSize/maxBufferSize): training with batch size ${cap}`;
+          batchSize = cap;
+          params.batchSize = cap;
+          runs.setConfig(runId, { ...stored, params, inputSpec: spec });
+          emit(true);
+        }
+      }
       const stepsPerEpoch = method.trains ? Math.floor(n / batchSize) : 0;
       state.totalSteps = stepsPerEpoch * epochs;
       const warmupSteps = Math.round(loop.warmupEpochs * stepsPerEpoch);
@@ -207,9 +221,9 @@ export async function trainRun(db: Db, runId: number, options: TrainOptions, hoo
       // Methods that rebuild their input draw a few fixed items after every epoch (previews.ts).
       const previews = method.previews ? new PreviewRecorder({ db, runId, layout, method, module, data, indices: previewItems(evaluator.heldOut, n), seed: loop.seed }) : null;
       previews?.rewind(startEpoch - 1);
-      const saveEpochCheckpoint = (epoch: number): void => {
+      const saveEpochCheckpoint = async (epoch: number): Promise<void> => {
         const file = `${checkpointDir}/epoch-${String(epoch).padStart(4, '0')}.ckpt`;
-        const bytes = saveCheckpoint(
+        const bytes = await saveCheckpointAsync(
           file,
           { runId, epoch, step: state.step, optimizerStep: method.optimizerStep, rngState: rng.getState(), inputSpec: spec, extra: method.extraState?.() },
           method.stateVariables(),
@@ -253,7 +267,8 @@ export async function trainRun(db: Db, runId: number, options: TrainOptions, hoo
           const t0 = performance.now();
           batch.set(order.subarray(s * batchSize, (s + 1) * batchSize));
           const lr = learningRateAt(state.step + 1, state.totalSteps, warmupSteps, loop.learningRate);
-          const losses = method.trainStep(data, batch, { step: state.step + 1, totalSteps: state.totalSteps, epoch, epochs, learningRate: lr, rng });
+          // The step's one readback: its loss parts (asynchronous on webgpu).
+          const losses = await settleLoss(method.trainStep(data, batch, { step: state.step + 1, totalSteps: state.totalSteps, epoch, epochs, learningRate: lr, rng }));
           for (const [name, value] of Object.entries(losses)) {
             if (!Number.isFinite(value)) {
               throw new Error(`The ${name === 'total' ? 'loss' : `${name} loss`} became ${value} at step ${state.step + 1}; try a lower learning rate (now ${loop.learningRate})`);
@@ -292,7 +307,7 @@ export async function trainRun(db: Db, runId: number, options: TrainOptions, hoo
         }
         // End of epoch: a checkpoint to resume from, then the held-out evaluation (the last epoch's
         // is the final one, on every item's embedding, after extraction).
-        saveEpochCheckpoint(epoch);
+        await saveEpochCheckpoint(epoch);
         const previewProblem = await previews?.record(epoch, state.step);
         if (previewProblem) state.message = previewProblem;
         emit(true);
@@ -310,7 +325,7 @@ export async function trainRun(db: Db, runId: number, options: TrainOptions, hoo
         }
       }
       // A baseline has nothing to train, but its state (a PCA basis) is what search by file needs.
-      if (!method.trains) saveEpochCheckpoint(0);
+      if (!method.trains) await saveEpochCheckpoint(0);
 
       phase = 'extracting';
       state.message = null;
@@ -347,6 +362,30 @@ export async function trainRun(db: Db, runId: number, options: TrainOptions, hoo
     emit(true);
     throw error;
   }
+}
+
+/** Items the webgpu batch-size cap measures the encoder on. */
+const PROBE_ITEMS = 4;
+/**
+ * A training step's largest buffer against the inference pass's on the same items: the two-view
+ * methods put both views through the encoder as one batch, and gradients are as large as what they
+ * are taken of.
+ */
+const TRAINING_BUFFER_FACTOR = 2;
+
+/**
+ * The largest batch whose training step stays within the adapter's buffer limit: the encoder's
+ * largest buffer measured on a few centred items, scaled to a step (`TRAINING_BUFFER_FACTOR`) and
+ * in proportion to the batch. A step that still needs a larger one fails with GpuBufferLimitError.
+ */
+function gpuBatchSizeCap(method: TrainableMethod, module: ModalityData, data: LoadedData, spec: InputSpec, limitBytes: number): number {
+  const count = Math.min(PROBE_ITEMS, data.itemIds.length);
+  const shape = module.inputShape(spec);
+  const inputs = new Float32Array(count * shape.reduce((a, b) => a * b, 1));
+  module.centre(data, Array.from({ length: count }, (_, i) => i), inputs);
+  resetLargestBuffer();
+  tf.tidy(() => method.embed(tf.tensor(inputs, [count, ...shape])));
+  return batchSizeWithin(limitBytes, largestBufferSinceReset() * TRAINING_BUFFER_FACTOR, count);
 }
 
 function pruneCheckpoints(runs: RunsRepository, runId: number, layout: StorageLayout): void {

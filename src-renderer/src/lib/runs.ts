@@ -2,7 +2,7 @@
  * How training runs are named and shown: status badges, phase lines, numbers of the live panel, the
  * runs list's rows and the config table. Pure, tested in test/renderer.
  */
-import type { EngineInfo, InputSpec, MethodInfo, Modality, RunStatus, RunSummary, TrainingPhase, TrainingProgress } from '../../../src-main/contract';
+import type { EngineInfo, GpuAdapterInfo, InputSpec, MethodInfo, Modality, RunStatus, RunSummary, TrainingPhase, TrainingProgress } from '../../../src-main/contract';
 import { formatCount, formatElapsed } from './format';
 import { formatPercent, progressFraction } from './progress';
 import { evaluationBrief, evaluationShort } from './evaluation';
@@ -229,6 +229,7 @@ export function runRow(run: RunSummary, live: TrainingProgress | null | undefine
 /** Human names of the compute backends, for the chip and the backend select. */
 export const BACKEND_NAMES: Record<string, string> = {
   'tensorflow-gpu': 'TensorFlow, CUDA GPU',
+  webgpu: 'WebGPU (Vulkan, Metal, Direct3D 12)',
   tensorflow: 'TensorFlow, native CPU',
   wasm: 'WebAssembly',
   cpu: 'Plain JavaScript',
@@ -241,7 +242,7 @@ export function backendName(id: string | null | undefined): string {
 
 /** The backends a run can ask for, fastest first, each with why it cannot be used (if known). */
 export function backendChoices(engine: EngineInfo | null): { id: string; name: string; unavailable: string | null }[] {
-  const order = ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'];
+  const order = ['tensorflow-gpu', 'webgpu', 'tensorflow', 'wasm', 'cpu'];
   if (engine && !order.includes(engine.backend)) order.push(engine.backend);
   return order.map((id) => ({
     id,
@@ -250,12 +251,26 @@ export function backendChoices(engine: EngineInfo | null): { id: string; name: s
   }));
 }
 
-/** The chip's one-line summary: "wasm · 8 threads · SIMD". */
+/** The chip's one-line summary: "wasm · 8 threads · SIMD", "webgpu · nvidia ampere" or "webgpu · google swiftshader · software". */
 export function engineSummary(engine: EngineInfo): string {
   const parts = [engine.backend];
+  if (engine.adapter) {
+    parts.push([engine.adapter.vendor, engine.adapter.architecture].filter((s) => s !== '').join(' ') || 'adapter');
+    if (engine.adapter.software) parts.push('software');
+    return parts.join(' · ');
+  }
   if (engine.threads > 0) parts.push(`${engine.threads} ${engine.threads === 1 ? 'thread' : 'threads'}`);
   if (engine.simd && engine.backend === 'wasm') parts.push('SIMD');
   return parts.join(' · ');
+}
+
+/**
+ * The adapter in words: "nvidia ampere (NVIDIA GeForce RTX 3080)", and for a software adapter
+ * "google swiftshader (SwiftShader driver 5.0.0), software: computes on the CPU, not a GPU".
+ */
+export function adapterText(adapter: GpuAdapterInfo): string {
+  const name = [adapter.vendor, adapter.architecture].filter((s) => s !== '').join(' ') || 'unnamed adapter';
+  return `${name}${adapter.description ? ` (${adapter.description})` : ''}${adapter.software ? ', software: computes on the CPU, not a GPU' : ''}`;
 }
 
 export type EngineMethod = EngineInfo['methods'][number];

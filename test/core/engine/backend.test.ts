@@ -13,13 +13,16 @@ function nativeInstalled(pkg: string): boolean {
 describe('initBackend', () => {
   it('picks the fastest available backend and says why faster ones were skipped', async () => {
     const info = await initBackend();
-    expect(['tensorflow-gpu', 'tensorflow', 'wasm']).toContain(info.name);
-    expect(tf.getBackend()).toBe(info.name === 'wasm' ? 'wasm' : 'tensorflow');
+    expect(['tensorflow-gpu', 'webgpu', 'tensorflow', 'wasm']).toContain(info.name);
+    expect(tf.getBackend()).toBe(info.name === 'wasm' || info.name === 'webgpu' ? info.name : 'tensorflow');
     if (info.name === 'wasm') {
       expect(info.simd).toBe(true);
       expect(info.threads).toBeGreaterThanOrEqual(1);
-      expect(info.reasons.map((r) => r.backend)).toEqual(['tensorflow-gpu', 'tensorflow']);
-      for (const reason of info.reasons) expect(reason.why).toMatch(/@tensorflow\/tfjs-node/);
+      expect(info.adapter).toBeNull();
+      expect(info.reasons.map((r) => r.backend)).toEqual(['tensorflow-gpu', 'webgpu', 'tensorflow']);
+      for (const reason of info.reasons.filter((r) => r.backend !== 'webgpu')) expect(reason.why).toMatch(/@tensorflow\/tfjs-node/);
+      // No GPU here: Dawn has no adapter, or only a software one, which is never chosen by itself.
+      expect(info.reasons[1]!.why).toMatch(/Vulkan|adapter|Dawn|webgpu/);
     }
   });
 
@@ -32,11 +35,11 @@ describe('initBackend', () => {
   });
 
   it('uses the cpu backend when asked', async () => {
-    await expect(initBackend('cpu')).resolves.toEqual({ name: 'cpu', threads: 1, simd: false, reasons: [] });
+    await expect(initBackend('cpu')).resolves.toEqual({ name: 'cpu', threads: 1, simd: false, adapter: null, reasons: [] });
     expect(tf.getBackend()).toBe('cpu');
   });
 
   it('rejects an unknown backend name', async () => {
-    await expect(initBackend('webgpu' as never)).rejects.toThrow("Unknown backend 'webgpu'");
+    await expect(initBackend('metal' as never)).rejects.toThrow("Unknown backend 'metal'");
   });
 });

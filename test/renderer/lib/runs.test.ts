@@ -1,5 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import {
+  adapterText,
   backendChoices,
   backendName,
   configRows,
@@ -213,15 +214,22 @@ describe('runRow', () => {
 
 test('backends: names, choices with reasons, and the chip summary', () => {
   expect(backendName('wasm')).toBe('WebAssembly');
-  expect(backendName('webgpu')).toBe('webgpu');
+  expect(backendName('webgpu')).toBe('WebGPU (Vulkan, Metal, Direct3D 12)');
+  expect(backendName('metal')).toBe('metal');
   expect(backendName(null)).toBe('Unknown');
   const choices = backendChoices(engine());
-  expect(choices.map((c) => c.id)).toEqual(['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu']);
+  expect(choices.map((c) => c.id)).toEqual(['tensorflow-gpu', 'webgpu', 'tensorflow', 'wasm', 'cpu']);
   expect(choices[0]?.unavailable).toMatch(/not installed/);
-  expect(choices[2]?.unavailable).toBeNull();
+  expect(choices[3]?.unavailable).toBeNull();
   expect(backendChoices(null).every((c) => c.unavailable === null)).toBe(true);
   expect(engineSummary(engine())).toBe('wasm · 8 threads · SIMD');
   expect(engineSummary(engine({ backend: 'cpu', threads: 1, simd: false }))).toBe('cpu · 1 thread');
+  const gpu = { vendor: 'nvidia', architecture: 'ampere', description: 'NVIDIA GeForce RTX 3080', software: false, maxBufferBytes: 2 ** 31 };
+  const swiftshader = { vendor: 'google', architecture: 'swiftshader', description: 'SwiftShader driver 5.0.0', software: true, maxBufferBytes: 2 ** 30 };
+  expect(engineSummary(engine({ backend: 'webgpu', threads: 1, adapter: gpu }))).toBe('webgpu · nvidia ampere');
+  expect(engineSummary(engine({ backend: 'webgpu', threads: 1, adapter: swiftshader }))).toBe('webgpu · google swiftshader · software');
+  expect(adapterText(gpu)).toBe('nvidia ampere (NVIDIA GeForce RTX 3080)');
+  expect(adapterText(swiftshader)).toBe('google swiftshader (SwiftShader driver 5.0.0), software: computes on the CPU, not a GPU');
 });
 
 test('methods by modality', () => {

@@ -105,19 +105,24 @@ export function embedTexts(encoder: TextEncoder, x: tf.Tensor, options: { causal
   const lengths = new Int32Array(count);
   for (let r = 0; r < count; r++) lengths[r] = longestRow(rows.subarray(r * length, (r + 1) * length), 1, length);
   const order = Int32Array.from({ length: count }, (_, i) => i).sort((a, b) => lengths[a]! - lengths[b]! || a - b);
-  const d = encoder.embeddingSize;
-  const out = new Float32Array(count * d);
-  for (let start = 0; start < count; start += TEXT_EMBED_BATCH) {
-    const group = order.subarray(start, Math.min(count, start + TEXT_EMBED_BATCH));
-    const width = lengths[group[group.length - 1]!]!;
-    const ids = new Int32Array(group.length * width);
-    group.forEach((row, i) => {
-      for (let t = 0; t < width; t++) ids[i * width + t] = rows[row * length + t]!;
-    });
-    const values = tf.tidy(() => encoder.embed(tf.tensor2d(ids, [group.length, width], 'int32'), options).dataSync());
-    group.forEach((row, i) => out.set(values.subarray(i * d, (i + 1) * d), row * d));
-  }
-  return tf.tensor2d(out, [count, d]);
+  // The groups' embeddings stay on the device (no readback: webgpu cannot read synchronously) and are put back in order by a gather.
+  const position = new Int32Array(count);
+  order.forEach((row, i) => (position[row] = i));
+  return tf.tidy(() => {
+    const groups: tf.Tensor2D[] = [];
+    for (let start = 0; start < count; start += TEXT_EMBED_BATCH) {
+      const group = order.subarray(start, Math.min(count, start + TEXT_EMBED_BATCH));
+      const width = lengths[group[group.length - 1]!]!;
+      const ids = new Int32Array(group.length * width);
+      group.forEach((row, i) => {
+        for (let t = 0; t < width; t++) ids[i * width + t] = rows[row * length + t]!;
+      });
+      groups.push(tf.tidy(() => encoder.embed(tf.tensor2d(ids, [group.length, width], 'int32'), options))); // [group, D]
+    }
+    if (groups.length === 0) return tf.zeros([0, encoder.embeddingSize]) as tf.Tensor2D;
+    const sorted = groups.length === 1 ? groups[0]! : tf.concat(groups, 0); // [N, D], rows by length
+    return tf.gather(sorted, tf.tensor1d(position, 'int32')) as tf.Tensor2D; // [N, D], rows in input order
+  });
 }
 
 /** The rows of a batch of texts, in buffers reused from step to step. */

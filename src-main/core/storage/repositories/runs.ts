@@ -1,4 +1,4 @@
-import type { EvaluationPoint, MetricPoint } from '../../../contract';
+import type { EvaluationPoint, MetricPoint, RunBackendDetails } from '../../../contract';
 import type { Db } from '../db';
 
 export type RunStatus = 'queued' | 'running' | 'completed' | 'failed' | 'cancelled' | 'interrupted';
@@ -11,6 +11,8 @@ export interface RunRecord {
   config: Record<string, unknown>;
   seed: number;
   backend: string | null;
+  /** The adapter and why faster backends were not used, as the run (last) started. */
+  backendDetails: RunBackendDetails | null;
   versions: Record<string, string>;
   status: RunStatus;
   error: string | null;
@@ -45,6 +47,7 @@ interface RunDbRow {
   config: string;
   seed: number;
   backend: string | null;
+  backend_details: string | null;
   versions: string;
   status: RunStatus;
   error: string | null;
@@ -66,6 +69,7 @@ const toRun = (r: RunDbRow): RunRecord => ({
   config: JSON.parse(r.config) as Record<string, unknown>,
   seed: r.seed,
   backend: r.backend,
+  backendDetails: r.backend_details === null ? null : (JSON.parse(r.backend_details) as RunBackendDetails),
   versions: JSON.parse(r.versions) as Record<string, string>,
   status: r.status,
   error: r.error,
@@ -101,7 +105,7 @@ export class RunsRepository {
       all: db.prepare(`${RUN_SELECT} ORDER BY r.id DESC`),
       byDataset: db.prepare(`${RUN_SELECT} WHERE r.dataset_id = ? ORDER BY r.id DESC`),
       start: db.prepare(
-        `UPDATE runs SET status = 'running', error = NULL, backend = @backend, versions = @versions,
+        `UPDATE runs SET status = 'running', error = NULL, backend = @backend, backend_details = @details, versions = @versions,
            started_at = COALESCE(started_at, @now), finished_at = NULL WHERE id = @id`,
       ),
       progress: db.prepare(`UPDATE runs SET epochs_done = ?, steps_done = ?, train_seconds = ? WHERE id = ?`),
@@ -179,8 +183,8 @@ export class RunsRepository {
     return rows.map(toRun);
   }
 
-  markStarted(id: number, backend: string, versions: Record<string, string>): void {
-    this.stmts.start.run({ id, backend, versions: JSON.stringify(versions), now: now() });
+  markStarted(id: number, backend: string, versions: Record<string, string>, details: RunBackendDetails = { adapter: null, unavailable: [] }): void {
+    this.stmts.start.run({ id, backend, details: JSON.stringify(details), versions: JSON.stringify(versions), now: now() });
   }
 
   updateProgress(id: number, epochsDone: number, stepsDone: number, trainSeconds: number): void {
