@@ -7,7 +7,15 @@
  *   npm run bench
  *   node bench/run-ts.mjs bench/engine-bench.ts [--methods=simclr,autoencoder,…] [--backends=tensorflow-gpu,tensorflow,wasm,cpu]
  *        [--threads=1,2] [--shapes=28x28x1,64x64x3] [--batch=256] [--steps=6] [--extract-batch=512]
- *        [--extract-steps=10] [--cpu-batch=32] [--profile] [--no-torch]
+ *        [--extract-steps=10] [--cpu-batch=32] [--rounds=3] [--no-profile] [--package-kernels] [--no-torch]
+ *
+ * PyTorch and every configuration alternate for --rounds rounds (each run its own process, the load
+ * average printed with it) and the table shows each one's median, so that the ratio compares runs
+ * made under the same load. The wasm SimCLR step is profiled per kernel (forward, backward and the
+ * optimizer apart) unless --no-profile; "CPU busy" is the process's CPU time over wall time during
+ * the timed steps (2.0 = two cores busy). --package-kernels adds a wasm run with our own kernels
+ * (wasm/native) turned off (PRETEXT_WASM_NATIVE=0), i.e. the package's kernels and our compositions
+ * of them, to show what ours change.
  *
  * Each configuration runs in its own child process, so peak RSS is per configuration and every
  * wasm thread count gets a fresh module. Training uses noise images (the cost does not depend on
@@ -24,6 +32,7 @@
  *        [--text-heads=4] [--text-activation=relu|gelu] [--text-steps=3] [--rounds=3] [--profile] [--no-torch]
  */
 import { spawnSync } from 'node:child_process';
+import { loadavg } from 'node:os';
 import { type EngineBackendName, initBackend, tf } from '../src-main/core/engine/backend';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -51,6 +60,19 @@ interface BenchOptions {
   /** Batch for the plain-JS cpu backend, which is far too slow for the full one. */
   cpuBatch: number;
   profile: boolean;
+  /** Alternating rounds of every configuration and PyTorch; the tables show medians. */
+  rounds: number;
+  /** Also run wasm with our own kernels off (PRETEXT_WASM_NATIVE=0). */
+  packageKernels: boolean;
+}
+
+/** One row of the per-kernel profile: wall time in each phase of the step. */
+interface KernelTime {
+  kernel: string;
+  forward: number;
+  backward: number;
+  optimizer: number;
+  calls: number;
 }
 
 interface BenchResult {
@@ -67,7 +89,13 @@ interface BenchResult {
   peakRssMb: number;
   firstLoss: number;
   lastLoss: number;
-  profile?: { kernel: string; ms: number; calls: number }[];
+  /** Process CPU time over wall time during the timed training steps (cores busy). */
+  cpuBusy: number;
+  /** Our own wasm kernels on (false: PRETEXT_WASM_NATIVE=0). */
+  nativeKernels: boolean;
+  /** Load average (1 min) when the run ended. */
+  load: number;
+  profile?: KernelTime[];
   unavailable?: string;
 }
 
@@ -86,7 +114,9 @@ function parseOptions(argv: string[]): BenchOptions & { child: boolean } {
     extractBatch: Number(get('extract-batch') ?? 512),
     extractSteps: Number(get('extract-steps') ?? 10),
     cpuBatch: Number(get('cpu-batch') ?? 32),
-    profile: argv.includes('--profile'),
+    profile: !argv.includes('--no-profile'),
+    rounds: Math.max(1, Number(get('rounds') ?? 3)),
+    packageKernels: argv.includes('--package-kernels'),
   };
 }
 
@@ -122,11 +152,15 @@ async function runOne(options: BenchOptions): Promise<BenchResult> {
   if (info.name !== 'cpu') trainer.step(view1, view2);
   let lastLoss = firstLoss;
   const stepTimes: number[] = [];
+  const cpuBefore = process.cpuUsage();
+  const wallBefore = performance.now();
   for (let i = 0; i < steps; i++) {
     const t0 = performance.now();
     lastLoss = trainer.step(view1, view2);
     stepTimes.push(performance.now() - t0);
   }
+  const cpu = process.cpuUsage(cpuBefore);
+  const cpuBusy = (cpu.user + cpu.system) / 1000 / (performance.now() - wallBefore);
   // The median resists the occasional stall when other processes share the cores.
   const trainStepMs = median(stepTimes);
 
@@ -166,6 +200,9 @@ async function runOne(options: BenchOptions): Promise<BenchResult> {
     peakRssMb: (process.resourceUsage().maxRSS * 1024) / 2 ** 20,
     firstLoss,
     lastLoss,
+    cpuBusy,
+    nativeKernels: process.env.PRETEXT_WASM_NATIVE !== '0',
+    load: loadavg()[0]!,
     ...(profile === undefined ? {} : { profile }),
   };
 }
@@ -176,20 +213,55 @@ function median(values: number[]): number {
   return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
-/** Per-kernel wall time of one call of `f`, biggest first. */
-async function profileStep(f: () => void): Promise<NonNullable<BenchResult['profile']>> {
-  const info = await tf.profile(f);
-  const byKernel = new Map<string, { ms: number; calls: number }>();
-  for (const k of info.kernels) {
-    const entry = byKernel.get(k.name) ?? { ms: 0, calls: 0 };
-    entry.ms += typeof k.kernelTimeMs === 'number' ? k.kernelTimeMs : 0;
-    entry.calls += 1;
-    byKernel.set(k.name, entry);
-  }
-  return [...byKernel.entries()].map(([kernel, v]) => ({ kernel, ...v })).sort((a, b) => b.ms - a.ms);
+/** The part of tfjs' engine the profile hooks: gradients() marks where the backward pass starts and ends. */
+interface ProfiledEngine {
+  gradients: (...args: unknown[]) => unknown;
+  state: { activeProfile: { kernels: unknown[] } };
 }
 
-function runChild(method: string, backend: EngineBackendName, threads: number, options: BenchOptions): BenchResult {
+/**
+ * Per-kernel wall time of one call of `f`, biggest first, split into the forward pass (with the
+ * views), the backward pass (inside tfjs' gradients()) and the optimizer (after it). tf.profile also
+ * lists the scopes of custom-gradient ops, which contain kernels listed on their own: only names
+ * registered as kernels of the backend are kept, so nothing is counted twice.
+ */
+async function profileStep(f: () => void): Promise<KernelTime[]> {
+  const engine = tf.engine() as unknown as ProfiledEngine;
+  const gradients = engine.gradients;
+  const marks: number[] = [];
+  engine.gradients = function (this: unknown, ...args: unknown[]) {
+    marks.push(engine.state.activeProfile.kernels.length);
+    try {
+      return gradients.apply(this, args);
+    } finally {
+      marks.push(engine.state.activeProfile.kernels.length);
+    }
+  };
+  let info: Awaited<ReturnType<typeof tf.profile>>;
+  try {
+    info = await tf.profile(f);
+  } finally {
+    engine.gradients = gradients;
+  }
+  const backwardStart = marks[0] ?? info.kernels.length;
+  const backwardEnd = marks.at(-1) ?? info.kernels.length;
+  const backend = tf.getBackend();
+  const byKernel = new Map<string, KernelTime>();
+  info.kernels.forEach((k, i) => {
+    if (tf.getKernel(k.name, backend) === undefined) return;
+    const entry = byKernel.get(k.name) ?? { kernel: k.name, forward: 0, backward: 0, optimizer: 0, calls: 0 };
+    const ms = typeof k.kernelTimeMs === 'number' ? k.kernelTimeMs : 0;
+    if (i < backwardStart) entry.forward += ms;
+    else if (i < backwardEnd) entry.backward += ms;
+    else entry.optimizer += ms;
+    entry.calls += 1;
+    byKernel.set(k.name, entry);
+  });
+  const total = (k: KernelTime) => k.forward + k.backward + k.optimizer;
+  return [...byKernel.values()].sort((a, b) => total(b) - total(a));
+}
+
+function runChild(method: string, backend: EngineBackendName, threads: number, options: BenchOptions, nativeKernels = true): BenchResult {
   const args = [
     ...process.execArgv,
     ...process.argv.slice(1, 2),
@@ -203,7 +275,8 @@ function runChild(method: string, backend: EngineBackendName, threads: number, o
     `--extract-batch=${options.extractBatch}`,
     `--extract-steps=${options.extractSteps}`,
     `--cpu-batch=${options.cpuBatch}`,
-    ...(options.profile ? ['--profile'] : []),
+    // Profiling slows a step down a little: only the last round profiles, and only wasm SimCLR.
+    ...(options.profile && backend === 'wasm' && method === 'simclr' ? [] : ['--no-profile']),
   ];
   // A .ts entry run through bench/run-ts.mjs is re-run through the same launcher.
   const launcher = process.env.PRETEXT_TS_RUNNER;
@@ -211,6 +284,7 @@ function runChild(method: string, backend: EngineBackendName, threads: number, o
     encoding: 'utf8',
     stdio: ['ignore', 'pipe', 'inherit'],
     maxBuffer: 64 * 2 ** 20,
+    env: { ...process.env, PRETEXT_WASM_NATIVE: nativeKernels ? '1' : '0' },
   });
   const line = child.stdout.split('\n').find((l) => l.startsWith('RESULT '));
   if (child.status !== 0 || line === undefined) {
@@ -228,6 +302,9 @@ function runChild(method: string, backend: EngineBackendName, threads: number, o
       peakRssMb: 0,
       firstLoss: 0,
       lastLoss: 0,
+      cpuBusy: 0,
+      nativeKernels,
+      load: loadavg()[0]!,
       unavailable: why.replace(/^UNAVAILABLE /, ''),
     };
   }
@@ -240,6 +317,7 @@ interface TorchResult {
   trainImagesPerSecond: number;
   extractImagesPerSecond: number;
   version: string;
+  load: number;
 }
 
 /** The same encoder, head, loss and step in PyTorch (bench/torch_simclr.py), if a Python with torch is found. */
@@ -259,7 +337,14 @@ function runTorch(shape: Shape, options: BenchOptions): TorchResult | { unavaila
     const line = r.stdout.trim().split('\n').at(-1) ?? '';
     try {
       const j = JSON.parse(line) as { train_images_per_sec: number; extract_images_per_sec: number; threads: number; torch: string };
-      return { shape: shape.join('x'), threads: j.threads, trainImagesPerSecond: j.train_images_per_sec, extractImagesPerSecond: j.extract_images_per_sec, version: j.torch };
+      return {
+        shape: shape.join('x'),
+        threads: j.threads,
+        trainImagesPerSecond: j.train_images_per_sec,
+        extractImagesPerSecond: j.extract_images_per_sec,
+        version: j.torch,
+        load: loadavg()[0]!,
+      };
     } catch {
       why = `${python} ${script} failed: ${r.stderr.trim().split('\n').at(-1) ?? `exit ${r.status}`}`;
     }
@@ -267,34 +352,72 @@ function runTorch(shape: Shape, options: BenchOptions): TorchResult | { unavaila
   return { unavailable: why };
 }
 
-function printTable(results: BenchResult[], torch: (TorchResult | { unavailable: string })[], options: BenchOptions): void {
-  console.log(`\nTraining step: batch ${options.batch} images, extraction batch ${options.extractBatch}; images/s = source images per second`);
-  console.log('method       shape      backend           threads  simd  batch  train img/s  step ms  extract img/s  peak RSS MB  loss first→last');
+/** The run with the median training throughput of a configuration's rounds (its profile: the round that made one). */
+function medianRun(runs: BenchResult[]): BenchResult {
+  const ok = runs.filter((r) => r.unavailable === undefined);
+  if (ok.length === 0) return runs[0]!;
+  const sorted = [...ok].sort((a, b) => a.trainImagesPerSecond - b.trainImagesPerSecond);
+  const mid = sorted[(sorted.length - 1) >> 1]!;
+  const profile = ok.find((r) => r.profile !== undefined)?.profile;
+  return { ...mid, ...(profile === undefined ? {} : { profile }) };
+}
+
+function medianTorch(runs: (TorchResult | { unavailable: string })[]): TorchResult | { unavailable: string } {
+  const ok = runs.filter((r): r is TorchResult => !('unavailable' in r));
+  if (ok.length === 0) return runs[0] ?? { unavailable: 'not run' };
+  return [...ok].sort((a, b) => a.trainImagesPerSecond - b.trainImagesPerSecond)[(ok.length - 1) >> 1]!;
+}
+
+function backendLabel(r: BenchResult): string {
+  return r.backend === 'wasm' && !r.nativeKernels ? 'wasm (package)' : r.backend;
+}
+
+function printTable(configs: BenchResult[][], torchByShape: Map<string, (TorchResult | { unavailable: string })[]>, options: BenchOptions): void {
+  const results = configs.map(medianRun);
+  console.log(`\nTraining step: batch ${options.batch} images, extraction batch ${options.extractBatch}; images/s = source images per second; median of ${options.rounds} alternating round(s)`);
+  console.log('method       shape      backend           threads  simd  batch  train img/s  step ms  CPU busy  extract img/s  peak RSS MB  loss first→last');
   for (const r of results) {
     if (r.unavailable !== undefined) {
-      console.log(`${r.method.padEnd(12)} ${r.shape.padEnd(10)} ${r.backend.padEnd(17)} ${'-'.padStart(7)}  unavailable: ${r.unavailable}`);
+      console.log(`${r.method.padEnd(12)} ${r.shape.padEnd(10)} ${backendLabel(r).padEnd(17)} ${'-'.padStart(7)}  unavailable: ${r.unavailable}`);
       continue;
     }
     console.log(
-      `${r.method.padEnd(12)} ${r.shape.padEnd(10)} ${r.backend.padEnd(17)} ${String(r.threads).padStart(7)}  ${(r.simd ? 'yes' : 'no').padEnd(4)}  ${String(r.batch).padStart(5)}  ${r.trainImagesPerSecond.toFixed(1).padStart(11)}  ${r.trainStepMs.toFixed(0).padStart(7)}  ${r.extractImagesPerSecond.toFixed(0).padStart(13)}  ${r.peakRssMb.toFixed(0).padStart(11)}  ${r.firstLoss.toFixed(3)}→${r.lastLoss.toFixed(3)}`,
+      `${r.method.padEnd(12)} ${r.shape.padEnd(10)} ${backendLabel(r).padEnd(17)} ${String(r.threads).padStart(7)}  ${(r.simd ? 'yes' : 'no').padEnd(4)}  ${String(r.batch).padStart(5)}  ${r.trainImagesPerSecond.toFixed(1).padStart(11)}  ${r.trainStepMs.toFixed(0).padStart(7)}  ${r.cpuBusy.toFixed(2).padStart(8)}  ${r.extractImagesPerSecond.toFixed(0).padStart(13)}  ${r.peakRssMb.toFixed(0).padStart(11)}  ${r.firstLoss.toFixed(3)}→${r.lastLoss.toFixed(3)}`,
     );
   }
-  for (const t of torch) {
+  for (const [shape, runs] of torchByShape) {
+    const t = medianTorch(runs);
     if ('unavailable' in t) {
       console.log(`\nPyTorch comparison skipped: ${t.unavailable}`);
       continue;
     }
-    const ours = results.filter((r) => r.method === 'simclr' && r.shape === t.shape && r.unavailable === undefined && r.backend !== 'cpu');
-    const best = ours.sort((a, b) => b.trainImagesPerSecond - a.trainImagesPerSecond)[0];
+    const ours = results.filter((r) => r.method === 'simclr' && r.shape === shape && r.unavailable === undefined && r.backend !== 'cpu' && r.nativeKernels);
+    const best = [...ours].sort((a, b) => b.trainImagesPerSecond - a.trainImagesPerSecond)[0];
     const ratio = best ? `Pretext ${best.backend} ${best.threads}t / PyTorch: train ${(best.trainImagesPerSecond / t.trainImagesPerSecond).toFixed(2)}x, extract ${(best.extractImagesPerSecond / t.extractImagesPerSecond).toFixed(2)}x` : '';
-    console.log(`${'simclr'.padEnd(12)} ${t.shape.padEnd(10)} ${`pytorch ${t.version}`.padEnd(17)} ${String(t.threads).padStart(7)}        ${String(options.batch).padStart(5)}  ${t.trainImagesPerSecond.toFixed(1).padStart(11)}           ${t.extractImagesPerSecond.toFixed(0).padStart(13)}   ${ratio}`);
+    console.log(`${'simclr'.padEnd(12)} ${shape.padEnd(10)} ${`pytorch ${t.version}`.padEnd(17)} ${String(t.threads).padStart(7)}        ${String(options.batch).padStart(5)}  ${t.trainImagesPerSecond.toFixed(1).padStart(11)}                     ${t.extractImagesPerSecond.toFixed(0).padStart(13)}   ${ratio}`);
+  }
+  // Each round's pair, run back to back: the ratio under the load of that moment.
+  for (const [shape, runs] of torchByShape) {
+    const config = configs.find((c) => c[0]?.method === 'simclr' && c[0].shape === shape && c[0].backend === 'wasm' && c[0].nativeKernels && c[0].threads === Math.max(...options.threads));
+    if (config === undefined) continue;
+    const rows = runs.map((t, i) => {
+      const r = config[i];
+      if (r === undefined || r.unavailable !== undefined || 'unavailable' in t) return `round ${i + 1}: -`;
+      return `round ${i + 1}: ${r.trainImagesPerSecond.toFixed(0)} / ${t.trainImagesPerSecond.toFixed(0)} img/s = ${(r.trainImagesPerSecond / t.trainImagesPerSecond).toFixed(2)}x (load ${r.load.toFixed(1)} / ${t.load.toFixed(1)})`;
+    });
+    console.log(`\nsimclr ${shape}, wasm ${config[0]!.threads}t / PyTorch per round (1-min load average after each run): ${rows.join('; ')}`);
   }
   for (const r of results) {
     if (r.profile === undefined) continue;
-    const total = r.profile.reduce((s, k) => s + k.ms, 0);
-    console.log(`\nper-kernel time of one ${r.method} training step, ${r.shape} ${r.backend} ${r.threads} thread(s) (total ${total.toFixed(0)} ms):`);
+    const sum = (f: (k: KernelTime) => number) => r.profile!.reduce((acc, k) => acc + f(k), 0);
+    const total = sum((k) => k.forward + k.backward + k.optimizer);
+    console.log(
+      `\nper-kernel time of one ${r.method} training step, ${r.shape} ${backendLabel(r)} ${r.threads} thread(s): kernels ${total.toFixed(0)} ms of a ${r.trainStepMs.toFixed(0)} ms step ` +
+        `(forward ${sum((k) => k.forward).toFixed(0)}, backward ${sum((k) => k.backward).toFixed(0)}, optimizer ${sum((k) => k.optimizer).toFixed(0)}; CPU busy ${r.cpuBusy.toFixed(2)} cores)`,
+    );
+    console.log(`  ${'kernel'.padEnd(28)} ${'forward'.padStart(8)} ${'backward'.padStart(9)} ${'optimizer'.padStart(9)}  ${'calls'.padStart(5)}`);
     for (const k of r.profile.slice(0, 25)) {
-      console.log(`  ${k.kernel.padEnd(28)} ${k.ms.toFixed(1).padStart(8)} ms  ${String(k.calls).padStart(4)} calls`);
+      console.log(`  ${k.kernel.padEnd(28)} ${k.forward.toFixed(1).padStart(8)} ${k.backward.toFixed(1).padStart(9)} ${k.optimizer.toFixed(1).padStart(9)}  ${String(k.calls).padStart(5)}`);
     }
   }
 }
@@ -325,22 +448,41 @@ async function main(): Promise<void> {
     }
     return;
   }
-  const results: BenchResult[] = [];
-  const torch: (TorchResult | { unavailable: string })[] = [];
+  const configs: BenchResult[][] = [];
+  const torchByShape = new Map<string, (TorchResult | { unavailable: string })[]>();
   for (const shape of options.shapes) {
+    const plan: { method: string; backend: EngineBackendName; threads: number; native: boolean; runs: BenchResult[] }[] = [];
     for (const method of options.methods) {
       for (const backend of options.backends) {
-        const threadCounts = backend === 'wasm' ? options.threads : [0];
-        for (const threads of threadCounts) {
-          const result = runChild(method, backend, threads, { ...options, shapes: [shape] });
-          results.push(result);
-          console.error(`done: ${method} ${shape.join('x')} ${backend} ${threads === 0 ? '' : `${threads} thread(s)`} ${result.unavailable ?? `${result.trainImagesPerSecond.toFixed(1)} train img/s`}`);
+        for (const threads of backend === 'wasm' ? options.threads : [0]) {
+          plan.push({ method, backend, threads, native: true, runs: [] });
+          if (backend === 'wasm' && options.packageKernels) plan.push({ method, backend, threads, native: false, runs: [] });
         }
       }
     }
-    if (options.torch && options.methods.includes('simclr')) torch.push(runTorch(shape, options));
+    const torchRuns: (TorchResult | { unavailable: string })[] = [];
+    const compare = options.torch && options.methods.includes('simclr');
+    for (let round = 1; round <= options.rounds; round++) {
+      const last = round === options.rounds;
+      for (const entry of plan) {
+        // An unavailable backend stays so; the cpu backend is too slow to compare and runs once.
+        if (entry.runs.length > 0 && (entry.runs[0]!.unavailable !== undefined || entry.backend === 'cpu')) continue;
+        const result = runChild(entry.method, entry.backend, entry.threads, { ...options, shapes: [shape], profile: options.profile && last }, entry.native);
+        entry.runs.push(result);
+        const label = `${entry.method} ${shape.join('x')} ${backendLabel(result)} ${entry.threads === 0 ? '' : `${entry.threads} thread(s)`}`;
+        console.error(`round ${round}/${options.rounds}: ${label} ${result.unavailable ?? `${result.trainImagesPerSecond.toFixed(1)} train img/s`} (load ${result.load.toFixed(2)})`);
+      }
+      if (compare) {
+        const t = runTorch(shape, options);
+        torchRuns.push(t);
+        console.error(`round ${round}/${options.rounds}: simclr ${shape.join('x')} pytorch ${'unavailable' in t ? t.unavailable : `${t.trainImagesPerSecond.toFixed(1)} train img/s (load ${t.load.toFixed(2)})`}`);
+      }
+    }
+    configs.push(...plan.map((p) => p.runs));
+    if (compare) torchByShape.set(shape.join('x'), torchRuns);
   }
-  printTable(results, torch, options);
+  console.log(`load average (1, 5, 15 min) at the end: ${loadavg().map((l) => l.toFixed(2)).join(', ')}`);
+  printTable(configs, torchByShape, options);
 }
 
 await main();

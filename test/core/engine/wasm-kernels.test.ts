@@ -39,6 +39,11 @@ const CONV_CASES: ConvCase[] = [
   { x: [19, 7, 7, 8], filter: [3, 3, 8, 16], strides: 2, pad: 'same' },
   { x: [3, 6, 5, 4], filter: [3, 3, 4, 8], strides: 1, pad: 'valid' },
   { x: [10, 6, 7, 12], filter: [2, 3, 12, 24], strides: [2, 1], pad: [[0, 0], [1, 0], [2, 1], [0, 0]] },
+  // Ci % 8 = 0: the input gradient is our direct convolution, one call per phase (a 1×1 stride-2 filter leaves phases with no tap).
+  { x: [3, 9, 8, 8], filter: [3, 3, 8, 8], strides: 1, pad: 'same' },
+  { x: [2, 10, 9, 16], filter: [3, 3, 16, 8], strides: 2, pad: 'valid' },
+  { x: [2, 7, 7, 8], filter: [5, 5, 8, 12], strides: 3, pad: 'same' },
+  { x: [2, 6, 6, 8], filter: [1, 1, 8, 8], strides: 2, pad: 'valid' },
 ];
 
 function describeConv(c: ConvCase): string {

@@ -18,6 +18,7 @@
  * "convolve with the flipped, in/out-swapped filter".
  */
 import { tf } from '../../tf';
+import { type NativeKernels, nativeKernels } from '../native/native-kernels';
 import { assertNhwc, heapF32, overrideWasmKernel, type Scratch, type TensorInfo, type WasmBackend, withScratch } from './kernel-utils';
 
 interface Conv2DBackpropInputAttrs {
@@ -148,6 +149,10 @@ export function conv2DBackpropInput(args: {
     'channelsLast',
   );
   const { batchSize, inHeight, inWidth, inChannels, outChannels, strideHeight: sh, strideWidth: sw, padInfo } = info;
+  const native = nativeKernels(backend);
+  if (native !== null && inChannels % 8 === 0 && info.dilationHeight === 1 && info.dilationWidth === 1) {
+    return nativeBackpropInput(backend, native, dy, filter, info);
+  }
   const cellsH = Math.ceil(inHeight / sh);
   const cellsW = Math.ceil(inWidth / sw);
   const cols = sharedWindow(info.filterWidth, sw, padInfo.left);
@@ -180,6 +185,98 @@ export function conv2DBackpropInput(args: {
     }
     return s.release(dx);
   });
+}
+
+/** Gather map from one phase's sub-filter [rows, cols, Co, Ci] to W's flat index. */
+function phaseFilterGatherMap(filterShape: readonly number[], phase: [number, number], rows: AxisWindow, cols: AxisWindow, stride: [number, number], pads: [number, number]): Int32Array {
+  const key = `phase|${filterShape.join(',')}|${phase.join(',')}|${rows.mMin},${rows.size}|${cols.mMin},${cols.size}|${stride.join(',')}|${pads.join(',')}`;
+  const cached = gatherMaps.get(key);
+  if (cached !== undefined) return cached;
+  const [kh, kw, ci, co] = filterShape as [number, number, number, number];
+  const map = new Int32Array(rows.size * cols.size * co * ci);
+  let out = 0;
+  for (let i = 0; i < rows.size; i++) {
+    const r = phase[0] + pads[0] - stride[0] * (i + rows.mMin);
+    for (let j = 0; j < cols.size; j++) {
+      const c = phase[1] + pads[1] - stride[1] * (j + cols.mMin);
+      if (r < 0 || r >= kh || c < 0 || c >= kw) throw new Error(`Conv2DBackpropInput: tap (${r}, ${c}) outside the ${kh}×${kw} filter`);
+      for (let o = 0; o < co; o++) {
+        for (let k = 0; k < ci; k++, out++) map[out] = ((r * kw + c) * ci + k) * co + o;
+      }
+    }
+  }
+  gatherMaps.set(key, map);
+  return map;
+}
+
+/**
+ * dx on our direct convolution (native/kernels.c, conv_direct), one call per phase (ph, pw) with
+ * that phase's exact sub-filter, writing its pixels of dx in place: no multiply on a zero tap, no
+ * stacking or interleaving afterwards. Needs Ci % 8 = 0.
+ */
+function nativeBackpropInput(backend: WasmBackend, native: NativeKernels, dy: TensorInfo, filter: TensorInfo, info: tf.backend_util.Conv2DInfo): TensorInfo {
+  const { batchSize, inHeight, inWidth, inChannels, outHeight, outWidth, outChannels, strideHeight: sh, strideWidth: sw, padInfo } = info;
+  const dx = backend.makeOutput([batchSize, inHeight, inWidth, inChannels], 'float32');
+  const phases: { rows: AxisWindow; cols: AxisWindow; ph: number; pw: number; subFilter: TensorInfo }[] = [];
+  const zero = backend.makeOutput([outChannels], 'float32');
+  try {
+    for (let ph = 0; ph < Math.min(sh, inHeight); ph++) {
+      const rows = phaseWindow(info.filterHeight, sh, padInfo.top, ph);
+      for (let pw = 0; pw < Math.min(sw, inWidth); pw++) {
+        const cols = phaseWindow(info.filterWidth, sw, padInfo.left, pw);
+        const size = Math.max(1, rows.size * cols.size * outChannels * inChannels);
+        phases.push({ rows, cols, ph, pw, subFilter: backend.makeOutput([size], 'float32') });
+      }
+    }
+    // Views after the last allocation (an allocation may grow the heap and detach older views).
+    native.f32(zero).fill(0);
+    const w = native.f32(filter);
+    for (const { rows, cols, ph, pw, subFilter } of phases) {
+      if (rows.size === 0 || cols.size === 0) continue;
+      const map = phaseFilterGatherMap(filter.shape, [ph, pw], rows, cols, [sh, sw], [padInfo.top, padInfo.left]);
+      const values = native.f32(subFilter);
+      for (let i = 0; i < map.length; i++) values[i] = w[map[i]!]!;
+    }
+    for (const { rows, cols, ph, pw, subFilter } of phases) {
+      const fh = cols.size === 0 ? 0 : rows.size; // no tap: the kernel writes zeros
+      native.run(
+        'conv_direct',
+        [
+          native.pointer(dy),
+          native.pointer(subFilter),
+          native.pointer(dx),
+          native.pointer(zero),
+          outHeight,
+          outWidth,
+          outChannels,
+          Math.ceil((inHeight - ph) / sh),
+          Math.ceil((inWidth - pw) / sw),
+          inChannels,
+          fh,
+          cols.size,
+          1,
+          1,
+          -rows.mMin,
+          -cols.mMin,
+          inHeight,
+          inWidth,
+          sh,
+          ph,
+          sw,
+          pw,
+        ],
+        0,
+        batchSize,
+      );
+    }
+  } catch (error) {
+    backend.disposeData(dx.dataId);
+    throw error;
+  } finally {
+    backend.disposeData(zero.dataId);
+    for (const { subFilter } of phases) backend.disposeData(subFilter.dataId);
+  }
+  return dx;
 }
 
 export function registerConv2DBackpropInput(): void {

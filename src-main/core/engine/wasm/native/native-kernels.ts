@@ -17,7 +17,7 @@ import { wasmThreads } from '../kernels/kernel-utils';
 import { KERNELS_WASM_PLAIN, KERNELS_WASM_SHARED } from './kernels-wasm';
 
 /** The exports of kernels.c, by name; every argument is an i32 (pointers are byte offsets). */
-export const NATIVE_FUNCTIONS = ['bn_stats', 'bn_relu_apply', 'bn_relu_grad_sums', 'bn_relu_grad_apply', 'conv_filter_grad_small', 'conv_filter_grad'] as const;
+export const NATIVE_FUNCTIONS = ['bn_stats', 'bn_relu_apply', 'bn_relu_grad_sums', 'bn_relu_grad_apply', 'conv_filter_grad_small', 'conv_filter_grad', 'conv_direct'] as const;
 export type NativeFunction = (typeof NATIVE_FUNCTIONS)[number];
 
 /** Control block layout (Int32 slots). */
