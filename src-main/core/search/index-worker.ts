@@ -1,33 +1,32 @@
 /**
- * Worker-thread entry that builds a run's HNSW graph (minutes at a million vectors) and saves it,
- * while the core keeps answering searches exactly in the meantime.
+ * Worker-thread entry that builds a run's usearch index (minutes at a million vectors) and saves it
+ * beside the database, while the core keeps answering searches exactly in the meantime. Progress
+ * goes out at most every 100 ms; the core cancels by terminating the worker, which takes effect
+ * when the current chunk of rows is added.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import type { IndexWorkerInput, IndexWorkerMessage } from '../jobs/index-job';
-import { HnswIndex } from './hnsw';
-import { saveHnsw } from './hnsw-file';
+import { buildSteps, saveAnn } from './ann-index';
 
-const { vectors, n, dim, params, file, key } = workerData as IndexWorkerInput;
+const { vectors, n, dim, params, threads, file, key } = workerData as IndexWorkerInput;
 const port = parentPort!;
-const post = (message: IndexWorkerMessage, transfer: ArrayBuffer[] = []): void => port.postMessage(message, transfer);
+const post = (message: IndexWorkerMessage): void => port.postMessage(message);
 
 try {
   let last = 0;
-  const index = HnswIndex.build(vectors, n, dim, params, (done, total) => {
+  const steps = buildSteps(vectors, n, dim, params, threads);
+  let step = steps.next();
+  while (!step.done) {
     const now = performance.now();
-    if (now - last < 1000) return;
-    last = now;
-    post({ type: 'progress', done, total });
-  });
-  const { graph } = index;
-  let saveError: string | null = null;
-  try {
-    saveHnsw(file, graph, key);
-  } catch (error) {
-    saveError = (error as Error).message;
+    if (now - last >= 100) {
+      last = now;
+      post({ type: 'progress', done: step.value, total: n });
+    }
+    step = steps.next();
   }
-  const arrays = [graph.levels, graph.upperStart, graph.links0, graph.count0, graph.linksUp, graph.countUp];
-  post({ type: 'done', graph, saveError }, arrays.map((a) => a.buffer as ArrayBuffer));
+  post({ type: 'progress', done: n, total: n });
+  saveAnn(file, step.value, key);
+  post({ type: 'done' });
 } catch (error) {
   post({ type: 'error', message: error instanceof Error ? error.message : String(error) });
 } finally {

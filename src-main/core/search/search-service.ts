@@ -8,11 +8,12 @@
  *
  * A space's vectors are loaded once (in chunks, yielding between them) into one normalised
  * Float32Array in a SharedArrayBuffer and cached, the two most recently searched spaces at a time.
- * Up to INDEX_THRESHOLD vectors every query is exact (a pass of dot products and a top-k heap).
- * Above it an HNSW graph is built in a worker, or read back from the file a previous build left
- * beside the database; queries stay exact until it is ready, then use it.
+ * Up to INDEX_THRESHOLD vectors every query is exact (an int8 SIMD scan and a float32 re-rank, see
+ * ExactIndex). Above it a usearch HNSW index is built in a worker, or read back from the file a
+ * previous build left beside the database; queries stay exact until it is ready, then use it.
  */
 import { mkdirSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { ApiError, type SearchResult, type SimilarItem, type VectorSetSummary } from '../../contract';
 import type { StorageLayout } from '../paths';
@@ -27,20 +28,15 @@ import type { VectorMatrix, VectorsRepository } from '../storage/repositories/ve
 import { runConfigOf, runParamsOf } from '../training/params';
 import { dataFor } from '../data';
 import { UndecodableFileError, type EmbedSetup } from './embedder';
-import { exactSearch, normalised, normaliseRows } from './exact';
-import { DEFAULT_HNSW_PARAMS, HnswIndex, type HnswParams } from './hnsw';
-import { loadHnsw, saveHnsw } from './hnsw-file';
+import { AnnIndex, annKey, buildSteps, DEFAULT_ANN_PARAMS, loadAnn, saveAnn, type AnnParams } from './ann-index';
+import { ExactIndex, normalised, normaliseRows } from './exact';
 
 /**
- * Above this many vectors, queries use an HNSW index. Exact search of 128-d vectors costs about
- * 16 ms per 100,000 on the 2-core bench machine, so it stays under 50 ms up to here.
+ * Above this many vectors, queries use an approximate index. Exact search of 128-d vectors costs
+ * a few ms per 100,000 on the 2-core bench machine (bench/search-bench.ts), but the index answers
+ * in well under 2 ms at any size.
  */
 export const INDEX_THRESHOLD = 200_000;
-/**
- * Beam width of index queries. On clustered 128-d vectors (bench/search-bench.ts) it gives
- * recall@10 of 100% at 100,000 vectors and 92.9% at 1,000,000, at under 2 ms per query.
- */
-export const EF_SEARCH = 96;
 const MAX_K = 1000;
 const CACHED_SPACES = 2;
 
@@ -55,8 +51,15 @@ export interface SearchServiceOptions {
   workerDir?: string;
   embedder: FileEmbedder;
   indexThreshold?: number;
-  hnsw?: Partial<HnswParams>;
+  ann?: Partial<AnnParams>;
+  /** Told how far an index build has got (rows added of all), about 10 times a second. */
+  onIndexProgress?: (space: { runId: number; setId: number | null }, done: number, total: number) => void;
 }
+
+/** Threads for one exact search: half the cores (the core has other work), at most four. */
+export const SEARCH_THREADS = Math.max(1, Math.min(4, Math.floor(availableParallelism() / 2)));
+/** Threads for an index build, which runs in its own worker. */
+export const BUILD_THREADS = Math.max(1, availableParallelism());
 
 /** Where a search looks, or where its query item's vector is taken from. */
 export interface SearchWhere {
@@ -83,9 +86,12 @@ interface LoadedSpace {
   matrix: Float32Array;
   n: number;
   dim: number;
-  index: HnswIndex | null;
+  exact: ExactIndex;
+  index: AnnIndex | null;
   /** The build under way, to stop it when the run is forgotten. */
   indexJob: Pick<IndexJob, 'cancel'> | null;
+  /** Set when the space leaves the cache: a build that ends after that is not loaded. */
+  dropped: boolean;
   /** Settles when the index is ready (true), or when there will be none (false). */
   indexReady: Promise<boolean>;
 }
@@ -218,7 +224,13 @@ export class SearchService {
   private drop(key: string): void {
     const entry = this.cache.get(key);
     this.cache.delete(key);
-    void entry?.loading.then((loaded) => loaded.indexJob?.cancel(), () => {});
+    void entry?.loading.then(
+      (loaded) => {
+        loaded.dropped = true;
+        loaded.indexJob?.cancel();
+      },
+      () => {},
+    );
   }
 
   /**
@@ -274,7 +286,7 @@ export class SearchService {
 
   private search(loaded: LoadedSpace, query: Float32Array, k: number): { indices: Int32Array; scores: Float32Array } {
     const wanted = Math.min(k, loaded.n);
-    return loaded.index ? loaded.index.search(query, wanted, Math.max(EF_SEARCH, wanted)) : exactSearch(loaded.matrix, loaded.n, loaded.dim, query, wanted);
+    return loaded.index ? loaded.index.search(query, wanted) : loaded.exact.search(query, wanted);
   }
 
   private describe(loaded: LoadedSpace, rows: number[], scores: number[]): SimilarItem[] {
@@ -340,58 +352,66 @@ export class SearchService {
       normaliseRows(matrix.subarray(start * dim), Math.min(65_536, n - start), dim);
       await pause();
     }
-    const loaded: LoadedSpace = { space, stamp, itemIds, matrix, n, dim, index: null, indexJob: null, indexReady: Promise.resolve(false) };
+    const exact = new ExactIndex(matrix, n, dim, SEARCH_THREADS);
+    const loaded: LoadedSpace = { space, stamp, itemIds, matrix, n, dim, exact, index: null, indexJob: null, dropped: false, indexReady: Promise.resolve(false) };
     if (n > (this.options.indexThreshold ?? INDEX_THRESHOLD)) loaded.indexReady = this.prepareIndex(loaded);
+    // Until every row has its int8 code, exact searches take the plain pass; a saved index needs none.
+    if (loaded.index) exact.release();
+    while (!exact.quantiseNext()) await pause();
     return loaded;
   }
 
   private prepareIndex(loaded: LoadedSpace): Promise<boolean> {
     const { space } = loaded;
-    const params: HnswParams = { ...DEFAULT_HNSW_PARAMS, ...this.options.hnsw };
-    const key = `${loaded.stamp}|${loaded.n}|${loaded.dim}|${params.m}|${params.efConstruction}|${params.seed}`;
+    const params: AnnParams = { ...DEFAULT_ANN_PARAMS, ...this.options.ann };
+    const key = annKey(loaded.stamp, loaded.n, loaded.dim, params);
     const dir = this.options.layout.indexDir;
     const file = join(dir, indexFileName(space.runId, space.set?.id ?? null));
-    const saved = loadHnsw(file, key);
+    const saved = loadAnn(file, key, loaded.n, loaded.dim, params);
     if (saved) {
-      loaded.index = new HnswIndex(loaded.matrix, saved);
+      loaded.index = new AnnIndex(saved, loaded.matrix, loaded.n, loaded.dim, params.quantization);
       return Promise.resolve(true);
     }
     mkdirSync(dir, { recursive: true });
-    const built = this.options.workerDir ? this.buildInWorker(loaded, params, file, key) : this.buildHere(loaded, params, file, key);
-    return built.then(
-      (index) => {
-        if (this.closed) return false;
-        loaded.index = index;
+    const progress = (done: number, total: number): void => this.options.onIndexProgress?.({ runId: space.runId, setId: space.set?.id ?? null }, done, total);
+    const built = this.options.workerDir ? this.buildInWorker(loaded, params, file, key, progress) : this.buildHere(loaded, params, file, key, progress);
+    return built
+      .then(() => {
         loaded.indexJob = null;
+        if (this.closed || loaded.dropped) return false;
+        const index = loadAnn(file, key, loaded.n, loaded.dim, params);
+        if (!index) throw new Error(`the index saved at ${file} could not be read back`);
+        loaded.index = new AnnIndex(index, loaded.matrix, loaded.n, loaded.dim, params.quantization);
+        loaded.exact.release();
         return true;
-      },
-      (error: Error) => {
+      })
+      .catch((error: Error) => {
         // Searches stay exact: slower, never wrong.
-        if (!this.closed) console.warn(`pretext: could not build the search index of ${spaceName(space)}: ${error.message}`);
+        if (!this.closed && !loaded.dropped) console.warn(`pretext: could not build the search index of ${spaceName(space)}: ${error.message}`);
         loaded.indexJob = null;
         return false;
-      },
-    );
+      });
   }
 
-  private async buildInWorker(loaded: LoadedSpace, params: HnswParams, file: string, key: string): Promise<HnswIndex> {
-    const job = startIndexWorker(join(this.options.workerDir!, 'index-worker.js'), { vectors: loaded.matrix, n: loaded.n, dim: loaded.dim, params, file, key });
+  private async buildInWorker(loaded: LoadedSpace, params: AnnParams, file: string, key: string, progress: (done: number, total: number) => void): Promise<void> {
+    const job = startIndexWorker(join(this.options.workerDir!, 'index-worker.js'), { vectors: loaded.matrix, n: loaded.n, dim: loaded.dim, params, threads: BUILD_THREADS, file, key }, progress);
     loaded.indexJob = job;
-    return new HnswIndex(loaded.matrix, await job.done);
+    await job.done;
   }
 
-  private async buildHere(loaded: LoadedSpace, params: HnswParams, file: string, key: string): Promise<HnswIndex> {
+  /** The same build on this thread, yielding between chunks (tests, and cores without built workers). */
+  private async buildHere(loaded: LoadedSpace, params: AnnParams, file: string, key: string, progress: (done: number, total: number) => void): Promise<void> {
     let cancelled = false;
     loaded.indexJob = { cancel: () => (cancelled = true) };
-    const steps = HnswIndex.buildSteps(loaded.matrix, loaded.n, loaded.dim, params);
+    const steps = buildSteps(loaded.matrix, loaded.n, loaded.dim, params, BUILD_THREADS);
     let step = steps.next();
     while (!step.done) {
+      progress(step.value, loaded.n);
       await pause();
-      if (cancelled || this.closed) throw new Error('index build stopped');
+      if (cancelled || this.closed || loaded.dropped) throw new Error('index build stopped');
       step = steps.next();
     }
-    saveHnsw(file, step.value.graph, key);
-    return step.value;
+    saveAnn(file, step.value, key);
   }
 
   /**
@@ -421,7 +441,7 @@ export class SearchService {
   }
 }
 
-/** The file, in the indexes folder, of the saved HNSW index of a run's own embeddings or of one of its vector sets. */
+/** The file, in the indexes folder, of the saved HNSW index (usearch's) of a run's own embeddings or of one of its vector sets. */
 export function indexFileName(runId: number, setId: number | null): string {
   return setId === null ? `run-${runId}.hnsw` : `set-${setId}.hnsw`;
 }

@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
@@ -13,7 +13,7 @@ let run: SyntheticRun;
 
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'pretext-search-'));
-  // A low index threshold so the HNSW path runs on a small run; without workerDir it builds on this thread.
+  // A low index threshold so the index path runs on a small run; without workerDir it builds on this thread.
   core = createCore({ dbPath: join(dir, 'search.db'), shell: 'cli', searchIndexThreshold: 1000 });
   run = syntheticRun(core.db, { n: 600, dim: 32, seed: 3 });
 });
@@ -47,7 +47,7 @@ describe('search.similarToItem', () => {
     expect(b.results.map((r) => r.itemId).slice(0, 2)).toEqual([twin.itemIds[3], twin.itemIds[9]]);
   });
 
-  it('uses an HNSW index above the threshold once it is built, with the same answers on clustered data', async () => {
+  it('uses the usearch index above the threshold once it is built, with the same answers on clustered data', async () => {
     const big = syntheticRun(core.db, { n: 1500, dim: 16, seed: 5 });
     const before = await core.handlers['search.similarToItem']({ runId: big.runId, itemId: big.itemIds[10]!, k: 10 });
     expect(await core.search.indexReady(big.runId)).toBe(true);
@@ -59,6 +59,28 @@ describe('search.similarToItem', () => {
     expect(overlap).toBeGreaterThanOrEqual(9);
     // Saved in the database's own folder, so the next core reads it instead of building again.
     expect(readFileSync(join(dir, 'search.db-files', 'indexes', `run-${big.runId}.hnsw`)).length).toBeGreaterThan(1000);
+  });
+
+  it('reads a saved usearch index back in a new core without building it again, and rebuilds a file of the hand-written HNSW', async () => {
+    const big = syntheticRun(core.db, { n: 1200, dim: 16, seed: 8 });
+    const file = join(dir, 'search.db-files', 'indexes', `run-${big.runId}.hnsw`);
+    // What Pretext 0.x's own HNSW left there: not usearch's, so it is built again and replaced.
+    mkdirSync(join(dir, 'search.db-files', 'indexes'), { recursive: true });
+    writeFileSync(file, Buffer.concat([Buffer.from('PXHNSW01'), Buffer.alloc(64)]));
+    await core.handlers['search.similarToItem']({ runId: big.runId, itemId: big.itemIds[3]!, k: 5 });
+    expect(await core.search.indexReady(big.runId)).toBe(true);
+    const saved = statSync(file);
+    expect(readFileSync(file).subarray(0, 8).toString('ascii')).not.toBe('PXHNSW01');
+    const next = createCore({ dbPath: join(dir, 'search.db'), shell: 'cli', searchIndexThreshold: 1000 });
+    try {
+      const answer = await next.handlers['search.similarToItem']({ runId: big.runId, itemId: big.itemIds[3]!, k: 5 });
+      // Ready on the first search: read from the file, which was not written again.
+      expect(answer.strategy).toBe('index');
+      expect(answer.results[0]!.itemId).toBe(big.itemIds[3]);
+      expect(statSync(file).mtimeMs).toBe(saved.mtimeMs);
+    } finally {
+      await next.close();
+    }
   });
 
   it('explains unknown runs and items, items outside the run, and bad k', async () => {
