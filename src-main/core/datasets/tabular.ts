@@ -1,13 +1,15 @@
 /**
  * Streaming row readers for CSV, TSV and JSON Lines.
  *
- * The file is read in chunks and parsed incrementally, so memory stays bounded by the longest
+ * CSV and TSV are parsed by csv-parse (its streaming parser, fed one chunk at a time); JSON Lines
+ * is split at line feeds and each line given to JSON.parse. Memory stays bounded by the longest
  * record plus, while the text column is still being chosen, the first SAMPLE_ROWS records.
  *
  * Parsing is done on bytes, not on decoded text. Every structural character (quote, comma, tab,
  * CR, LF) is ASCII, and in UTF-8 ASCII bytes never occur inside a multi-byte character; in a
  * legacy 8-bit encoding such as Latin-1 they do not either. So records can be split before
- * decoding, and each field that is used is then decoded strictly on its own.
+ * decoding (csv-parse returns fields as bytes), and each field that is used is then decoded
+ * strictly on its own.
  *
  * Encoding errors are therefore reported per row, not for the whole file: a Latin-1 CSV yields an
  * error row "row 3: not valid UTF-8 (invalid byte 0xE9 at offset 57) in column 'text'" for each
@@ -22,6 +24,8 @@
  */
 import { createReadStream } from 'node:fs';
 import { basename } from 'node:path';
+import { parse, type CsvError, type Options as CsvOptions, type Parser } from 'csv-parse';
+import { parse as parseSync } from 'csv-parse/sync';
 import { decodeUtf8Strict } from './decode-text';
 
 export type TabularFormat = 'csv' | 'tsv' | 'jsonl';
@@ -50,7 +54,10 @@ export interface ReadRowsOptions {
   textColumn?: string;
   /** Told which columns were chosen, before the first row is yielded. */
   onColumns?: (choice: ColumnChoice) => void;
-  /** A single record larger than this is an error (see the module comment). Default 16 MiB. */
+  /**
+   * A single record (line break included) larger than this is an error (see the module comment).
+   * Default 16 MiB.
+   */
   maxRecordBytes?: number;
   /** Read size. Default 64 KiB. */
   chunkBytes?: number;
@@ -70,22 +77,19 @@ const QUOTE = 0x22;
 const CR = 0x0d;
 const LF = 0x0a;
 const TAB = 0x09;
-const COMMA = 0x2c;
 const SPACE = 0x20;
 
 /**
  * Streams the rows of a csv, tsv or jsonl file. See the module comment for what throws and what
  * becomes an error row.
  */
-export async function* readRows(
-  filePath: string,
-  format: TabularFormat,
-  opts: ReadRowsOptions = {},
-): AsyncGenerator<TabularRow> {
+export function readRows(filePath: string, format: TabularFormat, opts: ReadRowsOptions = {}): AsyncGenerator<TabularRow> {
+  // The reader's own generator is returned rather than delegated to, which would cost every row
+  // another async step. Nothing is opened until the first row is asked for.
   const source = openSource(filePath, opts.chunkBytes ?? DEFAULT_CHUNK_BYTES);
   const maxRecordBytes = opts.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES;
-  if (format === 'jsonl') yield* readJsonl(source, filePath, opts, maxRecordBytes);
-  else yield* readDelimited(source, format === 'csv' ? COMMA : TAB, filePath, opts, maxRecordBytes);
+  if (format === 'jsonl') return readJsonl(source, filePath, opts, maxRecordBytes);
+  return readDelimited(source, format === 'csv' ? ',' : '\t', filePath, opts, maxRecordBytes);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -160,272 +164,135 @@ function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
 }
 
 // ---------------------------------------------------------------------------------------------
-// CSV / TSV
+// CSV / TSV, parsed by csv-parse
 
-/** One record as raw bytes with the byte ranges of its fields. */
-interface RawRecord {
-  raw: Uint8Array;
-  /** Per field: start and end in `raw`, and whether it began with a quote. */
-  starts: number[];
-  ends: number[];
-  quoted: boolean[];
-  /** Byte offset of the record in the file (after a UTF-8 BOM; meaningless for UTF-16). */
-  offset: number;
-  /** 1-based line on which the record starts. */
-  line: number;
-  /** EOF was reached inside a quoted field. */
+/** One record as csv-parse returns it, placed in the stream of bytes it was parsed from. */
+interface CsvRecord {
+  /** Each field's bytes, quoting removed. */
+  fields: Uint8Array[];
+  /**
+   * Stream offsets (see `ByteWindow`) of the record's first byte and of the byte after its line
+   * break; null where positions are not known (see csvRecords).
+   */
+  start: number | null;
+  end: number | null;
+  /** The record's raw bytes, copied only for records held in the sample; the others are read from the window. */
+  raw: Uint8Array | null;
+  /** The file ended inside a quoted field of this record. */
   unterminated: boolean;
-}
-
-const enum State {
-  FieldStart,
-  Unquoted,
-  Quoted,
-  QuoteInQuoted,
-  /** After a closing quote, bytes before the delimiter are kept literally (lenient, like Python's csv). */
-  AfterQuoted,
+  /** The 1-based line the record starts on, found only for the errors that name it. */
+  line: number | null;
 }
 
 /**
- * An incremental RFC 4180 parser over bytes. Lenient where real files are sloppy: a quote inside
- * an unquoted field is literal, text after a closing quote is kept, a lone CR ends a line.
- *
- * A record keeps its raw bytes (quotes and delimiters included, line terminators not), so byte
- * i of `raw` is byte `offset + i` of the file, which lets errors name exact file offsets.
+ * csv-parse's options for both formats. Lenient where real files are sloppy, as this reader has
+ * always been: a quote inside an unquoted field is literal, text after a closing quote is kept
+ * (csv-parse keeps its quotes too: `"quoted"tail` reads as `"quoted"tail`), and any mix of LF, CRLF
+ * and lone CR ends a record.
  */
-class DelimitedParser {
-  private buf = new Uint8Array(4096);
-  private len = 0;
-  private starts: number[] = [];
-  private ends: number[] = [];
-  private quoted: boolean[] = [];
-  private fieldStart = 0;
-  private fieldQuoted = false;
-  private state = State.FieldStart;
-  /** The previous byte was a CR that ended a record; a following LF belongs to it. */
-  private skipLf = false;
-  /** The previous byte was a CR (for counting CRLF as one line break). */
-  private prevCr = false;
-  /** File offset of the next byte. */
-  private offset: number;
-  /** Current 1-based line. */
-  private line = 1;
-  private recordOffset: number;
-  private recordLine = 1;
+function csvOptions(delimiter: string, maxRecordBytes: number): CsvOptions {
+  return {
+    delimiter,
+    // Fields come back as bytes, so that each field that is used is decoded strictly on its own.
+    encoding: null,
+    // openSource has already removed a byte-order mark and transcoded UTF-16.
+    bom: false,
+    // Listed rather than auto-detected: detection keeps only the first line ending it meets.
+    record_delimiter: ['\r\n', '\n', '\r'],
+    relax_quotes: true,
+    // A row with too many or too few fields becomes an error row, not a failed file.
+    relax_column_count: true,
+    // Blank lines come through as records (and are skipped by the caller), so that each record
+    // starts where the previous one ended: that is how a record knows its byte offset.
+    skip_empty_lines: false,
+    // With fields as bytes, csv-parse checks each field against this; csvRecords checks records.
+    max_record_size: maxRecordBytes,
+  };
+}
 
-  constructor(
-    private readonly delim: number,
-    private readonly maxRecordBytes: number,
-    startOffset: number,
-  ) {
-    this.offset = startOffset;
-    this.recordOffset = startOffset;
+/**
+ * The bytes fed to the parser from the start of the oldest record still in use, so that an error
+ * can name the exact file offset of a bad byte and the line of an unclosed quote. Line breaks in
+ * what it lets go of are counted, so any offset it holds has a line number. Offsets here are
+ * stream offsets: of the bytes given to the parser, after a BOM (and after transcoding UTF-16).
+ */
+class ByteWindow {
+  private chunks: Uint8Array[] = [];
+  /** Stream offset of chunks[0]. */
+  private start = 0;
+  /** Stream offset just past the last byte pushed. */
+  end = 0;
+  /** Line breaks before chunks[0], and whether the byte just before it was a CR. */
+  private breaks = 0;
+  private afterCr = false;
+  /** False once record positions are lost: nothing is held from then on. */
+  tracking = true;
+
+  push(chunk: Uint8Array): void {
+    if (!this.tracking) return;
+    this.chunks.push(chunk);
+    this.end += chunk.length;
   }
 
-  /**
-   * Parses a chunk, appending complete records to `out`. Runs of ordinary bytes (inside quotes up
-   * to the next quote, outside quotes up to the next delimiter or line break) are copied in one
-   * go; only structural bytes go through the state machine.
-   */
-  push(chunk: Uint8Array, out: RawRecord[]): void {
-    const delim = this.delim;
-    const n = chunk.length;
-    let i = 0;
-    while (i < n) {
-      if (this.skipLf) {
-        this.skipLf = false;
-        if (chunk[i] === LF) {
-          // The LF of a CRLF that ended a record: not part of the next record.
-          this.prevCr = false;
-          this.offset++;
-          this.recordOffset = this.offset;
-          i++;
-          continue;
-        }
-      }
-      const state = this.state;
-      if (state === State.Quoted) {
-        let j = chunk.indexOf(QUOTE, i);
-        if (j < 0) j = n;
-        this.countLines(chunk, i, j);
-        this.appendRange(chunk, i, j);
-        if (j === n) return;
-        this.prevCr = false;
-        this.offset++;
-        this.append(QUOTE);
-        this.state = State.QuoteInQuoted;
-        i = j + 1;
-        continue;
-      }
-      if (state === State.Unquoted || state === State.AfterQuoted) {
-        let j = i;
-        while (j < n) {
-          const c = chunk[j]!;
-          if (c === delim || c === CR || c === LF) break;
-          j++;
-        }
-        if (j > i) {
-          this.prevCr = false;
-          this.appendRange(chunk, i, j);
-        }
-        i = j;
-        if (i === n) return;
-      }
-      // One structural byte (or the first byte of a field) through the state machine.
-      const b = chunk[i++]!;
-      this.offset++;
-      if (b === LF) {
-        if (!this.prevCr) this.line++;
-        this.prevCr = false;
-      } else if (b === CR) {
-        this.line++;
-        this.prevCr = true;
-      } else {
-        this.prevCr = false;
-      }
-      switch (this.state) {
-        case State.FieldStart:
-          if (b === QUOTE) {
-            this.fieldQuoted = true;
-            this.state = State.Quoted;
-            this.append(b);
-          } else if (b === delim) {
-            this.endField(true);
-          } else if (b === CR || b === LF) {
-            this.endRecord(out, b);
-          } else {
-            this.state = State.Unquoted;
-            this.append(b);
-          }
-          break;
-        case State.Unquoted:
-        case State.AfterQuoted:
-          if (b === delim) this.endField(true);
-          else this.endRecord(out, b); // the scan above stops only at delimiters and line breaks
-          break;
-        case State.QuoteInQuoted:
-          if (b === QUOTE) {
-            this.state = State.Quoted; // a doubled quote: one literal quote
-            this.append(b);
-          } else if (b === delim) this.endField(true);
-          else if (b === CR || b === LF) this.endRecord(out, b);
-          else {
-            this.state = State.AfterQuoted;
-            this.append(b);
-          }
-          break;
-        case State.Quoted:
-          break; // handled above
-      }
+  stopTracking(): void {
+    this.tracking = false;
+    this.chunks = [];
+  }
+
+  /** Lets go of the chunks that lie wholly before `offset`. */
+  release(offset: number): void {
+    while (this.chunks.length > 0 && this.start + this.chunks[0]!.length <= offset) {
+      const chunk = this.chunks.shift()!;
+      const counted = countLineBreaks(chunk, chunk.length, this.afterCr);
+      this.breaks += counted.breaks;
+      this.afterCr = counted.afterCr;
+      this.start += chunk.length;
     }
   }
 
-  /** Line counting inside a quoted run: LF, CR and CRLF are each one line break. */
-  private countLines(chunk: Uint8Array, from: number, to: number): void {
-    let line = this.line;
-    let prevCr = this.prevCr;
-    for (let k = from; k < to; k++) {
-      const c = chunk[k]!;
-      if (c === LF) {
-        if (!prevCr) line++;
-        prevCr = false;
-      } else if (c === CR) {
-        line++;
-        prevCr = true;
-      } else {
-        prevCr = false;
-      }
+  /** A copy of the bytes from `from` to `to`, or null when they are not known. */
+  slice(from: number | null, to: number | null): Uint8Array | null {
+    if (!this.tracking || from === null || to === null || from < this.start) return null;
+    const out = new Uint8Array(to - from);
+    let at = this.start;
+    for (const chunk of this.chunks) {
+      const lo = Math.max(from, at);
+      const hi = Math.min(to, at + chunk.length);
+      if (lo < hi) out.set(chunk.subarray(lo - at, hi - at), lo - from);
+      at += chunk.length;
+      if (at >= to) break;
     }
-    this.line = line;
-    this.prevCr = prevCr;
+    return out;
   }
 
-  private appendRange(chunk: Uint8Array, from: number, to: number): void {
-    const count = to - from;
-    if (count === 0) return;
-    this.offset += count;
-    if (this.len + count > this.maxRecordBytes) {
-      throw new Error(
-        `a record starting on line ${this.recordLine} is larger than ${formatMiB(this.maxRecordBytes)}; is a quote left open?`,
-      );
+  /** The 1-based line of the byte at `offset` (LF, CR and CRLF are each one line break), if known. */
+  lineAt(offset: number | null): number | null {
+    if (!this.tracking || offset === null || offset < this.start) return null;
+    let breaks = this.breaks;
+    let afterCr = this.afterCr;
+    let at = this.start;
+    for (const chunk of this.chunks) {
+      if (at >= offset) break;
+      const counted = countLineBreaks(chunk, Math.min(chunk.length, offset - at), afterCr);
+      breaks += counted.breaks;
+      afterCr = counted.afterCr;
+      at += chunk.length;
     }
-    if (this.len + count > this.buf.length) {
-      let size = this.buf.length * 2;
-      while (size < this.len + count) size *= 2;
-      const bigger = new Uint8Array(Math.min(size, this.maxRecordBytes + 1));
-      bigger.set(this.buf.subarray(0, this.len));
-      this.buf = bigger;
-    }
-    if (count < 32) {
-      const buf = this.buf;
-      let at = this.len;
-      for (let k = from; k < to; k++) buf[at++] = chunk[k]!;
-    } else {
-      this.buf.set(chunk.subarray(from, to), this.len);
-    }
-    this.len += count;
+    return breaks + 1;
   }
+}
 
-  /** Flushes the last record at end of file. */
-  end(out: RawRecord[]): void {
-    if (this.len === 0 && this.starts.length === 0 && this.state === State.FieldStart) return;
-    const unterminated = this.state === State.Quoted;
-    this.endField(false);
-    this.emit(out, unterminated);
+/** Line breaks in `bytes[0, length)`, LF, CR and CRLF counting one each, and whether the last byte was a CR. */
+function countLineBreaks(bytes: Uint8Array, length: number, afterCr: boolean): { breaks: number; afterCr: boolean } {
+  const view = length === bytes.length ? bytes : bytes.subarray(0, length);
+  let breaks = 0;
+  for (let i = view.indexOf(LF); i >= 0; i = view.indexOf(LF, i + 1)) breaks++;
+  for (let i = view.indexOf(CR); i >= 0; i = view.indexOf(CR, i + 1)) {
+    // A CR followed by an LF was counted with the LF.
+    if (i + 1 >= length || view[i + 1] !== LF) breaks++;
   }
-
-  private append(b: number): void {
-    if (this.len >= this.maxRecordBytes) {
-      throw new Error(
-        `a record starting on line ${this.recordLine} is larger than ${formatMiB(this.maxRecordBytes)}; is a quote left open?`,
-      );
-    }
-    if (this.len === this.buf.length) {
-      const bigger = new Uint8Array(Math.min(this.buf.length * 2, this.maxRecordBytes + 1));
-      bigger.set(this.buf);
-      this.buf = bigger;
-    }
-    this.buf[this.len++] = b;
-  }
-
-  /** Ends the current field; `byDelimiter` keeps the delimiter byte in `raw` (between fields). */
-  private endField(byDelimiter: boolean): void {
-    this.starts.push(this.fieldStart);
-    this.ends.push(this.len);
-    this.quoted.push(this.fieldQuoted);
-    if (byDelimiter) this.append(this.delim);
-    this.fieldStart = this.len;
-    this.fieldQuoted = false;
-    this.state = State.FieldStart;
-  }
-
-  private endRecord(out: RawRecord[], terminator: number): void {
-    this.endField(false);
-    this.emit(out, false);
-    if (terminator === CR) this.skipLf = true;
-    this.recordOffset = this.offset;
-    this.recordLine = this.line;
-  }
-
-  private emit(out: RawRecord[], unterminated: boolean): void {
-    out.push({
-      raw: this.buf.slice(0, this.len),
-      starts: this.starts,
-      ends: this.ends,
-      quoted: this.quoted,
-      offset: this.recordOffset,
-      line: this.recordLine,
-      unterminated,
-    });
-    this.len = 0;
-    this.fieldStart = 0;
-    this.starts = [];
-    this.ends = [];
-    this.quoted = [];
-    this.state = State.FieldStart;
-    // Do not keep a buffer grown for one huge record.
-    if (this.buf.length > 1 << 20) this.buf = new Uint8Array(4096);
-  }
+  if (afterCr && view[0] === LF) breaks--;
+  return { breaks, afterCr: length > 0 ? view[length - 1] === CR : afterCr };
 }
 
 function formatMiB(bytes: number): string {
@@ -433,75 +300,148 @@ function formatMiB(bytes: number): string {
   return mib >= 1 ? `${Number.isInteger(mib) ? mib : mib.toFixed(1)} MiB` : `${bytes} bytes`;
 }
 
-/** Records in batches (one per chunk read): one async step per chunk, not per record. */
-async function* rawRecords(source: Source, delim: number, maxRecordBytes: number): AsyncGenerator<RawRecord[]> {
-  let parser: DelimitedParser | null = null;
-  for await (const chunk of source.chunks) {
-    parser ??= new DelimitedParser(delim, maxRecordBytes, source.info.bomBytes);
-    const out: RawRecord[] = [];
-    parser.push(chunk, out);
-    if (out.length > 0) yield out;
-  }
-  if (parser) {
-    const out: RawRecord[] = [];
-    parser.end(out);
-    if (out.length > 0) yield out;
+function recordTooLarge(line: number | null, maxRecordBytes: number): Error {
+  const starting = line === null ? '' : ` starting on line ${line}`;
+  return new Error(`a record${starting} is larger than ${formatMiB(maxRecordBytes)}; is a quote left open?`);
+}
+
+/** Gives csv-parse one chunk (null: the end of the file) and resolves, to its error if any, once it is parsed. */
+function feed(parser: Parser, chunk: Uint8Array | null): Promise<Error | null> {
+  return new Promise((resolve) => {
+    const done = (error?: Error | null): void => resolve(error ?? null);
+    if (chunk === null) parser.end(done);
+    else parser.write(chunk, done);
+  });
+}
+
+/**
+ * The file's records in batches, one per chunk read, from csv-parse's streaming parser fed one
+ * chunk at a time (awaited, so at most one chunk is in flight).
+ *
+ * Each record is placed by reading `parser.info` in the 'data' listener: Node emits a record there
+ * from inside the push that parsed it, so `info.bytes` is where that record ends. That is checked,
+ * not assumed (`info.records` must count this record as the last one): should records ever arrive
+ * late, positions are dropped for the rest of the file and errors just name no offset or line.
+ * csv-parse's own per-record hooks (`on_record`, `info: true`) would give the same, but build a
+ * context object per record that made reading three times slower.
+ */
+async function* csvRecords(
+  source: Source,
+  delimiter: string,
+  maxRecordBytes: number,
+  window: ByteWindow,
+): AsyncGenerator<CsvRecord[]> {
+  let batch: CsvRecord[] = [];
+  let received = 0;
+  /** Stream offset where the last record ended: where the next one starts (null once lost). */
+  let recordStart: number | null = 0;
+  let tooLarge: Error | null = null;
+  const parser = parse(csvOptions(delimiter, maxRecordBytes));
+  parser.on('data', (fields: Uint8Array[]) => {
+    received++;
+    const start = recordStart;
+    const end = window.tracking && parser.info.records === received ? parser.info.bytes : null;
+    if (end === null && window.tracking) window.stopTracking();
+    if (start !== null && end !== null && end - start > maxRecordBytes) {
+      tooLarge ??= recordTooLarge(window.lineAt(start), maxRecordBytes);
+    }
+    if (tooLarge === null) batch.push({ fields, start, end, raw: null, unterminated: false, line: null });
+    recordStart = end;
+  });
+  // Errors are taken from the write callbacks; without a listener the stream would also throw them.
+  parser.on('error', () => {});
+  const check = (error: Error | null): void => {
+    if (tooLarge !== null) throw tooLarge;
+    if (error === null) return;
+    if ((error as CsvError).code === 'CSV_MAX_RECORD_SIZE') throw recordTooLarge(window.lineAt(recordStart), maxRecordBytes);
+    throw error;
+  };
+  try {
+    for await (const chunk of source.chunks) {
+      window.push(chunk);
+      const error = await feed(parser, chunk);
+      if (batch.length > 0) {
+        yield batch;
+        batch = [];
+      }
+      check(error);
+      if (recordStart !== null) {
+        // Bytes past the last record all belong to the next one: keep the memory bound promised.
+        if (window.end - recordStart > maxRecordBytes) throw recordTooLarge(window.lineAt(recordStart), maxRecordBytes);
+        window.release(recordStart);
+      }
+    }
+    const error = await feed(parser, null);
+    if (batch.length > 0) yield batch;
+    if (error !== null && (error as CsvError).code === 'CSV_QUOTE_NOT_CLOSED') {
+      const line = window.lineAt(recordStart);
+      yield [{ fields: [], start: recordStart, end: null, raw: null, unterminated: true, line }];
+      return;
+    }
+    check(error);
+  } finally {
+    parser.destroy();
   }
 }
 
-/** The bytes of a field with its quoting removed. */
-function fieldBytes(record: RawRecord, index: number): { bytes: Uint8Array; rawStart: number } {
-  const start = record.starts[index]!;
-  const end = record.ends[index]!;
-  if (!record.quoted[index]) return { bytes: record.raw.subarray(start, end), rawStart: start };
-  // The usual case: the only other quote is the closing one at the very end.
-  const next = record.raw.indexOf(QUOTE, start + 1);
-  if (next === end - 1) return { bytes: record.raw.subarray(start + 1, end - 1), rawStart: start };
-  const out = new Uint8Array(end - start);
-  let n = 0;
-  let inQuotes = true;
-  for (let i = start + 1; i < end; i++) {
-    const b = record.raw[i]!;
-    if (inQuotes && b === QUOTE) {
-      if (record.raw[i + 1] === QUOTE && i + 1 < end) {
-        out[n++] = QUOTE;
-        i++;
-      } else {
-        inQuotes = false; // the closing quote; anything after it is literal
-      }
-    } else {
-      out[n++] = b;
-    }
-  }
-  return { bytes: out.subarray(0, n), rawStart: start };
+/**
+ * Where each field lies in a record's raw bytes, found by parsing the record again with csv-parse
+ * (its `cast` hook is told where each field ends). Used only to give an error its file offset.
+ */
+function fieldRanges(raw: Uint8Array, delimiter: string): { start: number; end: number }[] {
+  const ranges: { start: number; end: number }[] = [];
+  parseSync(raw, {
+    ...csvOptions(delimiter, 0),
+    cast: (value, context) => {
+      const start = ranges.length === 0 ? 0 : ranges[ranges.length - 1]!.end + delimiter.length;
+      ranges.push({ start, end: context.bytes });
+      return value;
+    },
+  });
+  return ranges;
 }
 
 type FieldValue = { ok: true; text: string } | { ok: false; reason: string };
 
-/**
- * Decodes one field strictly. Offsets in reasons are file offsets: quoting removes only ASCII
- * quote bytes, so the first invalid byte is found in the raw bytes, which map 1:1 to the file.
- */
-function decodeField(record: RawRecord, index: number, offsetsValid: boolean): FieldValue {
-  const start = record.starts[index]!;
-  const end = record.ends[index]!;
-  const raw = record.raw;
-  const nul = raw.indexOf(0, start);
-  if (nul >= 0 && nul < end) {
-    return { ok: false, reason: offsetsValid ? `binary data (NUL byte at offset ${record.offset + nul})` : 'binary data (NUL character)' };
-  }
-  const bytes = record.quoted[index] ? fieldBytes(record, index).bytes : raw.subarray(start, end);
-  const decoded = decodeUtf8Strict(bytes);
-  if (decoded.ok) return decoded;
-  // Find the offset in the raw bytes instead: unquoting removed only ASCII quotes, so the first
-  // invalid byte is the same, and raw bytes map 1:1 to file offsets.
-  return decodeUtf8Strict(raw, start, end, record.offset);
+/** How fields are decoded, and how an error finds its file offset. */
+interface FieldContext {
+  delimiter: string;
+  window: ByteWindow;
+  /** File offset of stream offset 0 (the BOM's length), or null when offsets mean nothing (UTF-16). */
+  base: number | null;
 }
 
-function isBlankRecord(record: RawRecord): boolean {
-  if (record.starts.length !== 1 || record.quoted[0]) return false;
-  for (const b of record.raw) if (b !== SPACE && b !== TAB) return false;
-  return true;
+function rawBytes(record: CsvRecord, ctx: FieldContext): Uint8Array | null {
+  return record.raw ?? ctx.window.slice(record.start, record.end);
+}
+
+/**
+ * Decodes one field strictly. For an error the field is found in the record's raw bytes: quoting
+ * removes only ASCII quotes, so the first bad byte is the same there, and raw bytes map 1:1 to
+ * file offsets.
+ */
+function decodeField(record: CsvRecord, index: number, ctx: FieldContext): FieldValue {
+  const bytes = record.fields[index]!;
+  const hasNul = bytes.includes(0);
+  const decoded = hasNul ? null : decodeUtf8Strict(bytes);
+  if (decoded?.ok) return decoded;
+  const raw = ctx.base === null || record.start === null ? null : rawBytes(record, ctx);
+  if (raw === null || ctx.base === null || record.start === null) {
+    // No file offset to give (UTF-16 was transcoded, or positions are not known).
+    return decoded ? { ok: false, reason: decoded.reason.replace(/ at offset \d+/, '') } : { ok: false, reason: 'binary data (NUL character)' };
+  }
+  const range = fieldRanges(raw, ctx.delimiter)[index] ?? { start: 0, end: raw.length };
+  const base = ctx.base + record.start;
+  const nul = raw.indexOf(0, range.start);
+  if (nul >= 0 && nul < range.end) return { ok: false, reason: `binary data (NUL byte at offset ${base + nul})` };
+  return decodeUtf8Strict(raw, range.start, range.end, base);
+}
+
+/** A line of nothing but spaces and tabs (a quoted `""` is a value, not a blank line). */
+function isBlankRecord(record: CsvRecord, ctx: FieldContext): boolean {
+  if (record.unterminated || record.fields.length !== 1) return false;
+  for (const b of record.fields[0]!) if (b !== SPACE && b !== TAB) return false;
+  return !(rawBytes(record, ctx)?.includes(QUOTE) ?? false);
 }
 
 interface Plan {
@@ -570,17 +510,18 @@ function planByLength(names: readonly string[], averageLength: (column: number) 
 
 async function* readDelimited(
   source: Source,
-  delim: number,
+  delimiter: string,
   filePath: string,
   opts: ReadRowsOptions,
   maxRecordBytes: number,
 ): AsyncGenerator<TabularRow> {
   const file = basename(filePath);
+  const window = new ByteWindow();
+  const ctx: FieldContext = { delimiter, window, base: 0 };
   let header: string[] | null = null;
   let plan: Plan | null = null;
-  let sample: RawRecord[] = [];
+  let sample: CsvRecord[] = [];
   let row = 0;
-  const offsetsValid = (): boolean => source.info.encoding === 'utf-8';
 
   const choose = (next: Plan, chosenBy: ColumnChoice['chosenBy']): Plan => {
     opts.onColumns?.({
@@ -595,72 +536,81 @@ async function* readDelimited(
     const looseDecoder = new TextDecoder();
     const plan = planByLength(header!, (c) => {
       let total = 0;
-      for (const r of sample) if (c < r.starts.length) total += looseDecoder.decode(fieldBytes(r, c).bytes).length;
+      for (const r of sample) if (c < r.fields.length) total += looseDecoder.decode(r.fields[c]).length;
       return sample.length === 0 ? 0 : total / sample.length;
     });
     return choose(plan, 'length');
   };
 
-  for await (const batch of rawRecords(source, delim, maxRecordBytes)) {
+  for await (const batch of csvRecords(source, delimiter, maxRecordBytes, window)) {
+    // The source knows the encoding once it has produced its first chunk.
+    ctx.base = source.info.encoding === 'utf-8' ? source.info.bomBytes : null;
     for (const record of batch) {
-      if (isBlankRecord(record)) continue;
+      if (isBlankRecord(record, ctx)) continue;
       if (header === null) {
-        header = readHeader(record, offsetsValid());
+        header = readHeader(record, ctx);
         const named = planByName(header, opts, file, 'column');
         if (named) plan = choose(named.plan, named.chosenBy);
         continue;
       }
       if (plan === null) {
         // Choosing by length: hold the first SAMPLE_ROWS records, then decide and release them.
+        // Their raw bytes go with them, as the window moves on meanwhile.
+        record.raw = rawBytes(record, ctx);
         sample.push(record);
         if (sample.length < SAMPLE_ROWS) continue;
         plan = decideByLength();
-        for (const r of sample) yield toRow(r, ++row, header, plan, offsetsValid());
+        for (const r of sample) yield toRow(r, ++row, header, plan, ctx);
         sample = [];
         continue;
       }
-      yield toRow(record, ++row, header, plan, offsetsValid());
+      yield toRow(record, ++row, header, plan, ctx);
     }
   }
   if (header === null) throw new Error(`no header row in ${file} (the file is blank)`);
   if (plan === null && sample.length > 0) {
     plan = decideByLength();
-    for (const r of sample) yield toRow(r, ++row, header, plan, offsetsValid());
+    for (const r of sample) yield toRow(r, ++row, header, plan, ctx);
   }
 }
 
-function readHeader(record: RawRecord, offsetsValid: boolean): string[] {
+function readHeader(record: CsvRecord, ctx: FieldContext): string[] {
   if (record.unterminated) throw new Error('the header row has a quote that is never closed');
   const names: string[] = [];
-  for (let i = 0; i < record.starts.length; i++) {
-    const value = decodeField(record, i, offsetsValid);
+  for (let i = 0; i < record.fields.length; i++) {
+    const value = decodeField(record, i, ctx);
     if (!value.ok) throw new Error(`header row is ${value.reason}`);
     names.push(value.text.trim() || `column ${i + 1}`);
   }
   return names;
 }
 
-function toRow(record: RawRecord, row: number, header: readonly string[], plan: Plan, offsetsValid: boolean): TabularRow {
-  const fail = (error: string): TabularRow => ({ row, text: null, label: null, error: `row ${row}: ${error}` });
-  if (record.unterminated) return fail(`a quote opened on line ${record.line} is never closed`);
-  const count = record.starts.length;
+function failedRow(row: number, error: string): TabularRow {
+  return { row, text: null, label: null, error: `row ${row}: ${error}` };
+}
+
+function toRow(record: CsvRecord, row: number, header: readonly string[], plan: Plan, ctx: FieldContext): TabularRow {
+  if (record.unterminated) {
+    return failedRow(row, record.line === null ? 'a quote is never closed' : `a quote opened on line ${record.line} is never closed`);
+  }
+  const count = record.fields.length;
   if (count !== header.length) {
     // Trailing empty fields (a stray delimiter at the end of the line) are harmless.
     let extraNonEmpty = count < header.length;
-    for (let i = header.length; i < count && !extraNonEmpty; i++) extraNonEmpty = record.ends[i]! > record.starts[i]!;
+    for (let i = header.length; i < count && !extraNonEmpty; i++) extraNonEmpty = record.fields[i]!.length > 0;
     if (extraNonEmpty) {
       const hint = count > header.length ? ' (an unquoted delimiter inside a field?)' : '';
-      return fail(`${count} field${count === 1 ? '' : 's'} but the header has ${header.length} columns${hint}`);
+      return failedRow(row, `${count} field${count === 1 ? '' : 's'} but the header has ${header.length} columns${hint}`);
     }
   }
   const textName = header[plan.text]!;
-  const text = decodeField(record, plan.text, offsetsValid);
-  if (!text.ok) return fail(`${text.reason} in column '${textName}'`);
-  if (text.text.trim() === '') return fail(`empty text in column '${textName}'`);
+  const text = decodeField(record, plan.text, ctx);
+  if (!text.ok) return failedRow(row, `${text.reason} in column '${textName}'`);
+  if (text.text.trim() === '') return failedRow(row, `empty text in column '${textName}'`);
   let label: string | null = null;
   if (plan.label !== null) {
-    const value = decodeField(record, plan.label, offsetsValid);
-    if (!value.ok) return fail(`${value.reason} in column '${header[plan.label]!}'`);
+    const value = decodeField(record, plan.label, ctx);
+    if (!value.ok) return failedRow(row, `${value.reason} in column '${header[plan.label]!}'`);
     label = value.text.trim() || null;
   }
   return { row, text: text.text, label, error: null };

@@ -77,13 +77,25 @@ describe('readRows: csv', () => {
     expect(await rows(file('text,label\rone,a\rtwo,b\r'), 'csv')).toEqual([ok(1, 'one', 'a'), ok(2, 'two', 'b')]);
   });
 
-  it('is lenient with stray quotes, like Python and Excel', async () => {
+  it('is lenient with stray quotes, keeping a quote that does not close its field as written', async () => {
+    // csv-parse's relax_quotes keeps `"quoted"tail` verbatim, where Python's csv would drop both
+    // quotes: an unquoted value that merely starts with a quoted word keeps its text.
     const path = file('text\nsay "hi" now\n"quoted"tail\n""\n"a ""b"" c"\n');
     expect(await rows(path, 'csv')).toEqual([
       ok(1, 'say "hi" now'),
-      ok(2, 'quotedtail'),
+      ok(2, '"quoted"tail'),
       bad(3, "row 3: empty text in column 'text'"),
       ok(4, 'a "b" c'),
+    ]);
+    const tsv = file('text\tlabel\n"Hello" she said, and left\tstory\n', 'tsv');
+    expect(await rows(tsv, 'tsv')).toEqual([ok(1, '"Hello" she said, and left', 'story')]);
+  });
+
+  it('accepts LF, CRLF and lone CR mixed in one file', async () => {
+    expect(await rows(file('text,label\r\none,a\ntwo,b\rthree,c\r\n'), 'csv')).toEqual([
+      ok(1, 'one', 'a'),
+      ok(2, 'two', 'b'),
+      ok(3, 'three', 'c'),
     ]);
   });
 
@@ -155,6 +167,14 @@ describe('readRows: csv', () => {
   it('reports a quote that is never closed', async () => {
     const path = file('text\nfine\n"never closed\nmore\n');
     expect(await rows(path, 'csv')).toEqual([ok(1, 'fine'), bad(2, 'row 2: a quote opened on line 3 is never closed')]);
+    // A CRLF inside an earlier quoted field is one line break, whatever the chunk boundaries.
+    const crlf = file('text\r\n"two\r\nlines"\r\n\r\n"never closed\r\nmore\r\n');
+    for (const chunkBytes of [1, 4, 65536]) {
+      expect(await rows(crlf, 'csv', { chunkBytes })).toEqual([
+        ok(1, 'two\r\nlines'),
+        bad(2, 'row 2: a quote opened on line 5 is never closed'),
+      ]);
+    }
   });
 
   it('gives each non-UTF-8 row an error with the file offset, and still yields the good rows', async () => {
@@ -195,6 +215,13 @@ describe('readRows: csv', () => {
     await expect(rows(path, 'csv', { maxRecordBytes: 1024 })).rejects.toThrow(
       'a record starting on line 3 is larger than 1024 bytes; is a quote left open?',
     );
+    // The whole record counts, not only its largest field, in one chunk or across many.
+    const wide = file(`a,b\nok,ok\n${Array.from({ length: 400 }, () => 'xxxx').join(',')}\nok,ok\n`);
+    for (const chunkBytes of [100, 65536]) {
+      await expect(rows(wide, 'csv', { maxRecordBytes: 1024, chunkBytes })).rejects.toThrow(
+        'a record starting on line 3 is larger than 1024 bytes; is a quote left open?',
+      );
+    }
   });
 
   it('gives the same rows whatever the chunk boundaries (CRLF, quotes and UTF-8 split across chunks)', async () => {
