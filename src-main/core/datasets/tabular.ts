@@ -421,14 +421,15 @@ function rawBytes(record: CsvRecord, ctx: FieldContext): Uint8Array | null {
  * file offsets.
  */
 function decodeField(record: CsvRecord, index: number, ctx: FieldContext): FieldValue {
-  const bytes = record.fields[index]!;
-  const hasNul = bytes.includes(0);
-  const decoded = hasNul ? null : decodeUtf8Strict(bytes);
-  if (decoded?.ok) return decoded;
+  const decoded = decodeUtf8Strict(record.fields[index]!);
+  // In valid UTF-8 a NUL byte is a NUL character, and a string is quicker to search than a Buffer.
+  const hasNul = decoded.ok && decoded.text.includes('\0');
+  if (decoded.ok && !hasNul) return decoded;
   const raw = ctx.base === null || record.start === null ? null : rawBytes(record, ctx);
   if (raw === null || ctx.base === null || record.start === null) {
     // No file offset to give (UTF-16 was transcoded, or positions are not known).
-    return decoded ? { ok: false, reason: decoded.reason.replace(/ at offset \d+/, '') } : { ok: false, reason: 'binary data (NUL character)' };
+    if (decoded.ok) return { ok: false, reason: 'binary data (NUL character)' };
+    return { ok: false, reason: decoded.reason.replace(/ at offset \d+/, '') };
   }
   const range = fieldRanges(raw, ctx.delimiter)[index] ?? { start: 0, end: raw.length };
   const base = ctx.base + record.start;
