@@ -30,8 +30,13 @@ const RANGE_END = 5;
 const SPLIT_ARG = 6;
 const SPLIT_STRIDE = 7;
 const FAILED = 8;
-const ARGS = 9;
+/** One slot per share: 0 until a thread claims it (the worker it belongs to, or the main thread when the worker is late). */
+const CLAIMS = 9;
+const MAX_PARTS = 16;
+const ARGS = CLAIMS + MAX_PARTS;
 const MAX_ARGS = 24;
+/** A share claimed by a worker and not done after this long means the worker is gone: the pool is abandoned. */
+const SHARE_TIMEOUT_MS = 120_000;
 
 const WORKER_SOURCE = `
 const { workerData } = require('node:worker_threads');
@@ -45,6 +50,8 @@ for (;;) {
   seen = Atomics.load(ctl, ${GENERATION});
   const index = ctl[${FUNCTION}];
   if (index < 0) break;
+  // The main thread takes over a share nobody has claimed once its own is done.
+  if (Atomics.compareExchange(ctl, ${CLAIMS} + part, 0, 1) !== 0) continue;
   const args = Array.from(ctl.subarray(${ARGS}, ${ARGS} + ctl[${ARG_COUNT}]));
   const begin = ctl[${RANGE_BEGIN}], end = ctl[${RANGE_END}];
   const lo = begin + Math.floor(((end - begin) * part) / parts), hi = begin + Math.floor(((end - begin) * (part + 1)) / parts);
@@ -65,7 +72,8 @@ export interface ShareSplit {
 }
 
 export class NativeKernels {
-  readonly parts: number;
+  /** Shares a call is split into: the backend's threads with a shared memory, else 1. */
+  private partCount: number;
   private readonly fns: Record<NativeFunction, (...args: number[]) => void>;
   private readonly control = new Int32Array(new SharedArrayBuffer((ARGS + MAX_ARGS) * 4));
   private readonly workers: Worker[] = [];
@@ -79,7 +87,7 @@ export class NativeKernels {
     const module = new WebAssembly.Module(Buffer.from(shared ? KERNELS_WASM_SHARED : KERNELS_WASM_PLAIN, 'base64'));
     const instance = new WebAssembly.Instance(module, { env: { memory } });
     this.fns = Object.fromEntries(NATIVE_FUNCTIONS.map((name) => [name, instance.exports[name] as (...args: number[]) => void])) as NativeKernels['fns'];
-    this.parts = shared ? Math.max(1, threads) : 1;
+    this.partCount = shared ? Math.max(1, Math.min(threads, MAX_PARTS)) : 1;
     for (let part = 1; part < this.parts; part++) {
       const worker = new Worker(WORKER_SOURCE, {
         eval: true,
@@ -88,6 +96,10 @@ export class NativeKernels {
       worker.unref();
       this.workers.push(worker);
     }
+  }
+
+  get parts(): number {
+    return this.partCount;
   }
 
   /** Byte offset of a tensor's data on the heap. */
@@ -118,6 +130,14 @@ export class NativeKernels {
     }
     if (args.length > MAX_ARGS) throw new Error(`native kernel ${name}: more than ${MAX_ARGS} arguments`);
     const ctl = this.control;
+    const parts = this.parts;
+    const share = (part: number) => {
+      const lo = begin + Math.floor(((end - begin) * part) / parts);
+      const hi = begin + Math.floor(((end - begin) * (part + 1)) / parts);
+      const own = split === undefined ? args : args.map((a, i) => (i === split.arg ? a + part * split.strideBytes : a));
+      if (lo < hi) fn(...own, lo, hi);
+    };
+    // The job first, then the shares' claims, then the generation: a worker that claims a share sees the whole job.
     ctl[FUNCTION] = NATIVE_FUNCTIONS.indexOf(name);
     ctl[ARG_COUNT] = args.length;
     ctl[RANGE_BEGIN] = begin;
@@ -126,22 +146,41 @@ export class NativeKernels {
     ctl[SPLIT_STRIDE] = split?.strideBytes ?? 0;
     ctl.set(args, ARGS);
     ctl[FAILED] = 0;
-    Atomics.store(ctl, PENDING, this.parts - 1);
+    Atomics.store(ctl, PENDING, parts - 1);
+    for (let part = 1; part < parts; part++) Atomics.store(ctl, CLAIMS + part, 0);
     Atomics.add(ctl, GENERATION, 1);
     Atomics.notify(ctl, GENERATION);
-    const hi = begin + Math.floor((end - begin) / this.parts);
     let error: unknown;
     try {
-      fn(...args, begin, hi);
+      share(0);
+      // A worker not yet running (a busy machine, a worker still starting) does not hold the call up.
+      for (let part = 1; part < parts; part++) {
+        if (Atomics.compareExchange(ctl, CLAIMS + part, 0, 1) !== 0) continue;
+        try {
+          share(part);
+        } finally {
+          Atomics.sub(ctl, PENDING, 1);
+        }
+      }
     } catch (e) {
       error = e;
     }
-    // Even when our share failed, the workers' shares must finish before the next call reuses the block.
+    // Even when a share failed, the workers' shares must finish before the next call reuses the block.
+    const started = performance.now();
     for (let pending = Atomics.load(ctl, PENDING); pending !== 0; pending = Atomics.load(ctl, PENDING)) {
-      Atomics.wait(ctl, PENDING, pending);
+      if (Atomics.wait(ctl, PENDING, pending, 1000) === 'timed-out' && performance.now() - started > SHARE_TIMEOUT_MS) {
+        this.abandonPool();
+        throw new Error(`native kernel ${name}: a worker thread did not finish its share in ${SHARE_TIMEOUT_MS / 1000} s`);
+      }
     }
     if (error !== undefined) throw error;
     if (ctl[FAILED] !== 0) throw new Error(`native kernel ${name} failed on a worker thread`);
+  }
+
+  /** Stops using the workers (the kernels go on, on the main thread alone). */
+  private abandonPool(): void {
+    this.partCount = 1;
+    for (const worker of this.workers.splice(0)) void worker.terminate();
   }
 
   dispose(): void {
