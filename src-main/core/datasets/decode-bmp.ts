@@ -7,6 +7,16 @@
  * BI_ALPHABITFIELDS; RLE8 and RLE4; bottom-up and top-down rows. Embedded JPEG/PNG and 64-bit
  * pixels are rejected with a reason. Output is RGBA, top row first, ready for
  * sharp(data, { raw: { width, height, channels: 4 } }).
+ *
+ * Why not a package (checked December 2026 against the ImageMagick fixtures in
+ * test/fixtures/bmp; all MIT): none reads the 12-byte OS/2 core header (core24, core4), and none
+ * checks a pixel limit before allocating width × height × 4 bytes from the header.
+ * - bmp-ts 1.0.9 (jimp's fork of bmp-js): wrong colours for 1/4/8-bit palettes, RLE8 and
+ *   16-bit bit fields; alpha 0 for opaque 24-bit and palette images. Only V5 ARGB32 matched.
+ * - bmp-js 0.1.0 (its last release; allocates with the deprecated `new Buffer`): alpha 0 for
+ *   every opaque image; wrong RLE8, 16-bit and 32-bit pixels.
+ * - decode-bmp 0.2.1 (written for ICO entries): no RLE, no 16-bit, no bit fields, no top-down rows.
+ * - fast-bmp 4.0.1 (image-js): 1/8/24/32 bits only, no RLE, no 4- or 16-bit pixels.
  */
 
 export interface BmpImage {
