@@ -5,7 +5,7 @@
  * python3-torch).
  *
  *   npm run bench
- *   node bench/run-ts.mjs bench/engine-bench.ts [--methods=simclr,autoencoder,…] [--backends=tensorflow-gpu,tensorflow,wasm,cpu]
+ *   node bench/run-ts.mjs bench/engine-bench.ts [--methods=simclr,autoencoder,…] [--backends=tensorflow-gpu,webgpu,tensorflow,wasm,cpu]
  *        [--threads=1,2] [--shapes=28x28x1,64x64x3] [--batch=256] [--steps=6] [--extract-batch=512]
  *        [--extract-steps=10] [--cpu-batch=32] [--rounds=3] [--no-profile] [--package-kernels] [--no-torch]
  *
@@ -22,6 +22,11 @@
  * the pixels); "images/s" counts source images, i.e. batch / step time, whatever the number of
  * views a method makes of each. Times are medians over the timed steps. The plain-JS cpu backend is
  * ~1000× slower, so it runs one step of a smaller batch (--cpu-batch).
+ *
+ * webgpu runs on the adapter Dawn finds (see `pretext --version`); a software adapter (SwiftShader
+ * with VK_ICD_FILENAMES=/usr/lib/chromium/vk_swiftshader_icd.json, lavapipe) is benchmarked like
+ * the cpu backend (one step of --cpu-batch) and marked as not a GPU. Its loss is read back
+ * asynchronously, as in training.
  *
  * Text encoders (bench/text-engine-bench.ts): training and extraction tokens/s of the Transformer
  * and the convolutional text encoder, beside PyTorch running the same Transformer and step
@@ -42,6 +47,8 @@ import type { ImageInputSpec } from '../src-main/contract';
 import type { ImageData } from '../src-main/core/data/image';
 import { Rng } from '../src-main/core/ssl/random';
 import { resolveRunParams } from '../src-main/core/training/params';
+import { describeAdapter } from '../src-main/core/engine/webgpu';
+import { settleLoss } from '../src-main/core/ssl/optim/minimise';
 import { parseTextOptions, runTextBench, runTextChild } from './text-engine-bench';
 
 type Shape = [number, number, number];
@@ -96,6 +103,8 @@ interface BenchResult {
   /** Load average (1 min) when the run ended. */
   load: number;
   profile?: KernelTime[];
+  /** webgpu: the adapter, and whether it is a software one (not a GPU). */
+  adapter?: { name: string; software: boolean };
   unavailable?: string;
 }
 
@@ -105,7 +114,7 @@ function parseOptions(argv: string[]): BenchOptions & { child: boolean } {
   return {
     child: argv.includes('--child'),
     methods: list('methods', METHODS.filter((m) => m.trains && m.modalities.includes('image')).map((m) => m.id).join(',')),
-    backends: list('backends', 'tensorflow-gpu,tensorflow,wasm,cpu') as EngineBackendName[],
+    backends: list('backends', 'tensorflow-gpu,webgpu,tensorflow,wasm,cpu') as EngineBackendName[],
     threads: list('threads', '1,2').map(Number),
     shapes: list('shapes', '28x28x1,64x64x3').map((t) => t.split('x').map(Number) as Shape),
     torch: !argv.includes('--no-torch'),
@@ -126,7 +135,9 @@ async function runOne(options: BenchOptions): Promise<BenchResult> {
   const threads = options.threads[0] ?? 1;
   const info = await initBackend(backend, { threads });
   const [h, w, c] = options.shapes[0]!;
-  const batch = info.name === 'cpu' ? Math.min(options.batch, options.cpuBatch) : options.batch;
+  // The plain-JS cpu backend and a software GPU adapter are far too slow for the full batch.
+  const slow = info.name === 'cpu' || info.adapter?.software === true;
+  const batch = slow ? Math.min(options.batch, options.cpuBatch) : options.batch;
   // The exact method and step the training loop runs (views, masks or noise made on the CPU, the
   // encoder chosen from the image size, heads, loss, AdamW), with the defaults a run of this shape gets.
   const spec: ImageInputSpec = { modality: 'image', size: h, channels: c as 1 | 3, scale: '0-1' };
@@ -139,24 +150,25 @@ async function runOne(options: BenchOptions): Promise<BenchResult> {
   const rng = new Rng(1);
   let step = 0;
   const trainer = {
-    step: (_v1: tf.Tensor4D, _v2: tf.Tensor4D): number =>
-      method.trainStep(data, indices, { step: ++step, totalSteps: 1000, epoch: 1, epochs: 1, learningRate: 1e-3, rng }).total,
+    // As the training loop does: the loss read back once per step (asynchronously on webgpu).
+    step: async (_v1: tf.Tensor4D, _v2: tf.Tensor4D): Promise<number> =>
+      (await settleLoss(method.trainStep(data, indices, { step: ++step, totalSteps: 1000, epoch: 1, epochs: 1, learningRate: 1e-3, rng }))).total,
   };
-  const extractBatch = info.name === 'cpu' ? Math.min(options.extractBatch, options.cpuBatch) : options.extractBatch;
+  const extractBatch = slow ? Math.min(options.extractBatch, options.cpuBatch) : options.extractBatch;
   const view1 = tf.randomUniform([batch, h, w, c], 0, 1, 'float32', 7) as tf.Tensor4D;
   const view2 = tf.randomUniform([batch, h, w, c], 0, 1, 'float32', 8) as tf.Tensor4D;
 
   // cpu is ~1000× slower: time fewer steps there so the bench finishes.
-  const steps = info.name === 'cpu' ? Math.min(1, options.steps) : options.steps;
-  const firstLoss = trainer.step(view1, view2); // warm-up: wasm tier-up, heap growth, XNNPACK setup
-  if (info.name !== 'cpu') trainer.step(view1, view2);
+  const steps = slow ? Math.min(1, options.steps) : options.steps;
+  const firstLoss = await trainer.step(view1, view2); // warm-up: wasm tier-up, heap growth, XNNPACK setup, GPU pipelines
+  if (!slow) await trainer.step(view1, view2);
   let lastLoss = firstLoss;
   const stepTimes: number[] = [];
   const cpuBefore = process.cpuUsage();
   const wallBefore = performance.now();
   for (let i = 0; i < steps; i++) {
     const t0 = performance.now();
-    lastLoss = trainer.step(view1, view2);
+    lastLoss = await trainer.step(view1, view2);
     stepTimes.push(performance.now() - t0);
   }
   const cpu = process.cpuUsage(cpuBefore);
@@ -168,18 +180,18 @@ async function runOne(options: BenchOptions): Promise<BenchResult> {
   if (options.profile) profile = await profileStep(() => trainer.step(view1, view2));
 
   const images = tf.randomUniform([extractBatch, h, w, c], 0, 1, 'float32', 9) as tf.Tensor4D;
-  const extract = () => {
+  const extract = async (): Promise<void> => {
     const embedding = method.embed(images);
-    embedding.dataSync();
+    await embedding.data();
     embedding.dispose();
   };
-  extract();
-  if (info.name !== 'cpu') extract();
-  const extractSteps = info.name === 'cpu' ? Math.min(1, options.extractSteps) : options.extractSteps;
+  await extract();
+  if (!slow) await extract();
+  const extractSteps = slow ? Math.min(1, options.extractSteps) : options.extractSteps;
   const extractTimes: number[] = [];
   for (let i = 0; i < extractSteps; i++) {
     const t0 = performance.now();
-    extract();
+    await extract();
     extractTimes.push(performance.now() - t0);
   }
   const extractMs = median(extractTimes);
@@ -204,6 +216,7 @@ async function runOne(options: BenchOptions): Promise<BenchResult> {
     nativeKernels: process.env.PRETEXT_WASM_NATIVE !== '0',
     load: loadavg()[0]!,
     ...(profile === undefined ? {} : { profile }),
+    ...(info.adapter ? { adapter: { name: describeAdapter(info.adapter), software: info.adapter.software } } : {}),
   };
 }
 
@@ -225,7 +238,7 @@ interface ProfiledEngine {
  * lists the scopes of custom-gradient ops, which contain kernels listed on their own: only names
  * registered as kernels of the backend are kept, so nothing is counted twice.
  */
-async function profileStep(f: () => void): Promise<KernelTime[]> {
+async function profileStep(f: () => Promise<unknown>): Promise<KernelTime[]> {
   const engine = tf.engine() as unknown as ProfiledEngine;
   const gradients = engine.gradients;
   const marks: number[] = [];
@@ -239,7 +252,9 @@ async function profileStep(f: () => void): Promise<KernelTime[]> {
   };
   let info: Awaited<ReturnType<typeof tf.profile>>;
   try {
-    info = await tf.profile(f);
+    info = await tf.profile(async () => {
+      await f();
+    });
   } finally {
     engine.gradients = gradients;
   }
@@ -369,6 +384,7 @@ function medianTorch(runs: (TorchResult | { unavailable: string })[]): TorchResu
 }
 
 function backendLabel(r: BenchResult): string {
+  if (r.adapter?.software) return 'webgpu (software)';
   return r.backend === 'wasm' && !r.nativeKernels ? 'wasm (package)' : r.backend;
 }
 
@@ -383,6 +399,13 @@ function printTable(configs: BenchResult[][], torchByShape: Map<string, (TorchRe
     }
     console.log(
       `${r.method.padEnd(12)} ${r.shape.padEnd(10)} ${backendLabel(r).padEnd(17)} ${String(r.threads).padStart(7)}  ${(r.simd ? 'yes' : 'no').padEnd(4)}  ${String(r.batch).padStart(5)}  ${r.trainImagesPerSecond.toFixed(1).padStart(11)}  ${r.trainStepMs.toFixed(0).padStart(7)}  ${r.cpuBusy.toFixed(2).padStart(8)}  ${r.extractImagesPerSecond.toFixed(0).padStart(13)}  ${r.peakRssMb.toFixed(0).padStart(11)}  ${r.firstLoss.toFixed(3)}→${r.lastLoss.toFixed(3)}`,
+    );
+  }
+  for (const r of results.filter((x) => x.adapter !== undefined && x.unavailable === undefined)) {
+    console.log(
+      r.adapter!.software
+        ? `note: webgpu ran on ${r.adapter!.name}, a software adapter: it computes on the CPU, so this is not a GPU's speed (one step of batch ${r.batch})`
+        : `note: webgpu ran on the GPU ${r.adapter!.name}`,
     );
   }
   for (const [shape, runs] of torchByShape) {
@@ -465,8 +488,8 @@ async function main(): Promise<void> {
     for (let round = 1; round <= options.rounds; round++) {
       const last = round === options.rounds;
       for (const entry of plan) {
-        // An unavailable backend stays so; the cpu backend is too slow to compare and runs once.
-        if (entry.runs.length > 0 && (entry.runs[0]!.unavailable !== undefined || entry.backend === 'cpu')) continue;
+        // An unavailable backend stays so; the cpu backend and a software GPU adapter are too slow to compare and run once.
+        if (entry.runs.length > 0 && (entry.runs[0]!.unavailable !== undefined || entry.backend === 'cpu' || entry.runs[0]!.adapter?.software)) continue;
         const result = runChild(entry.method, entry.backend, entry.threads, { ...options, shapes: [shape], profile: options.profile && last }, entry.native);
         entry.runs.push(result);
         const label = `${entry.method} ${shape.join('x')} ${backendLabel(result)} ${entry.threads === 0 ? '' : `${entry.threads} thread(s)`}`;
