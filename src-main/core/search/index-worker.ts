@@ -14,17 +14,19 @@ const post = (message: IndexWorkerMessage): void => port.postMessage(message);
 
 try {
   let last = 0;
+  let reported = -1;
   const steps = buildSteps(vectors, n, dim, params, threads);
   let step = steps.next();
   while (!step.done) {
     const now = performance.now();
     if (now - last >= 100) {
       last = now;
+      reported = step.value;
       post({ type: 'progress', done: step.value, total: n });
     }
     step = steps.next();
   }
-  post({ type: 'progress', done: n, total: n });
+  if (reported !== n) post({ type: 'progress', done: n, total: n });
   saveAnn(file, step.value, key);
   post({ type: 'done' });
 } catch (error) {

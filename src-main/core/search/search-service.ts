@@ -37,6 +37,18 @@ import { ExactIndex, normalised, normaliseRows } from './exact';
  * in well under 2 ms at any size.
  */
 export const INDEX_THRESHOLD = 200_000;
+/**
+ * Sets the threshold for a whole process when the caller gives none (the end-to-end tests run the
+ * built CLI and server against the index with 0): a non-negative integer.
+ */
+export const INDEX_THRESHOLD_ENV = 'PRETEXT_SEARCH_INDEX_THRESHOLD';
+
+function indexThresholdFromEnv(): number | undefined {
+  const raw = process.env[INDEX_THRESHOLD_ENV]?.trim();
+  if (raw === undefined || raw === '') return undefined;
+  const value = Number(raw);
+  return Number.isInteger(value) && value >= 0 ? value : undefined;
+}
 const MAX_K = 1000;
 const CACHED_SPACES = 2;
 
@@ -354,7 +366,7 @@ export class SearchService {
     }
     const exact = new ExactIndex(matrix, n, dim, SEARCH_THREADS);
     const loaded: LoadedSpace = { space, stamp, itemIds, matrix, n, dim, exact, index: null, indexJob: null, dropped: false, indexReady: Promise.resolve(false) };
-    if (n > (this.options.indexThreshold ?? INDEX_THRESHOLD)) loaded.indexReady = this.prepareIndex(loaded);
+    if (n > (this.options.indexThreshold ?? indexThresholdFromEnv() ?? INDEX_THRESHOLD)) loaded.indexReady = this.prepareIndex(loaded);
     // Until every row has its int8 code, exact searches take the plain pass; a saved index needs none.
     if (loaded.index) exact.release();
     while (!exact.quantiseNext()) await pause();

@@ -83,6 +83,23 @@ describe('search.similarToItem', () => {
     }
   });
 
+  it('takes the threshold from PRETEXT_SEARCH_INDEX_THRESHOLD when the caller gives none', async () => {
+    const small = syntheticRun(core.db, { n: 40, dim: 8, seed: 9 });
+    process.env.PRETEXT_SEARCH_INDEX_THRESHOLD = '0';
+    const next = createCore({ dbPath: join(dir, 'search.db'), shell: 'cli' });
+    try {
+      const first = await next.handlers['search.similarToItem']({ runId: small.runId, itemId: small.itemIds[2]!, k: 4 });
+      expect(await next.search.indexReady(small.runId)).toBe(true);
+      const indexed = await next.handlers['search.similarToItem']({ runId: small.runId, itemId: small.itemIds[2]!, k: 4 });
+      expect([first.strategy, indexed.strategy]).toEqual(['exact', 'index']);
+      // Fewer rows than the re-rank takes: the index answers exactly.
+      expect(indexed.results).toEqual(first.results);
+    } finally {
+      delete process.env.PRETEXT_SEARCH_INDEX_THRESHOLD;
+      await next.close();
+    }
+  });
+
   it('explains unknown runs and items, items outside the run, and bad k', async () => {
     await expect(core.handlers['search.similarToItem']({ runId: 999, itemId: 1 })).rejects.toMatchObject({ code: 'not_found', message: 'No run with id 999' });
     await expect(core.handlers['search.similarToItem']({ runId: run.runId, itemId: 999_999 })).rejects.toThrow('No item 999999');
