@@ -8,8 +8,8 @@
  * Parsing is done on bytes, not on decoded text. Every structural character (quote, comma, tab,
  * CR, LF) is ASCII, and in UTF-8 ASCII bytes never occur inside a multi-byte character; in a
  * legacy 8-bit encoding such as Latin-1 they do not either. So records can be split before
- * decoding (csv-parse returns fields as bytes), and each field that is used is then decoded
- * strictly on its own.
+ * decoding, and each field is then decoded on its own. csv-parse decodes leniently (a bad byte
+ * becomes U+FFFD); a used field that holds U+FFFD or NUL is checked strictly against its bytes.
  *
  * Encoding errors are therefore reported per row, not for the whole file: a Latin-1 CSV yields an
  * error row "row 3: not valid UTF-8 (invalid byte 0xE9 at offset 57) in column 'text'" for each
@@ -168,8 +168,8 @@ function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
 
 /** One record as csv-parse returns it, placed in the stream of bytes it was parsed from. */
 interface CsvRecord {
-  /** Each field's bytes, quoting removed. */
-  fields: Uint8Array[];
+  /** Each field's text, quoting removed, as csv-parse decoded it (a bad byte is U+FFFD). */
+  fields: string[];
   /**
    * Stream offsets (see `ByteWindow`) of the record's first byte and of the byte after its line
    * break; null where positions are not known (see csvRecords).
@@ -193,8 +193,8 @@ interface CsvRecord {
 function csvOptions(delimiter: string, maxRecordBytes: number): CsvOptions {
   return {
     delimiter,
-    // Fields come back as bytes, so that each field that is used is decoded strictly on its own.
-    encoding: null,
+    // Lenient decoding: decodeField checks each used field that holds U+FFFD against its bytes.
+    encoding: 'utf8',
     // openSource has already removed a byte-order mark and transcoded UTF-16.
     bom: false,
     // Listed rather than auto-detected: detection keeps only the first line ending it meets.
@@ -205,7 +205,7 @@ function csvOptions(delimiter: string, maxRecordBytes: number): CsvOptions {
     // Blank lines come through as records (and are skipped by the caller), so that each record
     // starts where the previous one ended: that is how a record knows its byte offset.
     skip_empty_lines: false,
-    // With fields as bytes, csv-parse checks each field against this; csvRecords checks records.
+    // csv-parse counts characters of the fields; csvRecords checks the bytes of whole records.
     max_record_size: maxRecordBytes,
   };
 }
@@ -337,7 +337,7 @@ async function* csvRecords(
   let recordStart: number | null = 0;
   let tooLarge: Error | null = null;
   const parser = parse(csvOptions(delimiter, maxRecordBytes));
-  parser.on('data', (fields: Uint8Array[]) => {
+  parser.on('data', (fields: string[]) => {
     received++;
     const start = recordStart;
     const end = window.tracking && parser.info.records === received ? parser.info.bytes : null;
@@ -416,32 +416,33 @@ function rawBytes(record: CsvRecord, ctx: FieldContext): Uint8Array | null {
 }
 
 /**
- * Decodes one field strictly. For an error the field is found in the record's raw bytes: quoting
- * removes only ASCII quotes, so the first bad byte is the same there, and raw bytes map 1:1 to
- * file offsets.
+ * A field's text, checked. csv-parse's text is exact unless it holds U+FFFD (also what a bad byte
+ * becomes) or NUL; only then is the field found in the record's raw bytes (quoting removes only
+ * ASCII quotes, so a bad byte is the same there, and raw bytes map 1:1 to file offsets) and
+ * decoded strictly, which names the offset of the first bad byte or confirms the text.
  */
 function decodeField(record: CsvRecord, index: number, ctx: FieldContext): FieldValue {
-  const decoded = decodeUtf8Strict(record.fields[index]!);
-  // In valid UTF-8 a NUL byte is a NUL character, and a string is quicker to search than a Buffer.
-  const hasNul = decoded.ok && decoded.text.includes('\0');
-  if (decoded.ok && !hasNul) return decoded;
-  const raw = ctx.base === null || record.start === null ? null : rawBytes(record, ctx);
-  if (raw === null || ctx.base === null || record.start === null) {
-    // No file offset to give (UTF-16 was transcoded, or positions are not known).
-    if (decoded.ok) return { ok: false, reason: 'binary data (NUL character)' };
-    return { ok: false, reason: decoded.reason.replace(/ at offset \d+/, '') };
+  const text = record.fields[index]!;
+  if (!text.includes('\uFFFD') && !text.includes('\0')) return { ok: true, text };
+  // UTF-16 was transcoded to valid UTF-8 (an unpaired surrogate is already a U+FFFD).
+  if (ctx.base === null) return text.includes('\0') ? { ok: false, reason: 'binary data (NUL character)' } : { ok: true, text };
+  const raw = record.start === null ? null : rawBytes(record, ctx);
+  if (raw === null || record.start === null) {
+    // Positions are not known (see csvRecords): no offset to name, and U+FFFD cannot be confirmed.
+    return { ok: false, reason: text.includes('\0') ? 'binary data (NUL character)' : 'not valid UTF-8' };
   }
   const range = fieldRanges(raw, ctx.delimiter)[index] ?? { start: 0, end: raw.length };
   const base = ctx.base + record.start;
   const nul = raw.indexOf(0, range.start);
   if (nul >= 0 && nul < range.end) return { ok: false, reason: `binary data (NUL byte at offset ${base + nul})` };
-  return decodeUtf8Strict(raw, range.start, range.end, base);
+  const strict = decodeUtf8Strict(raw, range.start, range.end, base);
+  return strict.ok ? { ok: true, text } : strict;
 }
 
 /** A line of nothing but spaces and tabs (a quoted `""` is a value, not a blank line). */
 function isBlankRecord(record: CsvRecord, ctx: FieldContext): boolean {
   if (record.unterminated || record.fields.length !== 1) return false;
-  for (const b of record.fields[0]!) if (b !== SPACE && b !== TAB) return false;
+  if (!/^[ \t]*$/.test(record.fields[0]!)) return false;
   return !(rawBytes(record, ctx)?.includes(QUOTE) ?? false);
 }
 
@@ -534,10 +535,9 @@ async function* readDelimited(
     return next;
   };
   const decideByLength = (): Plan => {
-    const looseDecoder = new TextDecoder();
     const plan = planByLength(header!, (c) => {
       let total = 0;
-      for (const r of sample) if (c < r.fields.length) total += looseDecoder.decode(r.fields[c]).length;
+      for (const r of sample) if (c < r.fields.length) total += r.fields[c]!.length;
       return sample.length === 0 ? 0 : total / sample.length;
     });
     return choose(plan, 'length');

@@ -202,6 +202,15 @@ describe('readRows: csv', () => {
     expect(await rows(file('text\nab\0c\n'), 'csv')).toEqual([bad(1, "row 1: binary data (NUL byte at offset 7) in column 'text'")]);
   });
 
+  it('keeps a real U+FFFD character, which is valid UTF-8, apart from an invalid byte', async () => {
+    // 'text,label\n' (11) + '"a \ufffd b",x\n' (12: the character is 3 bytes) + '"c ' (3): 0xFF at 26.
+    const path = file(Buffer.concat([Buffer.from('text,label\n"a \ufffd b",x\n"c '), Buffer.from([0xff]), Buffer.from(' \ufffd",y\n')]));
+    expect(await rows(path, 'csv')).toEqual([
+      ok(1, 'a \ufffd b', 'x'),
+      bad(2, "row 2: not valid UTF-8 (invalid byte 0xFF at offset 26) in column 'text'"),
+    ]);
+  });
+
   it('throws for a header that is not UTF-8, a blank file, and a header-only file yields nothing', async () => {
     await expect(rows(file(Buffer.from('t\xe9xt,label\nx,y\n', 'latin1')), 'csv')).rejects.toThrow(
       'header row is not valid UTF-8 (invalid byte 0xE9 at offset 1)',
