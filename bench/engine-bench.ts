@@ -96,6 +96,13 @@ interface BenchResult {
   peakRssMb: number;
   firstLoss: number;
   lastLoss: number;
+  /**
+   * The step without making the views (two-view methods: their augmentations, run in JS on the
+   * main thread): the work bench/torch_simclr.py times, which trains on two fixed batches.
+   */
+  tensorImagesPerSecond: number;
+  /** Median time of a step spent making the views (0 where the method makes none we can time). */
+  viewsMs: number;
   /** Process CPU time over wall time during the timed training steps (cores busy). */
   cpuBusy: number;
   /** Our own wasm kernels on (false: PRETEXT_WASM_NATIVE=0). */
@@ -149,6 +156,7 @@ async function runOne(options: BenchOptions): Promise<BenchResult> {
   const indices = Int32Array.from({ length: batch }, (_, i) => i);
   const rng = new Rng(1);
   let step = 0;
+  const viewsMs = timeViews(method);
   const trainer = {
     // As the training loop does: the loss read back once per step (asynchronously on webgpu).
     step: async (_v1: tf.Tensor4D, _v2: tf.Tensor4D): Promise<number> =>
@@ -164,17 +172,21 @@ async function runOne(options: BenchOptions): Promise<BenchResult> {
   if (!slow) await trainer.step(view1, view2);
   let lastLoss = firstLoss;
   const stepTimes: number[] = [];
+  const tensorStepTimes: number[] = [];
   const cpuBefore = process.cpuUsage();
   const wallBefore = performance.now();
   for (let i = 0; i < steps; i++) {
+    viewsMs.total = 0;
     const t0 = performance.now();
     lastLoss = await trainer.step(view1, view2);
     stepTimes.push(performance.now() - t0);
+    tensorStepTimes.push(stepTimes.at(-1)! - viewsMs.total);
   }
   const cpu = process.cpuUsage(cpuBefore);
   const cpuBusy = (cpu.user + cpu.system) / 1000 / (performance.now() - wallBefore);
   // The median resists the occasional stall when other processes share the cores.
   const trainStepMs = median(stepTimes);
+  const tensorStepMs = median(tensorStepTimes);
 
   let profile: BenchResult['profile'];
   if (options.profile) profile = await profileStep(() => trainer.step(view1, view2));
@@ -208,6 +220,8 @@ async function runOne(options: BenchOptions): Promise<BenchResult> {
     batch,
     trainImagesPerSecond: (batch * 1000) / trainStepMs,
     trainStepMs,
+    tensorImagesPerSecond: (batch * 1000) / tensorStepMs,
+    viewsMs: trainStepMs - tensorStepMs,
     extractImagesPerSecond: (extractBatch * 1000) / extractMs,
     peakRssMb: (process.resourceUsage().maxRSS * 1024) / 2 ** 20,
     firstLoss,
@@ -220,34 +234,56 @@ async function runOne(options: BenchOptions): Promise<BenchResult> {
   };
 }
 
+/**
+ * Times the two-view methods' view making (their private `views`, a PairViews) by wrapping its
+ * make(); the sum since the last reset is in `total`. Methods without one are left alone.
+ */
+function timeViews(method: object): { total: number } {
+  const timer = { total: 0 };
+  const views = (method as { views?: { make?: (...args: unknown[]) => unknown } }).views;
+  const make = views?.make;
+  if (views === undefined || typeof make !== 'function') return timer;
+  views.make = (...args: unknown[]) => {
+    const t0 = performance.now();
+    try {
+      return make.apply(views, args);
+    } finally {
+      timer.total += performance.now() - t0;
+    }
+  };
+  return timer;
+}
+
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   const mid = sorted.length >> 1;
   return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
-/** The part of tfjs' engine the profile hooks: gradients() marks where the backward pass starts and ends. */
+/** The part of tfjs' engine the profile hooks: gradients() runs its backward pass in tidy('backward', …). */
 interface ProfiledEngine {
-  gradients: (...args: unknown[]) => unknown;
+  tidy: (...args: unknown[]) => unknown;
   state: { activeProfile: { kernels: unknown[] } };
 }
 
 /**
  * Per-kernel wall time of one call of `f`, biggest first, split into the forward pass (with the
- * views), the backward pass (inside tfjs' gradients()) and the optimizer (after it). tf.profile also
- * lists the scopes of custom-gradient ops, which contain kernels listed on their own: only names
- * registered as kernels of the backend are kept, so nothing is counted twice.
+ * views), the backward pass (tfjs' tidy('backward') inside gradients()) and the optimizer (after
+ * it). tf.profile also lists the scopes of custom-gradient ops, which contain kernels listed on
+ * their own: only names registered as kernels of the backend are kept, so nothing is counted twice.
  */
 async function profileStep(f: () => Promise<unknown>): Promise<KernelTime[]> {
   const engine = tf.engine() as unknown as ProfiledEngine;
-  const gradients = engine.gradients;
+  const tidy = engine.tidy;
   const marks: number[] = [];
-  engine.gradients = function (this: unknown, ...args: unknown[]) {
-    marks.push(engine.state.activeProfile.kernels.length);
+  let depth = 0;
+  engine.tidy = function (this: unknown, ...args: unknown[]) {
+    const backward = args[0] === 'backward';
+    if (backward && depth++ === 0) marks.push(engine.state.activeProfile.kernels.length);
     try {
-      return gradients.apply(this, args);
+      return tidy.apply(this, args);
     } finally {
-      marks.push(engine.state.activeProfile.kernels.length);
+      if (backward && --depth === 0) marks.push(engine.state.activeProfile.kernels.length);
     }
   };
   let info: Awaited<ReturnType<typeof tf.profile>>;
@@ -256,7 +292,7 @@ async function profileStep(f: () => Promise<unknown>): Promise<KernelTime[]> {
       await f();
     });
   } finally {
-    engine.gradients = gradients;
+    engine.tidy = tidy;
   }
   const backwardStart = marks[0] ?? info.kernels.length;
   const backwardEnd = marks.at(-1) ?? info.kernels.length;
@@ -313,6 +349,8 @@ function runChild(method: string, backend: EngineBackendName, threads: number, o
       simd: false,
       trainImagesPerSecond: 0,
       trainStepMs: 0,
+      tensorImagesPerSecond: 0,
+      viewsMs: 0,
       extractImagesPerSecond: 0,
       peakRssMb: 0,
       firstLoss: 0,
@@ -371,7 +409,7 @@ function runTorch(shape: Shape, options: BenchOptions): TorchResult | { unavaila
 function medianRun(runs: BenchResult[]): BenchResult {
   const ok = runs.filter((r) => r.unavailable === undefined);
   if (ok.length === 0) return runs[0]!;
-  const sorted = [...ok].sort((a, b) => a.trainImagesPerSecond - b.trainImagesPerSecond);
+  const sorted = [...ok].sort((a, b) => a.tensorImagesPerSecond - b.tensorImagesPerSecond);
   const mid = sorted[(sorted.length - 1) >> 1]!;
   const profile = ok.find((r) => r.profile !== undefined)?.profile;
   return { ...mid, ...(profile === undefined ? {} : { profile }) };
@@ -391,14 +429,15 @@ function backendLabel(r: BenchResult): string {
 function printTable(configs: BenchResult[][], torchByShape: Map<string, (TorchResult | { unavailable: string })[]>, options: BenchOptions): void {
   const results = configs.map(medianRun);
   console.log(`\nTraining step: batch ${options.batch} images, extraction batch ${options.extractBatch}; images/s = source images per second; median of ${options.rounds} alternating round(s)`);
-  console.log('method       shape      backend           threads  simd  batch  train img/s  step ms  CPU busy  extract img/s  peak RSS MB  loss first→last');
+  console.log('(train img/s: the whole step, views made on the CPU included; without views: the step bench/torch_simclr.py times, on fixed batches)');
+  console.log('method       shape      backend           threads  simd  batch  train img/s  step ms  views ms  without views img/s  CPU busy  extract img/s  peak RSS MB  loss first→last');
   for (const r of results) {
     if (r.unavailable !== undefined) {
       console.log(`${r.method.padEnd(12)} ${r.shape.padEnd(10)} ${backendLabel(r).padEnd(17)} ${'-'.padStart(7)}  unavailable: ${r.unavailable}`);
       continue;
     }
     console.log(
-      `${r.method.padEnd(12)} ${r.shape.padEnd(10)} ${backendLabel(r).padEnd(17)} ${String(r.threads).padStart(7)}  ${(r.simd ? 'yes' : 'no').padEnd(4)}  ${String(r.batch).padStart(5)}  ${r.trainImagesPerSecond.toFixed(1).padStart(11)}  ${r.trainStepMs.toFixed(0).padStart(7)}  ${r.cpuBusy.toFixed(2).padStart(8)}  ${r.extractImagesPerSecond.toFixed(0).padStart(13)}  ${r.peakRssMb.toFixed(0).padStart(11)}  ${r.firstLoss.toFixed(3)}→${r.lastLoss.toFixed(3)}`,
+      `${r.method.padEnd(12)} ${r.shape.padEnd(10)} ${backendLabel(r).padEnd(17)} ${String(r.threads).padStart(7)}  ${(r.simd ? 'yes' : 'no').padEnd(4)}  ${String(r.batch).padStart(5)}  ${r.trainImagesPerSecond.toFixed(1).padStart(11)}  ${r.trainStepMs.toFixed(0).padStart(7)}  ${r.viewsMs.toFixed(0).padStart(8)}  ${r.tensorImagesPerSecond.toFixed(1).padStart(19)}  ${r.cpuBusy.toFixed(2).padStart(8)}  ${r.extractImagesPerSecond.toFixed(0).padStart(13)}  ${r.peakRssMb.toFixed(0).padStart(11)}  ${r.firstLoss.toFixed(3)}→${r.lastLoss.toFixed(3)}`,
     );
   }
   for (const r of results.filter((x) => x.adapter !== undefined && x.unavailable === undefined)) {
@@ -416,7 +455,9 @@ function printTable(configs: BenchResult[][], torchByShape: Map<string, (TorchRe
     }
     const ours = results.filter((r) => r.method === 'simclr' && r.shape === shape && r.unavailable === undefined && r.backend !== 'cpu' && r.nativeKernels);
     const best = [...ours].sort((a, b) => b.trainImagesPerSecond - a.trainImagesPerSecond)[0];
-    const ratio = best ? `Pretext ${best.backend} ${best.threads}t / PyTorch: train ${(best.trainImagesPerSecond / t.trainImagesPerSecond).toFixed(2)}x, extract ${(best.extractImagesPerSecond / t.extractImagesPerSecond).toFixed(2)}x` : '';
+    const ratio = best
+      ? `Pretext ${best.backend} ${best.threads}t / PyTorch: train ${(best.tensorImagesPerSecond / t.trainImagesPerSecond).toFixed(2)}x without views (${(best.trainImagesPerSecond / t.trainImagesPerSecond).toFixed(2)}x with), extract ${(best.extractImagesPerSecond / t.extractImagesPerSecond).toFixed(2)}x`
+      : '';
     console.log(`${'simclr'.padEnd(12)} ${shape.padEnd(10)} ${`pytorch ${t.version}`.padEnd(17)} ${String(t.threads).padStart(7)}        ${String(options.batch).padStart(5)}  ${t.trainImagesPerSecond.toFixed(1).padStart(11)}                     ${t.extractImagesPerSecond.toFixed(0).padStart(13)}   ${ratio}`);
   }
   // Each round's pair, run back to back: the ratio under the load of that moment.
@@ -426,16 +467,16 @@ function printTable(configs: BenchResult[][], torchByShape: Map<string, (TorchRe
     const rows = runs.map((t, i) => {
       const r = config[i];
       if (r === undefined || r.unavailable !== undefined || 'unavailable' in t) return `round ${i + 1}: -`;
-      return `round ${i + 1}: ${r.trainImagesPerSecond.toFixed(0)} / ${t.trainImagesPerSecond.toFixed(0)} img/s = ${(r.trainImagesPerSecond / t.trainImagesPerSecond).toFixed(2)}x (load ${r.load.toFixed(1)} / ${t.load.toFixed(1)})`;
+      return `round ${i + 1}: ${r.tensorImagesPerSecond.toFixed(0)} / ${t.trainImagesPerSecond.toFixed(0)} img/s = ${(r.tensorImagesPerSecond / t.trainImagesPerSecond).toFixed(2)}x (with views ${(r.trainImagesPerSecond / t.trainImagesPerSecond).toFixed(2)}x; load ${r.load.toFixed(1)} / ${t.load.toFixed(1)})`;
     });
-    console.log(`\nsimclr ${shape}, wasm ${config[0]!.threads}t / PyTorch per round (1-min load average after each run): ${rows.join('; ')}`);
+    console.log(`\nsimclr ${shape}, wasm ${config[0]!.threads}t without views / PyTorch, per round (1-min load average after each run): ${rows.join('; ')}`);
   }
   for (const r of results) {
     if (r.profile === undefined) continue;
     const sum = (f: (k: KernelTime) => number) => r.profile!.reduce((acc, k) => acc + f(k), 0);
     const total = sum((k) => k.forward + k.backward + k.optimizer);
     console.log(
-      `\nper-kernel time of one ${r.method} training step, ${r.shape} ${backendLabel(r)} ${r.threads} thread(s): kernels ${total.toFixed(0)} ms of a ${r.trainStepMs.toFixed(0)} ms step ` +
+      `\nper-kernel time of one ${r.method} training step, ${r.shape} ${backendLabel(r)} ${r.threads} thread(s): kernels ${total.toFixed(0)} ms of a ${r.trainStepMs.toFixed(0)} ms step (${r.viewsMs.toFixed(0)} ms of it making views in JS) ` +
         `(forward ${sum((k) => k.forward).toFixed(0)}, backward ${sum((k) => k.backward).toFixed(0)}, optimizer ${sum((k) => k.optimizer).toFixed(0)}; CPU busy ${r.cpuBusy.toFixed(2)} cores)`,
     );
     console.log(`  ${'kernel'.padEnd(28)} ${'forward'.padStart(8)} ${'backward'.padStart(9)} ${'optimizer'.padStart(9)}  ${'calls'.padStart(5)}`);
