@@ -12,7 +12,7 @@ import { runUmap } from './umap';
 
 export interface ProjectionHooks {
   onProgress?: (progress: ProjectionProgress) => void;
-  /** True once the user asked to stop; read between steps (and inside umap-js's distance loop). */
+  /** True once the user asked to stop; read between steps (UMAP's epochs and neighbour-search batches). */
   isCancelled?: () => boolean;
 }
 

@@ -1,7 +1,8 @@
 /**
  * Worker-thread entry for one projection: its own database connection, so the thread serving the
  * window or the API never runs UMAP. Cancellation arrives through a shared flag rather than a
- * message, because umap-js's long synchronous steps never return to the event loop to read one.
+ * message, because UMAP's long synchronous steps (neighbour-search batches, epochs) return to the event
+ * loop only now and then.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import type { ProjectionWorkerInput, ProjectionWorkerMessage } from '../jobs/projection-job';

@@ -1,34 +1,41 @@
 /**
- * UMAP (McInnes, Healy and Melville 2018) through umap-js, on Float32Array embeddings.
+ * UMAP (McInnes, Healy and Melville 2018) on Float32Array embeddings, every point fitted.
  *
- * umap-js works on arrays of number arrays and its sparse matrices are Maps keyed by strings, so
- * its time and memory grow fast: measured on this project's 2-core bench machine, 30,000 points
- * take under a minute and 60,000 about two and a half minutes and 4 GB. Above FIT_LIMIT points we
- * therefore fit on a seeded sample and place the rest with umap-js's `transform`, in batches, and
- * the caller reports the sample size (`fittedOn`) so the UI can say so.
+ * The steps are umap-learn 0.5's, each in its own module: the k-nearest-neighbour graph
+ * (./nearest-neighbours: exact for small sets, a usearch HNSW index above), the fuzzy simplicial set
+ * (./fuzzy-graph), an initial layout, and the SGD layout optimisation (./umap-layout). umap-js,
+ * used before, kept its graph in string-keyed Maps and rows as number arrays: 60,000 points took
+ * 2.5 minutes and 4 GB, so larger runs were fitted on a sample. Here everything is typed arrays.
  *
- * Everything random goes through one seeded generator handed to umap-js (`random`), so the same
- * seed and data give the same coordinates. Embeddings wider than PCA_DIM are first reduced with
- * PCA, as umap-learn recommends; rows are converted to number arrays only when umap-js needs them.
+ * The initial layout is the first two principal components of the input, scaled to [0, 10] per
+ * axis (umap-learn's `init="pca"`), rather than umap-learn's default spectral layout of the graph:
+ * it needs no eigensolver on a graph that may fall apart into components, and it keeps the global
+ * arrangement that random starts lose (Kobak and Linderman 2021).
+ *
+ * Everything random is seeded (the initial jitter and the negative sampling; the HNSW index is
+ * built from one thread in index order), so the same seed and data give the same coordinates.
+ * Embeddings wider than PCA_DIM are first reduced with PCA, as umap-learn recommends.
  */
-import { UMAP } from 'umap-js';
 import { Rng } from '../ssl/random';
-import { fitPca, projectPca, type PcaModel } from './pca';
+import { fuzzySimplicialSet } from './fuzzy-graph';
+import { nearestNeighbours } from './nearest-neighbours';
+import { fitPca, projectPca } from './pca';
+import { defaultEpochs, UmapLayout } from './umap-layout';
 
 export interface UmapSettings {
   neighbors: number;
   minDist: number;
   seed: number;
-  /** Fit on a sample above this many points (default FIT_LIMIT; tests lower it). */
-  fitLimit?: number;
+  /** Exact neighbours up to this many points, an HNSW index above (default EXACT_LIMIT; tests lower it). */
+  exactLimit?: number;
 }
 
-export type UmapPhase = 'pca' | 'fitting' | 'placing';
+export type UmapPhase = 'pca' | 'fitting';
 
 export interface UmapHooks {
-  /** Called often (every epoch, every few thousand distances); throttling is the caller's. */
+  /** Called often (every epoch, every batch of neighbour searches); throttling is the caller's. */
   onProgress?: (phase: UmapPhase, done: number, total: number, message: string | null) => void;
-  /** Throws to stop (cancellation); called between epochs and inside umap-js's distance function. */
+  /** Throws to stop (cancellation); called between epochs and between batches of the neighbour search. */
   check?: () => void;
   /** Lets other work run (e.g. a cancel message) between epochs. */
   yieldNow?: () => Promise<void>;
@@ -37,120 +44,54 @@ export interface UmapHooks {
 export interface UmapResult {
   /** [n × 2] */
   coords: Float32Array;
-  /** Points UMAP was fitted on when it was fitted on a sample; null when on all. */
+  /** Points UMAP was fitted on when it was fitted on a sample; null when on all (always, now). */
   fittedOn: number | null;
   /** PCA components the data was reduced to first; null when it was not. */
   pcaComponents: number | null;
 }
 
-/** Points fitted directly; above this, a seeded sample of this size is fitted and the rest placed. */
-export const FIT_LIMIT = 50_000;
 /** Width above which the embedding is reduced with PCA first. */
 export const PCA_DIM = 50;
-/**
- * Points placed per `transform` call. umap-js runs 100 optimisation epochs for batches up to 10,000
- * rows (30 above); 5,000 keeps each call's sparse matrices small and its cancel checks frequent.
- */
-const TRANSFORM_BATCH = 5_000;
-const DISTANCE_CHECK_EVERY = 1 << 14;
 
 export async function runUmap(data: Float32Array, n: number, dim: number, settings: UmapSettings, hooks: UmapHooks = {}): Promise<UmapResult> {
   if (n < 3) throw new Error(`UMAP needs at least 3 points, this run has ${n}`);
   const check = hooks.check ?? (() => {});
   const progress = hooks.onProgress ?? (() => {});
-  const rng = new Rng(settings.seed);
-  const random = (): number => rng.next();
+  // umap-learn counts the point itself among its n_neighbors.
   const neighbors = Math.min(settings.neighbors, n - 1);
 
-  let pca: PcaModel | null = null;
+  let input = data;
+  let width = dim;
+  let pcaComponents: number | null = null;
   if (dim > PCA_DIM) {
     // Fewer points than PCA_DIM span fewer directions: keep one component per point at most.
     const components = pcaComponentsFor(n, dim);
     progress('pca', 0, 1, `Reducing ${dim} dimensions to ${components} with PCA`);
-    pca = fitPca(data, n, dim, components, { seed: settings.seed, check });
+    const pca = fitPca(data, n, dim, components, { seed: settings.seed, check });
+    input = projectPca(data, n, pca, undefined, check);
+    width = pcaComponents = pca.k;
     progress('pca', 1, 1, null);
   }
-  const width = pca ? pca.k : dim;
-  const rowsOf = (indices: ArrayLike<number>): number[][] => {
-    const out: number[][] = new Array(indices.length);
-    const scratch = new Float32Array(width);
-    for (let r = 0; r < indices.length; r++) {
-      const row = data.subarray(indices[r]! * dim, (indices[r]! + 1) * dim);
-      out[r] = Array.from(pca ? projectPca(row, 1, pca, scratch) : row);
-    }
-    return out;
-  };
 
-  // The fit sample: every point, or a seeded sample in index order (so neighbouring rows stay close in memory).
-  const fitLimit = settings.fitLimit ?? FIT_LIMIT;
-  const fitted = n > fitLimit ? sampleIndices(n, fitLimit, rng) : null;
-  const fitIndices = fitted ?? identityIndices(n);
-
-  let distances = 0;
-  let phase: UmapPhase = 'fitting';
-  let phaseDone = 0;
-  let phaseTotal = 0;
-  let message: string | null = null;
-  const distanceFn = (x: number[], y: number[]): number => {
-    if (++distances % DISTANCE_CHECK_EVERY === 0) {
-      check();
-      progress(phase, phaseDone, phaseTotal, message);
-    }
-    let sum = 0;
-    for (let i = 0; i < x.length; i++) {
-      const d = x[i]! - y[i]!;
-      sum += d * d;
-    }
-    return Math.sqrt(sum);
-  };
-
-  const umap = new UMAP({ nNeighbors: neighbors, minDist: settings.minDist, nComponents: 2, random, distanceFn });
-  message = `Finding the ${neighbors} nearest neighbours of ${fitIndices.length.toLocaleString('en')} points`;
-  progress(phase, 0, 0, message);
-  const epochs = umap.initializeFit(rowsOf(fitIndices));
-  message = null;
-  phaseTotal = epochs;
-  for (let epoch = 0; epoch < epochs; epoch++) {
+  progress('fitting', 0, 0, `Finding the ${neighbors} nearest neighbours of ${n.toLocaleString('en')} points`);
+  const knn = await nearestNeighbours(input, n, width, Math.max(1, neighbors - 1), {
+    check,
+    yieldNow: hooks.yieldNow,
+    onProgress: (done, total) => progress('fitting', done, total, null),
+  }, settings.exactLimit);
+  check();
+  const graph = fuzzySimplicialSet(knn);
+  check();
+  const initial = pcaLayout(input, n, width, settings.seed, check);
+  const layout = new UmapLayout(graph, initial, { epochs: defaultEpochs(n), minDist: settings.minDist, seed: settings.seed });
+  progress('fitting', 0, layout.epochs, `Optimising the layout of ${n.toLocaleString('en')} points over ${layout.epochs} epochs`);
+  for (let epoch = 0; epoch < layout.epochs; epoch++) {
     check();
-    umap.step();
-    phaseDone = epoch + 1;
-    progress(phase, phaseDone, epochs, null);
+    layout.runEpoch(epoch);
+    progress('fitting', epoch + 1, layout.epochs, null);
     await hooks.yieldNow?.();
   }
-
-  const coords = new Float32Array(n * 2);
-  const embedding = umap.getEmbedding();
-  for (let r = 0; r < fitIndices.length; r++) {
-    coords[fitIndices[r]! * 2] = embedding[r]![0]!;
-    coords[fitIndices[r]! * 2 + 1] = embedding[r]![1]!;
-  }
-
-  if (fitted) {
-    const rest = complement(n, fitted);
-    phase = 'placing';
-    phaseDone = 0;
-    phaseTotal = rest.length;
-    message = `Placing ${rest.length.toLocaleString('en')} more points on the map fitted on ${fitted.length.toLocaleString('en')}`;
-    progress(phase, 0, rest.length, message);
-    for (let start = 0; start < rest.length; ) {
-      // umap-js's transform moves the fitted points too when a batch is exactly as long as the fit
-      // sample (it compares lengths to decide); one row less keeps the fitted map fixed.
-      let end = Math.min(rest.length, start + TRANSFORM_BATCH);
-      if (end - start === fitted.length) end--;
-      const batch = rest.subarray(start, end);
-      const placed = umap.transform(rowsOf(batch));
-      for (let r = 0; r < batch.length; r++) {
-        coords[batch[r]! * 2] = placed[r]![0]!;
-        coords[batch[r]! * 2 + 1] = placed[r]![1]!;
-      }
-      start = end;
-      phaseDone = start;
-      progress(phase, start, rest.length, message);
-      check();
-      await hooks.yieldNow?.();
-    }
-  }
-  return { coords, fittedOn: fitted ? fitted.length : null, pcaComponents: pca ? pca.k : null };
+  return { coords: layout.embedding, fittedOn: null, pcaComponents };
 }
 
 /** The PCA components UMAP's input is reduced to: PCA_DIM, or fewer when there are fewer points or dimensions. */
@@ -158,32 +99,32 @@ export function pcaComponentsFor(n: number, dim: number): number {
   return Math.min(PCA_DIM, n, dim);
 }
 
-/** `count` distinct indices of 0..n−1 drawn with the generator (partial Fisher–Yates), ascending. */
-export function sampleIndices(n: number, count: number, rng: Rng): Int32Array {
-  const all = identityIndices(n);
-  for (let i = 0; i < count; i++) {
-    const j = i + rng.int(n - i);
-    const t = all[i]!;
-    all[i] = all[j]!;
-    all[j] = t;
-  }
-  return all.slice(0, count).sort();
-}
-
-function identityIndices(n: number): Int32Array {
-  const out = new Int32Array(n);
-  for (let i = 0; i < n; i++) out[i] = i;
-  return out;
-}
-
-/** Indices of 0..n−1 not in the ascending `taken`. */
-function complement(n: number, taken: Int32Array): Int32Array {
-  const out = new Int32Array(n - taken.length);
-  let t = 0;
-  let o = 0;
-  for (let i = 0; i < n; i++) {
-    if (t < taken.length && taken[t] === i) t++;
-    else out[o++] = i;
+/**
+ * The starting layout: the input's first two principal components, each axis scaled to [0, 10]
+ * with a little seeded jitter so that duplicate points start apart (umap-learn's `init="pca"`
+ * followed by its rescaling in `simplicial_set_embedding`). One-dimensional input gets a jittered
+ * second axis.
+ */
+export function pcaLayout(data: Float32Array, n: number, dim: number, seed: number, check?: () => void): Float32Array {
+  const model = fitPca(data, n, dim, Math.min(2, dim), { seed, check });
+  const projected = projectPca(data, n, model, undefined, check);
+  const rng = new Rng(seed);
+  const out = new Float32Array(n * 2);
+  for (let axis = 0; axis < 2; axis++) {
+    let lo = Infinity;
+    let hi = -Infinity;
+    if (axis < model.k) {
+      for (let i = 0; i < n; i++) {
+        const v = projected[i * model.k + axis]!;
+        if (v < lo) lo = v;
+        if (v > hi) hi = v;
+      }
+    }
+    const scale = hi > lo ? 10 / (hi - lo) : 0;
+    for (let i = 0; i < n; i++) {
+      const v = axis < model.k ? (projected[i * model.k + axis]! - lo) * scale : 5;
+      out[i * 2 + axis] = v + 1e-4 * (rng.next() - 0.5);
+    }
   }
   return out;
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { pcaComponentsFor, runUmap, sampleIndices } from '../../../src-main/core/projection/umap';
+import { pcaComponentsFor, runUmap } from '../../../src-main/core/projection/umap';
 import { Rng } from '../../../src-main/core/ssl/random';
 
 /** Three well separated clusters of `perCluster` points in `dim` dimensions. */
@@ -61,7 +61,7 @@ describe('runUmap', () => {
     });
     expect(result.pcaComponents).toBe(50);
     expect(phases).toEqual(new Set(['pca', 'fitting']));
-    expect(lastEpoch).toBe(500); // umap-js runs 500 epochs below 2,500 points
+    expect(lastEpoch).toBe(500); // umap-learn runs 500 epochs up to 10,000 points
   });
 
   it('reduces wide data on fewer points than 50 to one component per point, and reports that number', async () => {
@@ -79,24 +79,27 @@ describe('runUmap', () => {
     expect(result.coords.every(Number.isFinite)).toBe(true);
   });
 
-  it('above the fit limit, fits a seeded sample and places the rest with transform, deterministically', async () => {
+  it('above the exact limit, finds neighbours with the HNSW index, deterministically and with every point fitted', async () => {
     const { data, labels } = clusters(100, 6, 3);
-    const settings = { neighbors: 10, minDist: 0.1, seed: 3, fitLimit: 200 };
+    const settings = { neighbors: 10, minDist: 0.1, seed: 3, exactLimit: 200 };
     const a = await runUmap(data, 300, 6, settings);
     const b = await runUmap(data, 300, 6, settings);
-    expect(a.fittedOn).toBe(200);
+    expect(a.fittedOn).toBeNull();
     expect(a.coords).toEqual(b.coords);
     expect(a.coords.every(Number.isFinite)).toBe(true);
-    expect(neighbourAgreement(a.coords, labels)).toBeGreaterThan(0.9);
+    expect(neighbourAgreement(a.coords, labels)).toBeGreaterThan(0.95);
   });
 
   it('stops when its check throws, and needs at least 3 points', async () => {
     const { data } = clusters(40, 6, 4);
+    let optimising = false;
     let epochs = 0;
     await expect(
       runUmap(data, 120, 6, { neighbors: 10, minDist: 0.1, seed: 1 }, {
-        onProgress: (phase, done) => {
-          if (phase === 'fitting') epochs = done;
+        // The neighbour search reports first (points done), then the layout (epochs done).
+        onProgress: (phase, done, _total, message) => {
+          if (message?.startsWith('Optimising the layout')) optimising = true;
+          if (phase === 'fitting' && optimising) epochs = done;
         },
         check: () => {
           if (epochs >= 5) throw new Error('cancelled here');
@@ -105,15 +108,5 @@ describe('runUmap', () => {
     ).rejects.toThrow('cancelled here');
     expect(epochs).toBe(5);
     await expect(runUmap(new Float32Array(4), 2, 2, { neighbors: 15, minDist: 0.1, seed: 1 })).rejects.toThrow(/at least 3 points, this run has 2/);
-  });
-});
-
-describe('sampleIndices', () => {
-  it('draws distinct ascending indices, the same for the same seed', () => {
-    const a = sampleIndices(1000, 100, new Rng(1));
-    expect(new Set(a).size).toBe(100);
-    expect(Array.from(a)).toEqual([...a].sort((x, y) => x - y));
-    expect(a).toEqual(sampleIndices(1000, 100, new Rng(1)));
-    expect(a).not.toEqual(sampleIndices(1000, 100, new Rng(2)));
   });
 });
