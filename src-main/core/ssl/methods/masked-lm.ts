@@ -81,7 +81,7 @@ class MaskedLmRun extends TextMethodRun {
       this.optimizer,
       this.trainable,
       context.learningRate,
-      () => {
+      (): StepLoss => {
         const { hidden, pooled } = this.encoder.forwardTrain(ids, { dropoutSeed }); // [B, L, D], [B, D]
         const picked = tf.gather(tf.reshape(hidden, [b * longest, this.embeddingDim]), positions) as tf.Tensor2D; // [M, D]
         const logits = this.head.forward(picked); // [M, V]
@@ -89,7 +89,7 @@ class MaskedLmRun extends TextMethodRun {
         const accuracy = predictionAccuracy(logits, masked.targets);
         if (!this.orderHead) return { total: mlm, accuracy };
         // A batch with no text to split still reports the order parts, as 0 loss and chance accuracy.
-        if (split.length === 0) return { total: mlm, mlm, accuracy, sentenceOrder: tf.scalar(0), sentenceOrderAccuracy: tf.scalar(0.5) } satisfies StepLoss;
+        if (split.length === 0) return { total: mlm, mlm, accuracy, sentenceOrder: tf.scalar(0), sentenceOrderAccuracy: tf.scalar(0.5) };
         const orderLogits = this.orderHead.forward(tf.gather(pooled, splitRows) as tf.Tensor2D); // [S, 2]
         const sentenceOrder = softmaxCrossEntropy(orderLogits, orderLabels);
         return { total: tf.add(mlm, sentenceOrder) as tf.Scalar, mlm, accuracy, sentenceOrder, sentenceOrderAccuracy: predictionAccuracy(orderLogits, orderLabels) };
