@@ -1,17 +1,28 @@
 /**
- * Explore benchmark: UMAP time and peak RSS on Fashion-MNIST-like data (`npm run bench:explore` then
- * runs bench/search-bench.ts for search).
+ * Explore benchmark: Pretext's UMAP against umap-learn on the same data in the same invocation
+ * (`npm run bench:explore` then runs bench/search-bench.ts for search).
  *
- *   npx tsx bench/explore-bench.ts                    # UMAP at 10,000 and 60,000 points
- *   npx tsx bench/explore-bench.ts --umap=10000       # only UMAP at these sizes
+ *   npx tsx bench/explore-bench.ts                    # UMAP at 10,000 and 60,000 points, 3 runs each
+ *   npx tsx bench/explore-bench.ts --umap=10000       # only these sizes
+ *   npx tsx bench/explore-bench.ts --runs=5           # runs of each contender per size (default 3)
+ *   npx tsx bench/explore-bench.ts --umap-learn=parallel   # umap-learn unseeded (its parallel SGD)
  *
- * UMAP runs on Fashion-MNIST's 60,000 training images (/usr/share/datasets/fashion-mnist, or
- * FASHION_MNIST_DIR) reduced from 784 pixels to 64 dimensions with Pretext's PCA — real
- * class structure like an embedding's — or, when the files are missing, on 10 Gaussian clusters.
- * Each configuration runs in its own child process, so peak RSS is per configuration.
+ * Data: Fashion-MNIST's 60,000 training images (/usr/share/datasets/fashion-mnist, or
+ * FASHION_MNIST_DIR) reduced from 784 pixels to 64 dimensions with Pretext's PCA — real class
+ * structure like an embedding's — or, when the files are missing, 10 Gaussian clusters.
+ *
+ * umap-learn (Debian's `umap-learn`, run with /usr/bin/python3 or PRETEXT_PYTHON) runs when it
+ * imports: 15 neighbours, min_dist 0.1, random_state = the seed by default (seeded, like Pretext's
+ * maps; its SGD then runs on one thread, its NN-descent on all), all points fitted, after an untimed
+ * fit on 2,000 points that compiles its numba code (warm). The two alternate, each run in a fresh
+ * process, and each reports the median of its runs; ratio = umap-learn's time / Pretext's (above
+ * 1: Pretext is faster). Map quality is the same measure for both: for 2,000 sampled points, the
+ * share of their 10 nearest neighbours on the map with the same label. The load average is printed
+ * before and after each run, as the machine is shared.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { fitPca, projectPca } from '../src-main/core/projection/pca';
@@ -21,15 +32,20 @@ import { Rng } from '../src-main/core/ssl/random';
 const UMAP_DIM = 64;
 const cacheDir = join(import.meta.dirname, '..', '.bench');
 
+const SEED = 1;
+const PYTHON = process.env.PRETEXT_PYTHON ?? '/usr/bin/python3';
+
 interface UmapRow {
-  kind: 'umap';
+  contender: 'pretext' | 'umap-learn';
   points: number;
   data: string;
   seconds: number;
   peakRssMb: number;
-  fittedOn: number | null;
   /** Share of each sampled point's 10 nearest map neighbours with its class. */
   neighbourAgreement: number;
+  /** os.loadavg() before and after the run. */
+  loadBefore: number[];
+  loadAfter: number[];
 }
 const arg = (name: string): string | undefined => process.argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1];
 const sizes = (name: string, fallback: number[]): number[] => (arg(name) ?? fallback.join(',')).split(',').filter(Boolean).map(Number);
@@ -102,55 +118,121 @@ function neighbourAgreement(coords: Float32Array, labels: Uint8Array, n: number)
   return same / total;
 }
 
-async function umapChild(points: number): Promise<UmapRow> {
+async function pretextChild(points: number): Promise<UmapRow> {
   const all = fashion64();
   const data = all.data.subarray(0, points * UMAP_DIM);
   const started = performance.now();
-  const result = await runUmap(data, points, UMAP_DIM, { neighbors: 15, minDist: 0.1, seed: 1 });
+  const result = await runUmap(data, points, UMAP_DIM, { neighbors: 15, minDist: 0.1, seed: SEED });
   const seconds = (performance.now() - started) / 1000;
+  if (result.fittedOn !== null) throw new Error(`expected every point fitted, got ${result.fittedOn}`);
+  return { contender: 'pretext', points, data: all.source, seconds, peakRssMb: peakRssMb(), neighbourAgreement: neighbourAgreement(result.coords, all.labels, points), loadBefore: [], loadAfter: [] };
+}
+
+/** umap-learn on the same 64-d rows: a warm-up fit on 2,000 points, then the timed fit of all. */
+const UMAP_LEARN = `
+import resource, sys, time, json
+import numpy as np
+import umap
+path, n, seed, out = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]
+x = np.fromfile(path, dtype=np.float32).reshape(-1, ${UMAP_DIM})[:n]
+state = None if seed == 'none' else int(seed)
+umap.UMAP(n_neighbors=15, min_dist=0.1, random_state=state).fit_transform(x[:2000])
+started = time.perf_counter()
+y = umap.UMAP(n_neighbors=15, min_dist=0.1, random_state=state).fit_transform(x)
+seconds = time.perf_counter() - started
+y.astype(np.float32).tofile(out)
+print(json.dumps({"seconds": seconds, "peakRssMb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, "version": umap.__version__}))
+`;
+
+function umapLearnAvailable(): string | null {
+  const r = spawnSync(PYTHON, ['-c', 'import umap; print(umap.__version__)'], { encoding: 'utf8' });
+  return r.status === 0 ? r.stdout.trim() : null;
+}
+
+function umapLearnRun(points: number, seeded: boolean): UmapRow {
+  const all = fashion64();
+  mkdirSync(cacheDir, { recursive: true });
+  const input = join(cacheDir, 'umap-input.f32');
+  writeFileSync(input, all.data.subarray(0, points * UMAP_DIM));
+  const out = join(cacheDir, `umap-learn-${points}.f32`);
+  const loadBefore = loadavg();
+  const r = spawnSync(PYTHON, ['-c', UMAP_LEARN, input, String(points), seeded ? String(SEED) : 'none', out], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 64 * 1024 * 1024 });
+  if (r.status !== 0) throw new Error(`umap-learn failed (exit ${r.status}): ${r.stderr.slice(-2000)}`);
+  const report = JSON.parse(r.stdout.trim().split('\n').at(-1)!) as { seconds: number; peakRssMb: number };
+  const coords = new Float32Array(readFileSync(out).buffer.slice(0));
   return {
-    kind: 'umap',
+    contender: 'umap-learn',
     points,
     data: all.source,
-    seconds,
-    peakRssMb: peakRssMb(),
-    fittedOn: result.fittedOn,
-    neighbourAgreement: neighbourAgreement(result.coords, all.labels, points),
+    seconds: report.seconds,
+    peakRssMb: report.peakRssMb,
+    neighbourAgreement: neighbourAgreement(coords, all.labels, points),
+    loadBefore,
+    loadAfter: loadavg(),
   };
 }
 
-/** Runs one configuration in a fresh process (the same TypeScript loader) and returns its JSON line. */
-function inChild(args: string[]): UmapRow {
-  const r = spawnSync(process.execPath, [...process.execArgv, ...(process.env.PRETEXT_TS_RUNNER ? [process.env.PRETEXT_TS_RUNNER] : []), import.meta.filename, '--child', ...args], {
+/** Runs one Pretext configuration in a fresh process (the same TypeScript loader) and returns its JSON line. */
+function pretextRun(points: number): UmapRow {
+  const loadBefore = loadavg();
+  const r = spawnSync(process.execPath, [...process.execArgv, ...(process.env.PRETEXT_TS_RUNNER ? [process.env.PRETEXT_TS_RUNNER] : []), import.meta.filename, '--child', String(points)], {
     encoding: 'utf8',
     stdio: ['ignore', 'pipe', 'inherit'],
     maxBuffer: 16 * 1024 * 1024,
   });
-  if (r.status !== 0) throw new Error(`benchmark child ${args.join(' ')} failed (exit ${r.status})`);
-  return JSON.parse(r.stdout.trim().split('\n').at(-1)!) as UmapRow;
+  if (r.status !== 0) throw new Error(`benchmark child ${points} failed (exit ${r.status})`);
+  return { ...(JSON.parse(r.stdout.trim().split('\n').at(-1)!) as UmapRow), loadBefore, loadAfter: loadavg() };
 }
 
 const fmt = (x: number, digits = 1): string => x.toFixed(digits);
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) >> 1]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+};
+const loads = (l: number[]): string => l.map((x) => x.toFixed(2)).join(' ');
 
 if (process.argv.includes('--child')) {
-  const [, size] = process.argv.slice(process.argv.indexOf('--child') + 1);
-  const row = await umapChild(Number(size));
+  const size = process.argv[process.argv.indexOf('--child') + 1];
+  const row = await pretextChild(Number(size));
   process.stdout.write(JSON.stringify(row) + '\n');
 } else {
   const umapSizes = sizes('umap', [10_000, 60_000]);
+  const runs = Number(arg('runs') ?? 3);
+  const seeded = arg('umap-learn') !== 'parallel';
+  const version = umapLearnAvailable();
   if (umapSizes.length > 0) fashion64(); // prepare the cached 64-d data once, outside the timed children
+  if (version === null) process.stderr.write(`umap-learn does not import with ${PYTHON} (Debian: apt-get install umap-learn); Pretext runs alone\n`);
   const rows: UmapRow[] = [];
   for (const points of umapSizes) {
-    process.stderr.write(`UMAP on ${points} points…\n`);
-    rows.push(inChild(['umap', String(points)]));
-  }
-  const umapRows = rows;
-  if (umapRows.length > 0) {
-    console.log(`\nUMAP (umap-js, 15 neighbours, min-dist 0.1, seed 1) on ${umapRows[0]!.data}; target at 60,000: under 300 s`);
-    console.log('| points | seconds | peak RSS | fitted on | 10-NN same class on the map |');
-    console.log('| ---: | ---: | ---: | ---: | ---: |');
-    for (const r of umapRows) {
-      console.log(`| ${r.points.toLocaleString('en')} | ${fmt(r.seconds)} | ${fmt(r.peakRssMb, 0)} MB | ${r.fittedOn === null ? 'all' : r.fittedOn.toLocaleString('en')} | ${fmt(r.neighbourAgreement * 100)}% |`);
+    for (let run = 0; run < runs; run++) {
+      // Alternate which goes first, so neither always meets the same load.
+      const order: ('pretext' | 'umap-learn')[] = version === null ? ['pretext'] : run % 2 === 0 ? ['pretext', 'umap-learn'] : ['umap-learn', 'pretext'];
+      for (const who of order) {
+        process.stderr.write(`${who} UMAP on ${points.toLocaleString('en')} points, run ${run + 1}/${runs}…\n`);
+        const row = who === 'pretext' ? pretextRun(points) : umapLearnRun(points, seeded);
+        process.stderr.write(`  ${fmt(row.seconds)} s, 10-NN same class ${fmt(row.neighbourAgreement * 100)}%, load ${loads(row.loadBefore)} → ${loads(row.loadAfter)}\n`);
+        rows.push(row);
+      }
     }
+  }
+  if (rows.length > 0) {
+    const anchor = version === null ? 'umap-learn not installed' : `umap-learn ${version}, ${seeded ? `random_state=${SEED} (seeded)` : 'unseeded (parallel SGD)'}, warm`;
+    console.log(`\nUMAP (15 neighbours, min-dist 0.1, seed ${SEED}, every point fitted) on ${rows[0]!.data}; median of ${runs} alternating runs each; ${anchor}`);
+    console.log('| points | Pretext s | umap-learn s | speed ratio (umap-learn s / Pretext s) | Pretext 10-NN same class | umap-learn 10-NN same class | Pretext peak RSS | umap-learn peak RSS | load (1-min) over the runs |');
+    console.log('| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+    for (const points of umapSizes) {
+      const of = (who: string): UmapRow[] => rows.filter((r) => r.points === points && r.contender === who);
+      const ours = of('pretext');
+      const theirs = of('umap-learn');
+      const ourSeconds = median(ours.map((r) => r.seconds));
+      const theirSeconds = theirs.length ? median(theirs.map((r) => r.seconds)) : NaN;
+      const all = [...ours, ...theirs].flatMap((r) => [r.loadBefore[0]!, r.loadAfter[0]!]);
+      console.log(
+        `| ${points.toLocaleString('en')} | ${fmt(ourSeconds)} | ${theirs.length ? fmt(theirSeconds) : '—'} | ${theirs.length ? `${fmt(theirSeconds / ourSeconds, 2)}×` : '—'} | ` +
+          `${fmt(median(ours.map((r) => r.neighbourAgreement)) * 100)}% | ${theirs.length ? `${fmt(median(theirs.map((r) => r.neighbourAgreement)) * 100)}%` : '—'} | ` +
+          `${fmt(Math.max(...ours.map((r) => r.peakRssMb)), 0)} MB | ${theirs.length ? `${fmt(Math.max(...theirs.map((r) => r.peakRssMb)), 0)} MB` : '—'} | ${fmt(Math.min(...all), 2)}–${fmt(Math.max(...all), 2)} |`,
+      );
+    }
+    console.log(`os.loadavg() at the end: ${loads(loadavg())} (${cpus().length} cores)`);
   }
 }
