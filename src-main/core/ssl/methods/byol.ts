@@ -17,13 +17,11 @@ import { tf } from '../../engine/backend';
 import type { SmallCnn } from '../encoders/small-cnn';
 import { ProjectionHead } from '../heads/projection';
 import { byolLoss } from '../losses/byol';
-import { AdamW } from '../optim/adamw';
-import { copyVariables, cosineMomentum, emaUpdate } from '../optim/ema';
-
-import { TWO_VIEW_DEFAULTS_HELP, TWO_VIEW_PARAMS, twoViewBatch, twoViewDefaults, twoViewEncoder, twoViewParams, gridShape, type PairViews, type TwoViewParams } from './two-view';
-import type { LossParts, MethodSetup, SslMethod, StepContext, TrainableMethod } from './types';
-import { minimise } from '../optim/minimise';
-import { named } from './state-names';
+import { cosineMomentum } from '../optim/ema';
+import { gridShape, sharedEncoder } from './image-encoder-params';
+import { EncoderMethodRun } from './method-run';
+import { MomentumCopy, TWO_VIEW_DEFAULTS_HELP, TWO_VIEW_PARAMS, twoViewBatch, twoViewDefaults, twoViewParams, type PairViews, type TwoViewParams } from './two-view';
+import type { LossParts, MethodSetup, SslMethod, StepContext } from './types';
 
 export interface ByolParams extends TwoViewParams {
   baseMomentum: number;
@@ -40,50 +38,33 @@ function byolParams(params: ParamValues): ByolParams {
   };
 }
 
-class ByolRun implements TrainableMethod {
-  readonly trains = true;
-  readonly embeddingDim: number;
+class ByolRun extends EncoderMethodRun {
   private readonly params: ByolParams;
-  private readonly encoder: SmallCnn;
   private readonly projector: ProjectionHead;
   private readonly predictor: ProjectionHead;
   private readonly targetEncoder: SmallCnn;
   private readonly targetProjector: ProjectionHead;
-  /** Online weights that the target follows, paired with `followers`. */
-  private readonly followed: tf.Variable[];
-  private readonly followers: tf.Variable[];
-  private readonly trainable: tf.Variable[];
-  private readonly optimizer: AdamW;
+  /** The target network: the online encoder and projector's moving average. */
+  private readonly target: MomentumCopy;
   private readonly views: PairViews;
 
   constructor(setup: MethodSetup) {
-    const spec = setup.spec;
-    this.params = byolParams(setup.params);
-    const { hiddenDim, projectionDim } = this.params;
-    this.encoder = twoViewEncoder(spec, this.params, setup.seed);
-    this.embeddingDim = this.encoder.embeddingSize;
-    const makeProjector = () => new ProjectionHead({ inputSize: this.embeddingDim, hiddenSize: hiddenDim, outputSize: projectionDim, batchNorm: true, seed: setup.seed + 1000 });
-    this.projector = makeProjector();
-    this.predictor = new ProjectionHead({ inputSize: projectionDim, hiddenSize: hiddenDim, outputSize: projectionDim, batchNorm: true, seed: setup.seed + 3000 });
-    this.targetEncoder = twoViewEncoder(spec, this.params, setup.seed);
-    this.targetProjector = makeProjector();
-    // The target starts as a copy of the online encoder and projector.
-    this.followed = [...this.encoder.trainableVariables, ...this.projector.trainableVariables];
-    this.followers = [...this.targetEncoder.trainableVariables, ...this.targetProjector.trainableVariables];
-    copyVariables(this.followers, this.followed);
-    this.trainable = [...this.followed, ...this.predictor.trainableVariables];
-    this.optimizer = new AdamW(this.trainable, {
-      weightDecay: this.params.weightDecay,
-      decayMask: [...this.encoder.decayMask, ...this.projector.decayMask, ...this.predictor.decayMask],
-    });
-    this.views = twoViewBatch(spec, this.params);
-  }
-
-  get optimizerStep(): number {
-    return this.optimizer.step;
-  }
-  set optimizerStep(step: number) {
-    this.optimizer.step = step;
+    const params = byolParams(setup.params);
+    const { hiddenDim, projectionDim } = params;
+    const encoder = sharedEncoder(setup.spec, params, setup.seed);
+    const makeProjector = () => new ProjectionHead({ inputSize: encoder.embeddingSize, hiddenSize: hiddenDim, outputSize: projectionDim, batchNorm: true, seed: setup.seed + 1000 });
+    const projector = makeProjector();
+    const predictor = new ProjectionHead({ inputSize: projectionDim, hiddenSize: hiddenDim, outputSize: projectionDim, batchNorm: true, seed: setup.seed + 3000 });
+    const targetEncoder = sharedEncoder(setup.spec, params, setup.seed);
+    const targetProjector = makeProjector();
+    super(encoder, { projector, predictor }, { weightDecay: params.weightDecay, kept: { targetEncoder, targetProjector } });
+    this.params = params;
+    this.projector = projector;
+    this.predictor = predictor;
+    this.targetEncoder = targetEncoder;
+    this.targetProjector = targetProjector;
+    this.target = new MomentumCopy([encoder, projector], [targetEncoder, targetProjector]);
+    this.views = twoViewBatch(setup.spec, params);
   }
 
   trainStep(loaded: LoadedData, batch: Int32Array, context: StepContext): LossParts {
@@ -93,10 +74,8 @@ class ByolRun implements TrainableMethod {
     const x = tf.concat([view1, view2], 0); // [2B, H, W, C]
     // Targets: no gradient; the target networks in training mode (batch statistics), as in the paper.
     const [z1, z2] = tf.tidy(() => tf.split(this.targetProjector.forward(this.targetEncoder.forwardTrain(x)), [b, b], 0)) as [tf.Tensor2D, tf.Tensor2D]; // [B, P] each
-    const parts = minimise(
-      this.optimizer,
-      this.trainable,
-      context.learningRate,
+    const parts = this.minimise(
+      context,
       () => {
         const p = this.predictor.forward(this.projector.forward(this.encoder.forwardTrain(x))); // [2B, P]
         const [p1, p2] = tf.split(p, [b, b], 0) as [tf.Tensor2D, tf.Tensor2D]; // [B, P] each
@@ -105,27 +84,8 @@ class ByolRun implements TrainableMethod {
       [view1, view2, x, z1, z2],
     );
     // τ for update k (0-based) of K: τ_base at the first step, rising to 1 at the last.
-    emaUpdate(this.followers, this.followed, cosineMomentum(context.step - 1, context.totalSteps, this.params.baseMomentum));
+    this.target.follow(cosineMomentum(context.step - 1, context.totalSteps, this.params.baseMomentum));
     return parts;
-  }
-
-  embed(x: tf.Tensor): tf.Tensor2D {
-    return this.encoder.embed(x as tf.Tensor4D);
-  }
-
-  stateVariables(): { name: string; variable: tf.Variable }[] {
-    return [
-      ...named('encoder', this.encoder.variables),
-      ...named('projector', this.projector.trainableVariables),
-      ...named('predictor', this.predictor.trainableVariables),
-      ...named('targetEncoder', this.targetEncoder.variables),
-      ...named('targetProjector', this.targetProjector.trainableVariables),
-      ...named('adam', this.optimizer.stateVariables()),
-    ];
-  }
-
-  dispose(): void {
-    for (const part of [this.encoder, this.projector, this.predictor, this.targetEncoder, this.targetProjector, this.optimizer]) part.dispose();
   }
 }
 

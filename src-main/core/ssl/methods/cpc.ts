@@ -26,11 +26,9 @@ import { tf } from '../../engine/backend';
 import { ownedVariable, uniqueScope } from '../../engine/variables';
 import { AudioFrameEncoder, CausalContext, encodedFrames } from '../encoders/audio-frames';
 import { cpcLoss, drawCpcNegatives } from '../losses/cpc';
-import { AdamW } from '../optim/adamw';
-import { minimise } from '../optim/minimise';
 import type { Rng } from '../random';
-import { named } from './state-names';
-import type { LossParts, MethodSetup, SslMethod, StepContext, TrainableMethod } from './types';
+import { MethodRun } from './method-run';
+import type { LossParts, MethodSetup, SslMethod, StepContext } from './types';
 
 export interface CpcParams {
   predictionSteps: number;
@@ -95,48 +93,31 @@ export function randomTimeCrops(data: AudioData, batch: Int32Array, rng: Rng): F
 /** How far (in normalised log-mel) from the silence floor a value still counts as silence. */
 const SILENCE_TOLERANCE = 1e-4;
 
-class CpcRun implements TrainableMethod {
-  readonly trains = true;
-  readonly embeddingDim: number;
+class CpcRun extends MethodRun<AudioFrameEncoder> {
   private readonly spec: AudioInputSpec;
   private readonly params: CpcParams;
-  private readonly encoder: AudioFrameEncoder;
   private readonly context: CausalContext;
   /** W_k, k = 1..K: [K, C, D]. */
   private readonly predictors: tf.Variable<tf.Rank.R3>;
-  private readonly optimizer: AdamW;
-  private readonly trainable: tf.Variable[];
 
   constructor(setup: MethodSetup) {
-    this.spec = asAudioSpec(setup.spec);
-    this.params = cpcParams(setup.params);
-    const { predictionSteps: k, negatives, width, layers, kernelSize, downsample } = this.params;
+    const spec = asAudioSpec(setup.spec);
+    const params = cpcParams(setup.params);
+    const { predictionSteps: k, negatives, width, layers, kernelSize, downsample } = params;
     if (!Number.isInteger(negatives) || negatives < 1) throw new RangeError(`CPC needs at least one negative, got ${negatives}`);
-    const t = encodedFrames(this.spec.frames, downsample);
+    const t = encodedFrames(spec.frames, downsample);
     if (!Number.isInteger(k) || k < 1 || k >= t) {
-      throw new RangeError(`CPC: ${k} prediction steps need more than ${k} frames after downsampling, and ${this.spec.frames} input frames ×1/${downsample} give ${t}; lower the prediction steps or the downsampling`);
+      throw new RangeError(`CPC: ${k} prediction steps need more than ${k} frames after downsampling, and ${spec.frames} input frames ×1/${downsample} give ${t}; lower the prediction steps or the downsampling`);
     }
-    this.encoder = new AudioFrameEncoder({ melBands: this.spec.melBands, frames: this.spec.frames, downsample, width, seed: setup.seed });
-    this.context = new CausalContext({ inputWidth: width, width, blocks: layers, kernelSize, seed: setup.seed + 100 });
-    this.embeddingDim = this.context.width;
+    const encoder = new AudioFrameEncoder({ melBands: spec.melBands, frames: spec.frames, downsample, width, seed: setup.seed });
+    const context = new CausalContext({ inputWidth: width, width, blocks: layers, kernelSize, seed: setup.seed + 100 });
     // Scores zᵀ W_k c start small (std about 1 for unit-scale z and c), so the first steps are not saturated.
-    this.predictors = ownedVariable(
-      tf.randomNormal([k, width, width], 0, 1 / width, 'float32', setup.seed + 200) as tf.Tensor3D,
-      true,
-      `${uniqueScope('cpc')}/predictors`,
-    );
-    this.trainable = [...this.encoder.variables, ...this.context.variables, this.predictors];
-    this.optimizer = new AdamW(this.trainable, {
-      weightDecay: this.params.weightDecay,
-      decayMask: [...this.encoder.decayMask, ...this.context.decayMask, true],
-    });
-  }
-
-  get optimizerStep(): number {
-    return this.optimizer.step;
-  }
-  set optimizerStep(step: number) {
-    this.optimizer.step = step;
+    const predictors = ownedVariable(tf.randomNormal([k, width, width], 0, 1 / width, 'float32', setup.seed + 200) as tf.Tensor3D, true, `${uniqueScope('cpc')}/predictors`);
+    super(encoder, context.width, { context, predictors: { variables: [predictors], decayMask: [true], dispose: () => predictors.dispose() } }, params);
+    this.spec = spec;
+    this.params = params;
+    this.context = context;
+    this.predictors = predictors;
   }
 
   trainStep(loaded: LoadedData, batch: Int32Array, context: StepContext): LossParts {
@@ -145,10 +126,8 @@ class CpcRun implements TrainableMethod {
     const { frames, melBands } = this.spec;
     const crops = tf.tensor3d(randomTimeCrops(data, batch, context.rng), [b, frames, melBands]); // [B, F, M]
     const negatives = drawCpcNegatives(context.rng, b, this.encoder.outputFrames, this.params.predictionSteps, this.params.negatives);
-    return minimise(
-      this.optimizer,
-      this.trainable,
-      context.learningRate,
+    return this.minimise(
+      context,
       () => {
         const z = this.encoder.forward(crops); // [B, T', D]
         const c = this.context.forward(z); // [B, T', C]
@@ -173,22 +152,6 @@ class CpcRun implements TrainableMethod {
       const summed = tf.sum(tf.mul(c, tf.expandDims(weights, 2)), 1); // [B, C]
       return tf.div(summed, tf.sum(weights, 1, true)) as tf.Tensor2D;
     });
-  }
-
-  stateVariables(): { name: string; variable: tf.Variable }[] {
-    return [
-      ...named('encoder', this.encoder.variables),
-      ...named('context', this.context.variables),
-      ...named('predictors', [this.predictors]),
-      ...named('adam', this.optimizer.stateVariables()),
-    ];
-  }
-
-  dispose(): void {
-    this.encoder.dispose();
-    this.context.dispose();
-    this.predictors.dispose();
-    this.optimizer.dispose();
   }
 }
 

@@ -1,15 +1,14 @@
-/** What the autoencoder, the VAE and masked image modelling build alike: the encoder, the decoder, the batch of images. */
-import type { ImageInputSpec } from '../../../contract';
-import { imageData, type ImageData } from '../../data/image';
+/**
+ * What the autoencoder, the VAE and masked image modelling build alike: the decoder, the batch of
+ * images, their defaults and their preview rows (the encoder is every image method's, image-encoder-params.ts).
+ */
+import type { InputSpec, ParamValues } from '../../../contract';
+import { asImageSpec, imageData, type ImageData } from '../../data/image';
 import { tf } from '../../engine/backend';
 import { ConvDecoder } from '../decoders/image';
-import { imageEncoderConfig } from '../encoders/image';
-import { SmallCnn } from '../encoders/small-cnn';
-
-/** The contrastive methods' encoder for this input (same blocks, same initialisation for the same seed). */
-export function sharedImageEncoder(spec: ImageInputSpec, seed: number, stemStride: 0 | 1 | 2): SmallCnn {
-  return new SmallCnn(imageEncoderConfig([spec.size, spec.size, spec.channels], seed, stemStride));
-}
+import type { SmallCnn } from '../encoders/small-cnn';
+import { IMAGE_ENCODER_DEFAULTS_HELP, imageEncoderDefaults } from './image-encoder-params';
+import type { PreviewRow } from './types';
 
 /** The decoder that mirrors `encoder`, from a vector of `inputSize` values or (null) from its feature map. */
 export function mirroredDecoder(encoder: SmallCnn, inputSize: number | null, seed: number): ConvDecoder {
@@ -28,8 +27,27 @@ export class CentreBatch {
   }
 }
 
+/** The reconstruction methods' defaults: SimCLR's stride and rate rules (see imageEncoderDefaults). */
+export function generativeDefaults(spec: InputSpec): ParamValues {
+  return imageEncoderDefaults(asImageSpec(spec).size);
+}
+
+export const GENERATIVE_DEFAULTS_HELP = IMAGE_ENCODER_DEFAULTS_HELP;
 
 /** The values of a [N, H, W, C] tensor, for a preview row. */
 export function pixelsOf(images: tf.Tensor4D): Float32Array {
   return images.dataSync() as Float32Array;
+}
+
+/** The inputs beside what `reconstruct` (run in a tidy) makes of them. */
+export function reconstructionPreviews(inputs: tf.Tensor4D, reconstruct: () => tf.Tensor4D): PreviewRow[] {
+  const output = tf.tidy(reconstruct);
+  try {
+    return [
+      { label: 'Original', images: pixelsOf(inputs) },
+      { label: 'Reconstruction', images: pixelsOf(output) },
+    ];
+  } finally {
+    output.dispose();
+  }
 }

@@ -12,49 +12,32 @@ import type { LoadedData } from '../../data/types';
 import { tf } from '../../engine/backend';
 import { ownedVariable, uniqueScope } from '../../engine/variables';
 import type { ConvDecoder } from '../decoders/image';
-import type { SmallCnn } from '../encoders/small-cnn';
 import { maskedL1Loss } from '../losses/masked-l1';
-import { AdamW } from '../optim/adamw';
 import type { Rng } from '../random';
 import { patchMasks, type PatchMaskConfig } from '../views/patch-mask';
-import { CentreBatch, mirroredDecoder, pixelsOf, sharedImageEncoder } from './generative-shared';
-import { named } from './state-names';
-import { GENERATIVE_LEARNING_RATE_HELP, generativeLearningRateFor, STEM_STRIDE_HELP, STEM_STRIDE_PARAM, stemStrideFor } from './image-encoder-params';
-import type { LossParts, MethodSetup, PreviewRow, SslMethod, StepContext, TrainableMethod } from './types';
-import { minimise } from '../optim/minimise';
+import { CentreBatch, generativeDefaults, GENERATIVE_DEFAULTS_HELP, mirroredDecoder, pixelsOf } from './generative-shared';
+import { imageEncoderParams, sharedEncoder, STEM_STRIDE_PARAM } from './image-encoder-params';
+import { EncoderMethodRun } from './method-run';
+import type { LossParts, MethodSetup, PreviewRow, SslMethod, StepContext } from './types';
 
-class MimRun implements TrainableMethod {
-  readonly trains = true;
-  readonly embeddingDim: number;
-  private readonly encoder: SmallCnn;
+class MimRun extends EncoderMethodRun {
   private readonly decoder: ConvDecoder;
   /** The colour hidden pixels take: [C], learnt. */
   private readonly maskToken: tf.Variable<tf.Rank.R1>;
-  private readonly optimizer: AdamW;
-  private readonly trainable: tf.Variable[];
   private readonly mask: PatchMaskConfig;
   private readonly inputs = new CentreBatch();
 
   constructor(setup: MethodSetup) {
     const spec = asImageSpec(setup.spec);
-    this.encoder = sharedImageEncoder(spec, setup.seed, ((setup.params.stemStride as number | undefined) ?? 0) as 0 | 1 | 2);
-    this.embeddingDim = this.encoder.embeddingSize;
-    this.decoder = mirroredDecoder(this.encoder, null, setup.seed + 2000);
-    this.maskToken = ownedVariable(tf.fill([spec.channels], 0.5) as tf.Tensor1D, true, `${uniqueScope('mim')}/mask_token`);
+    const params = imageEncoderParams(setup.params);
+    const encoder = sharedEncoder(spec, params, setup.seed);
+    const decoder = mirroredDecoder(encoder, null, setup.seed + 2000);
+    const maskToken = ownedVariable(tf.fill([spec.channels], 0.5) as tf.Tensor1D, true, `${uniqueScope('mim')}/mask_token`);
+    super(encoder, { decoder, maskToken }, params);
+    this.decoder = decoder;
+    this.maskToken = maskToken;
     const patch = Math.min(spec.size, (setup.params.patchSize as number) || patchSizeFor(spec.size));
     this.mask = { size: spec.size, patch, ratio: setup.params.maskRatio as number };
-    this.trainable = [...this.encoder.trainableVariables, ...this.decoder.trainableVariables, this.maskToken];
-    this.optimizer = new AdamW(this.trainable, {
-      weightDecay: (setup.params.weightDecay as number | undefined) ?? 0,
-      decayMask: [...this.encoder.decayMask, ...this.decoder.decayMask, false],
-    });
-  }
-
-  get optimizerStep(): number {
-    return this.optimizer.step;
-  }
-  set optimizerStep(step: number) {
-    this.optimizer.step = step;
   }
 
   private masks(count: number, rng: Rng): tf.Tensor4D {
@@ -70,20 +53,14 @@ class MimRun implements TrainableMethod {
   trainStep(loaded: LoadedData, batch: Int32Array, context: StepContext): LossParts {
     const x = this.inputs.tensor(loaded as ImageData, batch); // [B, H, W, C]
     const mask = this.masks(batch.length, context.rng); // [B, H, W, 1]
-    return minimise(
-      this.optimizer,
-      this.trainable,
-      context.learningRate,
+    return this.minimise(
+      context,
       () => {
         const prediction = this.decoder.forwardTrain(this.encoder.forwardTrainMap(this.hide(x, mask))); // [B, H, W, C]
         return { total: maskedL1Loss(prediction, x, mask) };
       },
       [x, mask],
     );
-  }
-
-  embed(x: tf.Tensor): tf.Tensor2D {
-    return this.encoder.embed(x as tf.Tensor4D);
   }
 
   /** The image, what the encoder saw, and the fill-in: visible pixels kept, hidden ones predicted. */
@@ -103,22 +80,6 @@ class MimRun implements TrainableMethod {
     } finally {
       tf.dispose([mask, masked!, filled!]);
     }
-  }
-
-  stateVariables(): { name: string; variable: tf.Variable }[] {
-    return [
-      ...named('encoder', this.encoder.variables),
-      ...named('decoder', this.decoder.variables),
-      { name: 'maskToken', variable: this.maskToken },
-      ...named('adam', this.optimizer.stateVariables()),
-    ];
-  }
-
-  dispose(): void {
-    this.encoder.dispose();
-    this.decoder.dispose();
-    this.maskToken.dispose();
-    this.optimizer.dispose();
   }
 }
 
@@ -150,10 +111,7 @@ export const mim: SslMethod = {
     },
     STEM_STRIDE_PARAM,
   ],
-  defaults: (spec: InputSpec): ParamValues => {
-    const size = asImageSpec(spec).size;
-    return { stemStride: stemStrideFor(size), patchSize: patchSizeFor(size), learningRate: generativeLearningRateFor(size) };
-  },
-  defaultsHelp: { stemStride: STEM_STRIDE_HELP, patchSize: 'an eighth of the image side, at least 2 px', learningRate: GENERATIVE_LEARNING_RATE_HELP },
+  defaults: (spec: InputSpec): ParamValues => ({ ...generativeDefaults(spec), patchSize: patchSizeFor(asImageSpec(spec).size) }),
+  defaultsHelp: { ...GENERATIVE_DEFAULTS_HELP, patchSize: 'an eighth of the image side, at least 2 px' },
   create: (setup) => new MimRun(setup),
 };

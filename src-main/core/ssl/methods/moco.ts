@@ -20,16 +20,13 @@ import type { ParamValues } from '../../../contract';
 import type { LoadedData } from '../../data/types';
 import { tf } from '../../engine/backend';
 import type { SmallCnn } from '../encoders/small-cnn';
-import { ProjectionHead } from '../heads/projection';
+import type { ProjectionHead } from '../heads/projection';
 import { KeyQueue, queueLengthFor, type KeyQueueState } from '../key-queue';
 import { infoNceLoss, normaliseRows } from '../losses/infonce';
-import { AdamW } from '../optim/adamw';
-import { copyVariables, emaUpdate } from '../optim/ema';
-
-import { TWO_VIEW_DEFAULTS_HELP, TWO_VIEW_PARAMS, twoViewBatch, twoViewDefaults, twoViewEncoder, twoViewParams, type PairViews, type TwoViewParams } from './two-view';
-import type { LossParts, MethodSetup, SslMethod, StepContext, TrainableMethod } from './types';
-import { minimise } from '../optim/minimise';
-import { named } from './state-names';
+import { sharedEncoder } from './image-encoder-params';
+import { EncoderMethodRun } from './method-run';
+import { MomentumCopy, projectionHeadFor, TWO_VIEW_DEFAULTS_HELP, TWO_VIEW_PARAMS, twoViewBatch, twoViewDefaults, twoViewParams, type PairViews, type TwoViewParams } from './two-view';
+import type { LossParts, MethodSetup, SslMethod, StepContext } from './types';
 
 /** Queue rows when the user leaves the size to the data (then at most half the dataset, see queueLengthFor). */
 const DEFAULT_QUEUE_CAPACITY = 4096;
@@ -74,49 +71,32 @@ function groupSizes(batch: number, groups: number): number[] {
   return Array.from({ length: groups }, (_, g) => Math.floor((batch * (g + 1)) / groups) - Math.floor((batch * g) / groups));
 }
 
-class MocoRun implements TrainableMethod {
-  readonly trains = true;
-  readonly embeddingDim: number;
+class MocoRun extends EncoderMethodRun {
   private readonly params: MocoParams;
-  private readonly encoder: SmallCnn;
   private readonly head: ProjectionHead;
   private readonly keyEncoder: SmallCnn;
   private readonly keyHead: ProjectionHead;
-  /** Query-side weights that the key side follows, paired with `followers`. */
-  private readonly followed: tf.Variable[];
-  private readonly followers: tf.Variable[];
+  private readonly keys: MomentumCopy;
   private readonly queue: KeyQueue;
-  private readonly trainable: tf.Variable[];
-  private readonly optimizer: AdamW;
   private readonly views: PairViews;
   /** Whether the queue length has been chosen for the data (by the first step, or a checkpoint). */
   private queueSized = false;
 
   constructor(setup: MethodSetup) {
-    const spec = setup.spec;
-    this.params = mocoParams(setup.params);
-    const makeHead = (seed: number) =>
-      new ProjectionHead({ inputSize: this.embeddingDim, hiddenSize: this.embeddingDim, outputSize: this.params.projectionDim, batchNorm: this.params.headBatchNorm, seed });
-    this.encoder = twoViewEncoder(spec, this.params, setup.seed);
-    this.embeddingDim = this.encoder.embeddingSize;
-    this.head = makeHead(setup.seed + 1000);
-    this.keyEncoder = twoViewEncoder(spec, this.params, setup.seed);
-    this.keyHead = makeHead(setup.seed + 1000);
-    // The key encoder starts as a copy of the query encoder (MoCo, Algorithm 1: f_k.params = f_q.params).
-    this.followed = [...this.encoder.trainableVariables, ...this.head.trainableVariables];
-    this.followers = [...this.keyEncoder.trainableVariables, ...this.keyHead.trainableVariables];
-    copyVariables(this.followers, this.followed);
-    this.queue = new KeyQueue(this.params.queueSize > 0 ? this.params.queueSize : DEFAULT_QUEUE_CAPACITY, this.params.projectionDim, setup.seed + 2000);
-    this.trainable = this.followed;
-    this.optimizer = new AdamW(this.trainable, { weightDecay: this.params.weightDecay, decayMask: [...this.encoder.decayMask, ...this.head.decayMask] });
-    this.views = twoViewBatch(spec, this.params);
-  }
-
-  get optimizerStep(): number {
-    return this.optimizer.step;
-  }
-  set optimizerStep(step: number) {
-    this.optimizer.step = step;
+    const params = mocoParams(setup.params);
+    const encoder = sharedEncoder(setup.spec, params, setup.seed);
+    const head = projectionHeadFor(encoder.embeddingSize, params, setup.seed + 1000);
+    const keyEncoder = sharedEncoder(setup.spec, params, setup.seed);
+    const keyHead = projectionHeadFor(encoder.embeddingSize, params, setup.seed + 1000);
+    const queue = new KeyQueue(params.queueSize > 0 ? params.queueSize : DEFAULT_QUEUE_CAPACITY, params.projectionDim, setup.seed + 2000);
+    super(encoder, { head }, { weightDecay: params.weightDecay, kept: { keyEncoder, keyHead, queue: queue.keys } });
+    this.params = params;
+    this.head = head;
+    this.keyEncoder = keyEncoder;
+    this.keyHead = keyHead;
+    this.keys = new MomentumCopy([encoder, head], [keyEncoder, keyHead]);
+    this.queue = queue;
+    this.views = twoViewBatch(setup.spec, params);
   }
 
   trainStep(loaded: LoadedData, batch: Int32Array, context: StepContext): LossParts {
@@ -138,17 +118,15 @@ class MocoRun implements TrainableMethod {
       return normaliseRows(tf.gather(shuffled, orderTensor)); // [B, P], row i the key of image i
     });
     try {
-      const parts = minimise(
-        this.optimizer,
-        this.trainable,
-        context.learningRate,
+      const parts = this.minimise(
+        context,
         () => {
           const queries = this.forwardGroups(this.encoder, this.head, queryViews, sizes); // [B, P]
           return { total: infoNceLoss(queries, keys, this.queue.negatives(), this.params.temperature) };
         },
         [queryViews, keyViews, orderTensor],
       );
-      emaUpdate(this.followers, this.followed, this.params.momentum);
+      this.keys.follow(this.params.momentum);
       this.queue.push(keys);
       return parts;
     } finally {
@@ -166,21 +144,6 @@ class MocoRun implements TrainableMethod {
     );
   }
 
-  embed(x: tf.Tensor): tf.Tensor2D {
-    return this.encoder.embed(x as tf.Tensor4D);
-  }
-
-  stateVariables(): { name: string; variable: tf.Variable }[] {
-    return [
-      ...named('encoder', this.encoder.variables),
-      ...named('head', this.head.trainableVariables),
-      ...named('keyEncoder', this.keyEncoder.variables),
-      ...named('keyHead', this.keyHead.trainableVariables),
-      { name: 'queue', variable: this.queue.keys },
-      ...named('adam', this.optimizer.stateVariables()),
-    ];
-  }
-
   extraState(): { queue: KeyQueueState } | undefined {
     return this.queueSized ? { queue: this.queue.state() } : undefined;
   }
@@ -190,15 +153,6 @@ class MocoRun implements TrainableMethod {
     if (!queue) throw new Error(`a MoCo checkpoint needs its queue state, got ${JSON.stringify(state)}`);
     this.queue.restore(queue);
     this.queueSized = true;
-  }
-
-  dispose(): void {
-    this.encoder.dispose();
-    this.head.dispose();
-    this.keyEncoder.dispose();
-    this.keyHead.dispose();
-    this.queue.dispose();
-    this.optimizer.dispose();
   }
 }
 

@@ -16,30 +16,24 @@ import { asImageSpec, type ImageData } from '../../data/image';
 import { sourceImage } from '../../data/image-data';
 import type { LoadedData } from '../../data/types';
 import { tf } from '../../engine/backend';
-import { imageEncoderConfig } from '../encoders/image';
-import { SmallCnn } from '../encoders/small-cnn';
 import { LinearHead } from '../heads/linear';
 import { ProjectionHead } from '../heads/projection';
 import { accuracyOf, softmaxCrossEntropy } from '../losses/cross-entropy';
-import { AdamW } from '../optim/adamw';
 import { defaultImageViews, ImageViewSampler } from '../views/image';
 import { rotateSquare } from '../views/rotation';
-import type { LossParts, MethodSetup, SslMethod, StepContext, TrainableMethod } from './types';
-import { minimise } from '../optim/minimise';
-import { named } from './state-names';
-import { STEM_STRIDE_HELP, STEM_STRIDE_PARAM, stemStrideFor } from './image-encoder-params';
+import { IMAGE_ENCODER_DEFAULTS_HELP, imageEncoderDefaults, imageEncoderParams, sharedEncoder, STEM_STRIDE_PARAM, type ImageEncoderParams } from './image-encoder-params';
+import { EncoderMethodRun } from './method-run';
+import type { LossParts, MethodSetup, SslMethod, StepContext } from './types';
 
 /** 0°, 90°, 180°, 270°. */
 const ROTATIONS = 4;
 
-export interface RotationParams {
+export interface RotationParams extends ImageEncoderParams {
   allRotations: boolean;
   /** Hidden units of the classifier; 0 = linear. */
   classifierHidden: number;
   cropMinScale: number;
   flip: boolean;
-  stemStride: 0 | 1 | 2;
-  weightDecay: number;
 }
 
 function rotationParams(params: ParamValues): RotationParams {
@@ -48,8 +42,7 @@ function rotationParams(params: ParamValues): RotationParams {
     classifierHidden: params.classifierHidden as number,
     cropMinScale: params.cropMinScale as number,
     flip: params.flip as boolean,
-    stemStride: ((params.stemStride as number | undefined) ?? 0) as 0 | 1 | 2,
-    weightDecay: (params.weightDecay as number | undefined) ?? 0,
+    ...imageEncoderParams(params),
   };
 }
 
@@ -60,13 +53,8 @@ interface Classifier {
   dispose(): void;
 }
 
-class RotationRun implements TrainableMethod {
-  readonly trains = true;
-  readonly embeddingDim: number;
-  private readonly encoder: SmallCnn;
+class RotationRun extends EncoderMethodRun {
   private readonly classifier: Classifier;
-  private readonly optimizer: AdamW;
-  private readonly trainable: tf.Variable[];
   private readonly params: RotationParams;
   private readonly sampler: ImageViewSampler;
   private readonly view: Float32Array;
@@ -75,26 +63,24 @@ class RotationRun implements TrainableMethod {
 
   constructor(setup: MethodSetup) {
     const spec = asImageSpec(setup.spec);
-    this.params = rotationParams(setup.params);
-    this.encoder = new SmallCnn(imageEncoderConfig([spec.size, spec.size, spec.channels], setup.seed, this.params.stemStride));
-    this.embeddingDim = this.encoder.embeddingSize;
-    const hidden = this.params.classifierHidden;
-    this.classifier =
+    const params = rotationParams(setup.params);
+    const encoder = sharedEncoder(spec, params, setup.seed);
+    const d = encoder.embeddingSize;
+    const hidden = params.classifierHidden;
+    const classifier =
       hidden > 0
-        ? new ProjectionHead({ inputSize: this.embeddingDim, hiddenSize: hidden, outputSize: ROTATIONS, batchNorm: true, seed: setup.seed + 1000 })
-        : new LinearHead({ inputSize: this.embeddingDim, outputSize: ROTATIONS, seed: setup.seed + 1000 });
-    this.trainable = [...this.encoder.trainableVariables, ...this.classifier.trainableVariables];
-    this.optimizer = new AdamW(this.trainable, {
-      weightDecay: this.params.weightDecay,
-      decayMask: [...this.encoder.decayMask, ...this.classifier.decayMask],
-    });
+        ? new ProjectionHead({ inputSize: d, hiddenSize: hidden, outputSize: ROTATIONS, batchNorm: true, seed: setup.seed + 1000 })
+        : new LinearHead({ inputSize: d, outputSize: ROTATIONS, seed: setup.seed + 1000 });
+    super(encoder, { classifier }, params);
+    this.classifier = classifier;
+    this.params = params;
     // Light augmentation only: crops and flips. Colour changes would not hide the rotation anyway,
     // and the task itself is the supervision.
     this.sampler = new ImageViewSampler(
       {
         ...defaultImageViews(spec.size),
-        cropScale: [this.params.cropMinScale, 1],
-        flipProbability: this.params.flip ? 0.5 : 0,
+        cropScale: [params.cropMinScale, 1],
+        flipProbability: params.flip ? 0.5 : 0,
         jitterProbability: 0,
         greyscaleProbability: 0,
         blurProbability: 0,
@@ -102,13 +88,6 @@ class RotationRun implements TrainableMethod {
       spec.channels,
     );
     this.view = new Float32Array(spec.size * spec.size * spec.channels);
-  }
-
-  get optimizerStep(): number {
-    return this.optimizer.step;
-  }
-  set optimizerStep(step: number) {
-    this.optimizer.step = step;
   }
 
   /** Rotated views of the batch into `inputs`, rotation-major (row r·B + i is image i's r-th copy), and their labels. */
@@ -139,10 +118,8 @@ class RotationRun implements TrainableMethod {
     const x = tf.tensor4d(this.inputs, [rows, data.size, data.size, data.channels]); // [4B, S, S, C]
     const kept: { logits?: tf.Tensor2D } = {};
     try {
-      const parts = minimise(
-        this.optimizer,
-        this.trainable,
-        context.learningRate,
+      const parts = this.minimise(
+        context,
         () => {
           const logits = this.classifier.forward(this.encoder.forwardTrain(x)); // [4B, 4]
           kept.logits = tf.keep(logits);
@@ -154,24 +131,6 @@ class RotationRun implements TrainableMethod {
     } finally {
       kept.logits?.dispose();
     }
-  }
-
-  embed(x: tf.Tensor): tf.Tensor2D {
-    return this.encoder.embed(x as tf.Tensor4D);
-  }
-
-  stateVariables(): { name: string; variable: tf.Variable }[] {
-    return [
-      ...named('encoder', this.encoder.variables),
-      ...named('classifier', this.classifier.trainableVariables),
-      ...named('adam', this.optimizer.stateVariables()),
-    ];
-  }
-
-  dispose(): void {
-    this.encoder.dispose();
-    this.classifier.dispose();
-    this.optimizer.dispose();
   }
 }
 
@@ -209,14 +168,8 @@ export const rotation: SslMethod = {
     { name: 'flip', label: 'Horizontal flips', type: 'boolean', default: true, help: 'Mirror half of the images before rotating them.', scope: 'method', advanced: true },
     STEM_STRIDE_PARAM,
   ],
-  defaults: (spec: InputSpec): ParamValues => {
-    const size = asImageSpec(spec).size;
-    // The same encoder as SimCLR's defaults, so the two compare on one network.
-    return { learningRate: size < 48 ? 4e-3 : 2e-3, stemStride: stemStrideFor(size) };
-  },
-  defaultsHelp: {
-    learningRate: '4e-3 for images under 48 px, else 2e-3',
-    stemStride: STEM_STRIDE_HELP,
-  },
+  // The same encoder as SimCLR's defaults, so the two compare on one network.
+  defaults: (spec: InputSpec): ParamValues => imageEncoderDefaults(asImageSpec(spec).size),
+  defaultsHelp: IMAGE_ENCODER_DEFAULTS_HELP,
   create: (setup) => new RotationRun(setup),
 };

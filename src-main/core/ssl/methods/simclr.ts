@@ -7,15 +7,12 @@
 import type { ParamValues } from '../../../contract';
 import type { LoadedData } from '../../data/types';
 import { tf } from '../../engine/backend';
-import type { SmallCnn } from '../encoders/small-cnn';
-import { ProjectionHead } from '../heads/projection';
+import type { ProjectionHead } from '../heads/projection';
 import { ntXentLoss } from '../losses/nt-xent';
-import { AdamW } from '../optim/adamw';
-
-import type { LossParts, MethodSetup, SslMethod, StepContext, TrainableMethod } from './types';
-import { minimise } from '../optim/minimise';
-import { named } from './state-names';
-import { TWO_VIEW_DEFAULTS_HELP, TWO_VIEW_PARAMS, twoViewBatch, twoViewDefaults, twoViewEncoder, twoViewParams, type PairViews, type TwoViewParams } from './two-view';
+import { sharedEncoder } from './image-encoder-params';
+import { EncoderMethodRun } from './method-run';
+import { projectionHeadFor, TWO_VIEW_DEFAULTS_HELP, TWO_VIEW_PARAMS, twoViewBatch, twoViewDefaults, twoViewParams, type PairViews, type TwoViewParams } from './two-view';
+import type { LossParts, MethodSetup, SslMethod, StepContext } from './types';
 
 export interface SimclrParams extends TwoViewParams {
   temperature: number;
@@ -32,50 +29,26 @@ function simclrParams(params: ParamValues): SimclrParams {
   };
 }
 
-class SimclrRun implements TrainableMethod {
-  readonly trains = true;
-  readonly embeddingDim: number;
-  private readonly encoder: SmallCnn;
+class SimclrRun extends EncoderMethodRun {
   private readonly head: ProjectionHead;
-  private readonly optimizer: AdamW;
-  private readonly trainable: tf.Variable[];
   private readonly params: SimclrParams;
   private readonly views: PairViews;
 
   constructor(setup: MethodSetup) {
-    const spec = setup.spec;
-    this.params = simclrParams(setup.params);
-    this.encoder = twoViewEncoder(spec, this.params, setup.seed);
-    this.embeddingDim = this.encoder.embeddingSize;
-    this.head = new ProjectionHead({
-      inputSize: this.embeddingDim,
-      hiddenSize: this.embeddingDim,
-      outputSize: this.params.projectionDim,
-      batchNorm: this.params.headBatchNorm,
-      seed: setup.seed + 1000,
-    });
-    this.trainable = [...this.encoder.trainableVariables, ...this.head.trainableVariables];
-    this.optimizer = new AdamW(this.trainable, {
-      weightDecay: this.params.weightDecay,
-      decayMask: [...this.encoder.decayMask, ...this.head.decayMask],
-    });
-    this.views = twoViewBatch(spec, this.params);
-  }
-
-  get optimizerStep(): number {
-    return this.optimizer.step;
-  }
-  set optimizerStep(step: number) {
-    this.optimizer.step = step;
+    const params = simclrParams(setup.params);
+    const encoder = sharedEncoder(setup.spec, params, setup.seed);
+    const head = projectionHeadFor(encoder.embeddingSize, params, setup.seed + 1000);
+    super(encoder, { head }, params);
+    this.head = head;
+    this.params = params;
+    this.views = twoViewBatch(setup.spec, params);
   }
 
   trainStep(loaded: LoadedData, batch: Int32Array, context: StepContext): LossParts {
     const b = batch.length;
     const [view1, view2] = this.views.make(loaded, batch, context.rng); // [B, H, W, C] each
-    return minimise(
-      this.optimizer,
-      this.trainable,
-      context.learningRate,
+    return this.minimise(
+      context,
       () => {
         const x = tf.concat([view1, view2], 0); // [2B, H, W, C]
         const z = this.head.forward(this.encoder.forwardTrain(x)); // [2B, D]
@@ -84,24 +57,6 @@ class SimclrRun implements TrainableMethod {
       },
       [view1, view2],
     );
-  }
-
-  embed(x: tf.Tensor): tf.Tensor2D {
-    return this.encoder.embed(x as tf.Tensor4D);
-  }
-
-  stateVariables(): { name: string; variable: tf.Variable }[] {
-    return [
-      ...named('encoder', this.encoder.variables),
-      ...named('head', this.head.trainableVariables),
-      ...named('adam', this.optimizer.stateVariables()),
-    ];
-  }
-
-  dispose(): void {
-    this.encoder.dispose();
-    this.head.dispose();
-    this.optimizer.dispose();
   }
 }
 

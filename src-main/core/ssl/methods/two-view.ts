@@ -1,34 +1,32 @@
 /**
  * What the two-view methods (SimCLR, MoCo, BYOL) share: the view and encoder parameters, their
- * shape-dependent defaults, and the views built from them, so that each gets the same form fields,
- * the same augmentations and the same network for the same input: an image, or an audio clip's
- * log-mel spectrogram through the same CNN family.
+ * shape-dependent defaults, the views built from them, and the momentum copy that MoCo and BYOL
+ * follow their online networks with, so that each gets the same form fields, the same augmentations
+ * and the same network for the same input: an image, or an audio clip's log-mel spectrogram through
+ * the same CNN family (image-encoder-params.ts).
  */
 import type { ImageInputSpec, InputSpec, ParamSpec, ParamValues } from '../../../contract';
 import { asImageSpec, type ImageData } from '../../data/image';
 import type { LoadedData } from '../../data/types';
 import type { tf } from '../../engine/backend';
-import { imageEncoderConfig } from '../encoders/image';
-import { SmallCnn } from '../encoders/small-cnn';
+import { ProjectionHead } from '../heads/projection';
+import { copyVariables, emaUpdate } from '../optim/ema';
 import type { Rng } from '../random';
 import { AudioViewSampler, defaultAudioViews } from '../views/audio';
 import { defaultImageViews, ImageViewSampler } from '../views/image';
 import { AudioPairBatch, ViewPairBatch } from '../views/pair-batch';
-import { STEM_STRIDE_HELP, STEM_STRIDE_PARAM, stemStrideFor } from './image-encoder-params';
+import { gridShape, IMAGE_ENCODER_DEFAULTS_HELP, imageEncoderDefaults, imageEncoderParams, STEM_STRIDE_PARAM, type ImageEncoderParams } from './image-encoder-params';
 
-export interface TwoViewParams {
+export interface TwoViewParams extends ImageEncoderParams {
   cropMinScale: number;
   jitter: number;
-  stemStride: 0 | 1 | 2;
-  weightDecay: number;
 }
 
 export function twoViewParams(params: ParamValues): TwoViewParams {
   return {
     cropMinScale: params.cropMinScale as number,
     jitter: params.jitter as number,
-    stemStride: ((params.stemStride as number | undefined) ?? 0) as 0 | 1 | 2,
-    weightDecay: (params.weightDecay as number | undefined) ?? 0,
+    ...imageEncoderParams(params),
   };
 }
 
@@ -37,16 +35,6 @@ export const TWO_VIEW_PARAMS: readonly ParamSpec[] = [
   STEM_STRIDE_PARAM,
   { name: 'jitter', label: 'Colour jitter', type: 'number', default: 0.5, min: 0, max: 1, help: 'Strength of brightness/contrast (and, on colour images, saturation/hue) jitter; 0 turns it off.', scope: 'method', advanced: true },
 ];
-
-/**
- * The shape [H, W, C] the image-family encoder sees: an image, or an audio clip's log-mel spectrogram
- * as a one-channel picture of mel bands × frames (BYOL-A and COLA use the same CNN family on it).
- */
-export function gridShape(spec: InputSpec): [number, number, number] {
-  if (spec.modality === 'audio') return [spec.melBands, spec.frames, 1];
-  const image = asImageSpec(spec);
-  return [image.size, image.size, image.channels];
-}
 
 /** Two augmented views of every example of a batch as tensors [B, H, W, C] (see ViewPairBatch). */
 export interface PairViews {
@@ -59,19 +47,42 @@ export interface PairViews {
  */
 export function twoViewDefaults(spec: InputSpec): ParamValues {
   const size = Math.min(...gridShape(spec).slice(0, 2));
-  const small = size < 48;
-  return { cropMinScale: small ? 0.35 : 0.08, learningRate: small ? 4e-3 : 2e-3, stemStride: stemStrideFor(size) };
+  return { cropMinScale: size < 48 ? 0.35 : 0.08, ...imageEncoderDefaults(size) };
 }
 
 export const TWO_VIEW_DEFAULTS_HELP: Readonly<Record<string, string>> = {
-  learningRate: '4e-3 for images under 48 px, else 2e-3',
+  ...IMAGE_ENCODER_DEFAULTS_HELP,
   cropMinScale: '0.35 for images under 48 px, else 0.08',
-  stemStride: STEM_STRIDE_HELP,
 };
 
-/** The image encoder a run of this spec gets (the same family as SimCLR's, so runs compare fairly). */
-export function twoViewEncoder(spec: InputSpec, params: TwoViewParams, seed: number): SmallCnn {
-  return new SmallCnn(imageEncoderConfig(gridShape(spec), seed, params.stemStride));
+/** SimCLR's and MoCo's head g: an MLP as wide as the embedding, to `projectionDim`, batch norm after its hidden layer if asked. */
+export function projectionHeadFor(embeddingDim: number, params: { projectionDim: number; headBatchNorm: boolean }, seed: number): ProjectionHead {
+  return new ProjectionHead({ inputSize: embeddingDim, hiddenSize: embeddingDim, outputSize: params.projectionDim, batchNorm: params.headBatchNorm, seed });
+}
+
+/** Networks with a trainable variable list each (an encoder, a head). */
+type Networks = readonly { readonly trainableVariables: tf.Variable[] }[];
+
+/**
+ * A momentum copy of online networks (MoCo's key encoder and head, BYOL's target): the copy starts
+ * with the online weights (MoCo, Algorithm 1: f_k.params = f_q.params), then follows them as an
+ * exponential moving average after each step, never by gradients.
+ */
+export class MomentumCopy {
+  private readonly followed: tf.Variable[];
+  private readonly followers: tf.Variable[];
+
+  /** @param copy built like `online`, network for network */
+  constructor(online: Networks, copy: Networks) {
+    this.followed = online.flatMap((n) => n.trainableVariables);
+    this.followers = copy.flatMap((n) => n.trainableVariables);
+    copyVariables(this.followers, this.followed);
+  }
+
+  /** copy ← m·copy + (1 − m)·online. */
+  follow(momentum: number): void {
+    emaUpdate(this.followers, this.followed, momentum);
+  }
 }
 
 /**

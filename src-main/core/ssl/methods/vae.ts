@@ -7,23 +7,19 @@
  * the image from z. The loss is the negative ELBO, reconstruction + β·KL (eq. 10 and Appendix B),
  * both parts logged. The embedding is μ.
  */
-import type { InputSpec, ParamValues } from '../../../contract';
 import { asImageSpec, type ImageData } from '../../data/image';
 import type { LoadedData } from '../../data/types';
 import { tf } from '../../engine/backend';
 import { assertShape } from '../../engine/shapes';
 import { ownedVariable, uniqueScope } from '../../engine/variables';
 import type { ConvDecoder } from '../decoders/image';
-import type { SmallCnn } from '../encoders/small-cnn';
 import { gaussianKl } from '../losses/gaussian-kl';
 import { reconstructedImage, reconstructionLoss, RECONSTRUCTION_KINDS, type ReconstructionKind } from '../losses/reconstruction';
-import { AdamW } from '../optim/adamw';
 import type { Rng } from '../random';
-import { CentreBatch, mirroredDecoder, pixelsOf, sharedImageEncoder } from './generative-shared';
-import { named } from './state-names';
-import { GENERATIVE_LEARNING_RATE_HELP, generativeLearningRateFor, STEM_STRIDE_HELP, STEM_STRIDE_PARAM, stemStrideFor } from './image-encoder-params';
-import type { LossParts, MethodSetup, PreviewRow, SslMethod, StepContext, TrainableMethod } from './types';
-import { minimise } from '../optim/minimise';
+import { CentreBatch, GENERATIVE_DEFAULTS_HELP, generativeDefaults, mirroredDecoder, reconstructionPreviews } from './generative-shared';
+import { imageEncoderParams, sharedEncoder, STEM_STRIDE_PARAM } from './image-encoder-params';
+import { EncoderMethodRun } from './method-run';
+import type { LossParts, MethodSetup, PreviewRow, SslMethod, StepContext } from './types';
 
 /** Standard normal values (Box–Muller) from a seeded generator into `out`. */
 export function fillStandardNormal(rng: Rng, out: Float32Array): Float32Array {
@@ -81,40 +77,25 @@ class GaussianHeads {
   }
 }
 
-class VaeRun implements TrainableMethod {
-  readonly trains = true;
-  readonly embeddingDim: number;
-  private readonly encoder: SmallCnn;
+class VaeRun extends EncoderMethodRun {
   private readonly heads: GaussianHeads;
   private readonly decoder: ConvDecoder;
-  private readonly optimizer: AdamW;
-  private readonly trainable: tf.Variable[];
   private readonly loss: ReconstructionKind;
   private readonly beta: number;
   private readonly inputs = new CentreBatch();
   private noise = new Float32Array(0);
 
   constructor(setup: MethodSetup) {
-    const spec = asImageSpec(setup.spec);
+    const params = imageEncoderParams(setup.params);
+    const latent = setup.params.latentDim as number;
+    const encoder = sharedEncoder(asImageSpec(setup.spec), params, setup.seed);
+    const heads = new GaussianHeads(encoder.embeddingSize, latent, setup.seed + 1000);
+    const decoder = mirroredDecoder(encoder, latent, setup.seed + 2000);
+    super(encoder, { heads, decoder }, { weightDecay: params.weightDecay, embeddingDim: latent });
+    this.heads = heads;
+    this.decoder = decoder;
     this.loss = setup.params.reconstruction as ReconstructionKind;
     this.beta = setup.params.beta as number;
-    const latent = setup.params.latentDim as number;
-    this.encoder = sharedImageEncoder(spec, setup.seed, ((setup.params.stemStride as number | undefined) ?? 0) as 0 | 1 | 2);
-    this.heads = new GaussianHeads(this.encoder.embeddingSize, latent, setup.seed + 1000);
-    this.embeddingDim = latent;
-    this.decoder = mirroredDecoder(this.encoder, latent, setup.seed + 2000);
-    this.trainable = [...this.encoder.trainableVariables, ...this.heads.variables, ...this.decoder.trainableVariables];
-    this.optimizer = new AdamW(this.trainable, {
-      weightDecay: (setup.params.weightDecay as number | undefined) ?? 0,
-      decayMask: [...this.encoder.decayMask, ...this.heads.decayMask, ...this.decoder.decayMask],
-    });
-  }
-
-  get optimizerStep(): number {
-    return this.optimizer.step;
-  }
-  set optimizerStep(step: number) {
-    this.optimizer.step = step;
   }
 
   trainStep(loaded: LoadedData, batch: Int32Array, context: StepContext): LossParts {
@@ -123,10 +104,8 @@ class VaeRun implements TrainableMethod {
     const x = this.inputs.tensor(loaded as ImageData, batch); // [B, H, W, C]
     if (this.noise.length !== b * j) this.noise = new Float32Array(b * j);
     const epsilon = tf.tensor2d(fillStandardNormal(context.rng, this.noise), [b, j]); // [B, J]
-    return minimise(
-      this.optimizer,
-      this.trainable,
-      context.learningRate,
+    return this.minimise(
+      context,
       () => {
         const h = this.encoder.forwardTrain(x); // [B, F]
         const mean = this.heads.mean(h); // [B, J]
@@ -141,37 +120,13 @@ class VaeRun implements TrainableMethod {
   }
 
   /** The posterior mean μ. */
-  embed(x: tf.Tensor): tf.Tensor2D {
+  override embed(x: tf.Tensor): tf.Tensor2D {
     return tf.tidy(() => this.heads.mean(this.encoder.embed(x as tf.Tensor4D)));
   }
 
   /** Reconstructions from μ (no noise): what the code of each image decodes to. */
   previews(inputs: tf.Tensor4D): PreviewRow[] {
-    const output = tf.tidy(() => reconstructedImage(this.decoder.decode(this.embed(inputs)), this.loss));
-    try {
-      return [
-        { label: 'Original', images: pixelsOf(inputs) },
-        { label: 'Reconstruction', images: pixelsOf(output) },
-      ];
-    } finally {
-      output.dispose();
-    }
-  }
-
-  stateVariables(): { name: string; variable: tf.Variable }[] {
-    return [
-      ...named('encoder', this.encoder.variables),
-      ...named('heads', this.heads.variables),
-      ...named('decoder', this.decoder.variables),
-      ...named('adam', this.optimizer.stateVariables()),
-    ];
-  }
-
-  dispose(): void {
-    this.encoder.dispose();
-    this.heads.dispose();
-    this.decoder.dispose();
-    this.optimizer.dispose();
+    return reconstructionPreviews(inputs, () => reconstructedImage(this.decoder.decode(this.embed(inputs)), this.loss));
   }
 }
 
@@ -197,10 +152,7 @@ export const vae: SslMethod = {
     },
     STEM_STRIDE_PARAM,
   ],
-  defaults: (spec: InputSpec): ParamValues => {
-    const size = asImageSpec(spec).size;
-    return { stemStride: stemStrideFor(size), learningRate: generativeLearningRateFor(size) };
-  },
-  defaultsHelp: { stemStride: STEM_STRIDE_HELP, learningRate: GENERATIVE_LEARNING_RATE_HELP },
+  defaults: generativeDefaults,
+  defaultsHelp: GENERATIVE_DEFAULTS_HELP,
   create: (setup) => new VaeRun(setup),
 };
