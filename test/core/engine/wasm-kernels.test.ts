@@ -44,6 +44,9 @@ const CONV_CASES: ConvCase[] = [
   { x: [2, 10, 9, 16], filter: [3, 3, 16, 8], strides: 2, pad: 'valid' },
   { x: [2, 7, 7, 8], filter: [5, 5, 8, 12], strides: 3, pad: 'same' },
   { x: [2, 6, 6, 8], filter: [1, 1, 8, 8], strides: 2, pad: 'valid' },
+  // Tiles of 4 output pixels run across rows and images: 2×2 and 3×1 outputs, a pixel count not a multiple of 4.
+  { x: [3, 4, 4, 16], filter: [3, 3, 16, 24], strides: 2, pad: 'same' },
+  { x: [5, 5, 2, 8], filter: [3, 2, 8, 8], strides: [2, 1], pad: 'valid' },
 ];
 
 function describeConv(c: ConvCase): string {
@@ -74,6 +77,19 @@ describe('Conv2DBackpropFilter (wasm, new kernel)', () => {
           filterShape: c.filter,
         } as never) as tf.Tensor,
       `Conv2DBackpropFilter ${describeConv(c)}`,
+    );
+  });
+});
+
+describe('Conv2D (wasm, our direct convolution from 8 input channels, else the package)', () => {
+  it.each(CONV_CASES)('matches cpu for %#', async (c) => {
+    await expectWasmMatchesCpu(
+      [
+        { shape: c.x, seed: 11 },
+        { shape: c.filter, seed: 12 },
+      ],
+      (x, filter) => tf.conv2d(x as tf.Tensor4D, filter as tf.Tensor4D, c.strides, c.pad),
+      `Conv2D ${describeConv(c)}`,
     );
   });
 });

@@ -4,6 +4,7 @@
  */
 import { registerMatMulKernels } from './batch-mat-mul';
 import { registerBatchNormReluKernels } from './batch-norm-relu';
+import { registerConv2DKernel } from './conv2d';
 import { registerConv2DBackpropFilter } from './conv2d-backprop-filter';
 import { registerConv2DBackpropInput } from './conv2d-backprop-input';
 import { registerDepthwiseConv2dGrads } from './depthwise-conv2d-grads';
@@ -20,6 +21,7 @@ export function registerWasmTrainingKernels(): void {
   registerIdentityKernels();
   registerSliceKernels();
   registerMatMulKernels();
+  registerConv2DKernel();
   registerConv2DBackpropFilter();
   registerConv2DBackpropInput();
   registerDepthwiseConv2dGrads();

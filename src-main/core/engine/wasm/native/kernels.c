@@ -262,64 +262,72 @@ void conv_filter_grad(const f32 *x, const f32 *dy, f64 *acc, int h, int w, int c
  * for oy < oh, ox < ow; in [N, ih, iw, ci], f [fh, fw, ci, co] with co % 8 == 0, out [N, OH, OW, co].
  * The output grid may be a strided subset of out's (ry, rx > 1): one phase of a transposed
  * convolution. Inputs outside in read as zero (`zero` points to ci zero floats); a pixel no tap
- * reaches gets 0. A tile of 4 output pixels × 8 output channels stays in registers over all taps.
+ * reaches gets 0. A tile of 4 output pixels (consecutive in (n, oy, ox) order, so small images
+ * waste nothing) × 8 output channels stays in registers over all taps.
  */
-static inline void store_or_skip(f32 *o, v128_t lo, v128_t hi) {
-  wasm_v128_store(o, lo);
-  wasm_v128_store(o + 4, hi);
-}
-
 EXPORT(conv_direct)
 void conv_direct(const f32 *in, const f32 *f, f32 *out, const f32 *zero, int ih, int iw, int ci, int oh, int ow, int co, int fh, int fw, int sy, int sx, int py,
                  int px, int out_h, int out_w, int ry, int ry0, int rx, int rx0, int n0, int n1) {
-  for (int n = n0; n < n1; n++) {
-    const f32 *inn = in + (long)n * ih * iw * ci;
-    f32 *outn = out + (long)n * out_h * out_w * co;
-    for (int oy = 0; oy < oh; oy++) {
-      f32 *orow = outn + (long)(oy * ry + ry0) * out_w * co;
-      for (int ox0 = 0; ox0 < ow; ox0 += 4) {
-        for (int j0 = 0; j0 < co; j0 += 8) {
-          v128_t z = wasm_f32x4_splat(0.f);
-          v128_t a0 = z, a1 = z, b0 = z, b1 = z, c0 = z, c1 = z, d0 = z, d1 = z;
-          for (int a = 0; a < fh; a++) {
-            int iy = oy * sy + a - py;
-            if (iy < 0 || iy >= ih) continue;
-            const f32 *irow = inn + (long)iy * iw * ci;
-            for (int b = 0; b < fw; b++) {
-              const f32 *p[4];
-              int any = 0;
-              for (int k = 0; k < 4; k++) {
-                int ix = (ox0 + k) * sx + b - px;
-                int ok = ox0 + k < ow && ix >= 0 && ix < iw;
-                p[k] = ok ? irow + (long)ix * ci : zero;
-                any |= ok;
-              }
-              if (!any) continue;
-              const f32 *fp = f + (long)(a * fw + b) * ci * co + j0;
-              const f32 *p0 = p[0], *p1 = p[1], *p2 = p[2], *p3 = p[3];
-              for (int c = 0; c < ci; c++, fp += co) {
-                v128_t e0 = wasm_v128_load(fp), e1 = wasm_v128_load(fp + 4);
-                v128_t xa = wasm_v128_load32_splat(p0 + c), xb = wasm_v128_load32_splat(p1 + c);
-                a0 = wasm_f32x4_add(a0, wasm_f32x4_mul(xa, e0));
-                a1 = wasm_f32x4_add(a1, wasm_f32x4_mul(xa, e1));
-                b0 = wasm_f32x4_add(b0, wasm_f32x4_mul(xb, e0));
-                b1 = wasm_f32x4_add(b1, wasm_f32x4_mul(xb, e1));
-                v128_t xc = wasm_v128_load32_splat(p2 + c), xd = wasm_v128_load32_splat(p3 + c);
-                c0 = wasm_f32x4_add(c0, wasm_f32x4_mul(xc, e0));
-                c1 = wasm_f32x4_add(c1, wasm_f32x4_mul(xc, e1));
-                d0 = wasm_f32x4_add(d0, wasm_f32x4_mul(xd, e0));
-                d1 = wasm_f32x4_add(d1, wasm_f32x4_mul(xd, e1));
-              }
-            }
+  int per_image = oh * ow;
+  int last = n1 * per_image;
+  for (int t = n0 * per_image; t < last; t += 4) {
+    int pn[4], py_[4], px_[4], ok[4];
+    for (int k = 0; k < 4; k++) {
+      int q = t + k;
+      ok[k] = q < last;
+      if (!ok[k]) q = t;
+      pn[k] = q / per_image;
+      int r = q - pn[k] * per_image;
+      py_[k] = r / ow;
+      px_[k] = r - py_[k] * ow;
+    }
+    for (int j0 = 0; j0 < co; j0 += 8) {
+      v128_t z = wasm_f32x4_splat(0.f);
+      v128_t a0 = z, a1 = z, b0 = z, b1 = z, c0 = z, c1 = z, d0 = z, d1 = z;
+      for (int a = 0; a < fh; a++) {
+        for (int b = 0; b < fw; b++) {
+          const f32 *p0, *p1, *p2, *p3;
+          int any = 0;
+#define PIXEL(k, pk)                                                                   \
+  {                                                                                    \
+    int iy = py_[k] * sy + a - py, ix = px_[k] * sx + b - px;                          \
+    int valid = ok[k] && iy >= 0 && iy < ih && ix >= 0 && ix < iw;                     \
+    pk = valid ? in + (((long)pn[k] * ih + iy) * iw + ix) * ci : zero;                 \
+    any |= valid;                                                                      \
+  }
+          PIXEL(0, p0)
+          PIXEL(1, p1)
+          PIXEL(2, p2)
+          PIXEL(3, p3)
+#undef PIXEL
+          if (!any) continue;
+          const f32 *fp = f + (long)(a * fw + b) * ci * co + j0;
+          for (int c = 0; c < ci; c++, fp += co) {
+            v128_t e0 = wasm_v128_load(fp), e1 = wasm_v128_load(fp + 4);
+            v128_t xa = wasm_v128_load32_splat(p0 + c), xb = wasm_v128_load32_splat(p1 + c);
+            a0 = wasm_f32x4_add(a0, wasm_f32x4_mul(xa, e0));
+            a1 = wasm_f32x4_add(a1, wasm_f32x4_mul(xa, e1));
+            b0 = wasm_f32x4_add(b0, wasm_f32x4_mul(xb, e0));
+            b1 = wasm_f32x4_add(b1, wasm_f32x4_mul(xb, e1));
+            v128_t xc = wasm_v128_load32_splat(p2 + c), xd = wasm_v128_load32_splat(p3 + c);
+            c0 = wasm_f32x4_add(c0, wasm_f32x4_mul(xc, e0));
+            c1 = wasm_f32x4_add(c1, wasm_f32x4_mul(xc, e1));
+            d0 = wasm_f32x4_add(d0, wasm_f32x4_mul(xd, e0));
+            d1 = wasm_f32x4_add(d1, wasm_f32x4_mul(xd, e1));
           }
-          f32 *o = orow + (long)(ox0 * rx + rx0) * co + j0;
-          long step = (long)rx * co;
-          store_or_skip(o, a0, a1);
-          if (ox0 + 1 < ow) store_or_skip(o + step, b0, b1);
-          if (ox0 + 2 < ow) store_or_skip(o + 2 * step, c0, c1);
-          if (ox0 + 3 < ow) store_or_skip(o + 3 * step, d0, d1);
         }
       }
+#define STORE(k, lo, hi)                                                                                                      \
+  if (ok[k]) {                                                                                                                \
+    f32 *o = out + (((long)pn[k] * out_h + py_[k] * ry + ry0) * out_w + px_[k] * rx + rx0) * co + j0;                         \
+    wasm_v128_store(o, lo);                                                                                                   \
+    wasm_v128_store(o + 4, hi);                                                                                               \
+  }
+      STORE(0, a0, a1)
+      STORE(1, b0, b1)
+      STORE(2, c0, c1)
+      STORE(3, d0, d1)
+#undef STORE
     }
   }
 }
