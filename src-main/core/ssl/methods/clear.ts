@@ -15,7 +15,7 @@ import { ProjectionHead } from '../heads/projection';
 import { TokenPredictionHead } from '../heads/token-prediction';
 import { maskedLmLoss } from '../losses/masked-lm';
 import { ntXentLoss } from '../losses/nt-xent';
-import { minimise, type StepLoss } from '../optim/minimise';
+import type { StepLoss } from '../optim/minimise';
 import { BASIC_TEXT_AUGMENTATIONS, chooseAugmentations, loadSynonyms, sampleTextView, TEXT_AUGMENTATIONS, type TextViewContext } from '../views/text';
 import { maskTokens } from '../views/token-mask';
 import { predictionAccuracy } from './masked-lm';
@@ -97,10 +97,8 @@ class ClearRun extends TextMethodRun {
       own.push(lm.ids, lm.positions);
     }
     const dropoutSeed = context.rng.nextUint32();
-    return minimise(
-      this.optimizer,
-      this.trainable,
-      context.learningRate,
+    return this.minimise(
+      context,
       (): StepLoss => {
         const z = this.head.forward(this.encoder.forwardTrain(views, { dropoutSeed }).pooled); // [2B, D]
         const [z1, z2] = tf.split(z, [b, b], 0) as [tf.Tensor2D, tf.Tensor2D]; // [B, D] each

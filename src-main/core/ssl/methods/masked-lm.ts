@@ -19,7 +19,7 @@ import { LinearHead } from '../heads/linear';
 import { TokenPredictionHead } from '../heads/token-prediction';
 import { softmaxCrossEntropy } from '../losses/cross-entropy';
 import { maskedLmLoss } from '../losses/masked-lm';
-import { minimise, type StepLoss } from '../optim/minimise';
+import type { StepLoss } from '../optim/minimise';
 import { SentenceOrderBatch, sentenceEndFlags } from '../views/sentence-order';
 import { maskTokens } from '../views/token-mask';
 import type { LossParts, MethodSetup, SslMethod, StepContext } from './types';
@@ -77,10 +77,8 @@ class MaskedLmRun extends TextMethodRun {
     const orderLabels = order ? Int32Array.from(split, (r) => order[r]!) : split;
     const splitRows = tf.tensor1d(split, 'int32'); // [S]
     const dropoutSeed = context.rng.nextUint32();
-    return minimise(
-      this.optimizer,
-      this.trainable,
-      context.learningRate,
+    return this.minimise(
+      context,
       (): StepLoss => {
         const { hidden, pooled } = this.encoder.forwardTrain(ids, { dropoutSeed }); // [B, L, D], [B, D]
         const picked = tf.gather(tf.reshape(hidden, [b * longest, this.embeddingDim]), positions) as tf.Tensor2D; // [M, D]

@@ -9,7 +9,6 @@ import type { LoadedData } from '../../data/types';
 import { tf } from '../../engine/backend';
 import { TokenPredictionHead } from '../heads/token-prediction';
 import { nextTokenLoss } from '../losses/masked-lm';
-import { minimise } from '../optim/minimise';
 import type { LossParts, MethodSetup, SslMethod, StepContext } from './types';
 import { idsTensor, TEXT_ENCODER_PARAMS, textEncoderFor, textEncoderParams, TokenRows, TextMethodRun } from './text-shared';
 
@@ -31,10 +30,8 @@ class NextTokenRun extends TextMethodRun {
     const ids = idsTensor(rows, b, length, longest); // [B, L]
     const flat = ids.dataSync() as Int32Array;
     const dropoutSeed = context.rng.nextUint32();
-    return minimise(
-      this.optimizer,
-      this.trainable,
-      context.learningRate,
+    return this.minimise(
+      context,
       () => {
         const { hidden } = this.encoder.forwardTrain(ids, { causal: true, dropoutSeed }); // [B, L, D]
         const logits = tf.reshape(this.head.forward(tf.reshape(hidden, [b * longest, this.embeddingDim])), [b, longest, -1]) as tf.Tensor3D; // [B, L, V]

@@ -10,7 +10,6 @@ import type { LoadedData } from '../../data/types';
 import { tf } from '../../engine/backend';
 import { ProjectionHead } from '../heads/projection';
 import { simcseLoss } from '../losses/simcse';
-import { minimise } from '../optim/minimise';
 import type { LossParts, MethodSetup, SslMethod, StepContext } from './types';
 import { idsTensor, TEXT_ENCODER_PARAMS, textEncoderFor, textEncoderParams, TokenRows, TextMethodRun } from './text-shared';
 
@@ -34,10 +33,8 @@ class SimcseRun extends TextMethodRun {
     const once = idsTensor(rows, b, length, longest); // [B, L]
     const twice = tf.concat([once, once], 0) as tf.Tensor2D; // [2B, L]: every row's two copies get their own dropout masks
     const dropoutSeed = context.rng.nextUint32();
-    return minimise(
-      this.optimizer,
-      this.trainable,
-      context.learningRate,
+    return this.minimise(
+      context,
       () => {
         const z = this.head.forward(this.encoder.forwardTrain(twice, { dropoutSeed }).pooled); // [2B, D]
         const [first, second] = tf.split(z, [b, b], 0) as [tf.Tensor2D, tf.Tensor2D]; // [B, D] each

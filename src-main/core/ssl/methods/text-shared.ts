@@ -5,15 +5,12 @@
  * does not pay for the longest text of the corpus).
  */
 import type { ParamSpec, ParamValues, TextInputSpec } from '../../../contract';
-import type { LoadedData } from '../../data/types';
 import { TEXT_TOKEN_IDS } from '../../../contract';
 import { writeTokenRow, type TextData } from '../../data/text';
 import { tf } from '../../engine/backend';
 import { TextConvEncoder } from '../encoders/text-conv';
 import { TransformerEncoder, type TextPooling } from '../encoders/transformer';
-import { AdamW } from '../optim/adamw';
-import { named } from './state-names';
-import type { LossParts, StepContext, TrainableMethod } from './types';
+import { MethodRun, type RunPart } from './method-run';
 
 export type TextEncoder = TransformerEncoder | TextConvEncoder;
 
@@ -144,60 +141,25 @@ export class TokenRows {
 }
 
 /** A head a text method trains with its encoder (a projection or a token-prediction head). */
-export interface TextHead {
-  readonly trainableVariables: tf.Variable[];
-  readonly decayMask: boolean[];
-  dispose(): void;
-}
+export type TextHead = RunPart;
 
 /**
- * What every text method's run shares: the encoder and its heads under one AdamW, the inference
- * embedding (length-sorted, `causal` for a left-to-right model), checkpoint names (`encoder`, each
- * head by its key, `adam`) and disposal. A method adds its step.
+ * What every text method's run shares (method-run.ts): the encoder and its heads under one AdamW,
+ * checkpoint names (`encoder`, each head by its key, `adam`) and disposal, with the length-sorted
+ * inference embedding (`causal` for a left-to-right model). A method adds its step.
  */
-export abstract class TextMethodRun implements TrainableMethod {
-  readonly trains = true;
-  readonly embeddingDim: number;
-  protected readonly trainable: tf.Variable[];
-  protected readonly optimizer: AdamW;
-  private readonly heads: [string, TextHead][];
-
+export abstract class TextMethodRun extends MethodRun<TextEncoder> {
   /** @param heads by checkpoint name, in training order; null for one a run's settings leave out */
   constructor(
-    protected readonly encoder: TextEncoder,
+    encoder: TextEncoder,
     heads: Record<string, TextHead | null>,
     params: ParamValues,
     private readonly causal = false,
   ) {
-    this.embeddingDim = encoder.embeddingSize;
-    this.heads = Object.entries(heads).filter((entry): entry is [string, TextHead] => entry[1] !== null);
-    this.trainable = [...encoder.trainableVariables, ...this.heads.flatMap(([, h]) => h.trainableVariables)];
-    this.optimizer = new AdamW(this.trainable, {
-      weightDecay: (params.weightDecay as number | undefined) ?? 0,
-      decayMask: [...encoder.decayMask, ...this.heads.flatMap(([, h]) => h.decayMask)],
-    });
+    super(encoder, encoder.embeddingSize, heads, { weightDecay: (params.weightDecay as number | undefined) ?? 0 });
   }
-
-  get optimizerStep(): number {
-    return this.optimizer.step;
-  }
-  set optimizerStep(step: number) {
-    this.optimizer.step = step;
-  }
-
-  abstract trainStep(data: LoadedData, batch: Int32Array, context: StepContext): LossParts;
 
   embed(x: tf.Tensor): tf.Tensor2D {
     return embedTexts(this.encoder, x, this.causal ? { causal: true } : {});
-  }
-
-  stateVariables(): { name: string; variable: tf.Variable }[] {
-    return [...named('encoder', this.encoder.variables), ...this.heads.flatMap(([name, h]) => named(name, h.trainableVariables)), ...named('adam', this.optimizer.stateVariables())];
-  }
-
-  dispose(): void {
-    this.encoder.dispose();
-    for (const [, h] of this.heads) h.dispose();
-    this.optimizer.dispose();
   }
 }
