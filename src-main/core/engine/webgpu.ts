@@ -83,8 +83,9 @@ const requireFromHere = createRequire(import.meta.url);
  * instance), with the adapter's own buffer limit (`adapter.maxBufferBytes` may be set lower).
  */
 let active: { adapter: GpuAdapterInfo; adapterLimit: number; device: DawnDevice } | null = null;
-/** The largest buffer a kernel asked for since `resetLargestBuffer`, bytes. */
+/** The largest buffer a kernel asked for since `resetLargestBuffer`, and every size asked for, bytes. */
 let largestBuffer = 0;
+const bufferSizes = new Set<number>();
 
 /** Thrown (from inside a kernel) when a tensor needs a buffer larger than the adapter allows. */
 export class GpuBufferLimitError extends RangeError {
@@ -107,10 +108,11 @@ export class GpuBufferLimitError extends RangeError {
  * no adapter or a software one come back as the reason, in words a user can act on.
  */
 export async function tryWebGpu(options: WebGpuOptions): Promise<WebGpuAttempt> {
+  const requestedLimit = options.maxBufferBytes ?? bufferLimitFromEnv() ?? Number.POSITIVE_INFINITY;
   if (active !== null) {
     if (active.adapter.software && !options.explicit) return { ok: false, why: softwareReason(active.adapter) };
     // The guard reads the limit from this object: a lower one for tests, or the adapter's again.
-    active.adapter.maxBufferBytes = Math.min(active.adapterLimit, options.maxBufferBytes ?? Number.POSITIVE_INFINITY);
+    active.adapter.maxBufferBytes = Math.min(active.adapterLimit, requestedLimit);
     return (await tf.setBackend(WEBGPU)) ? { ok: true, adapter: active.adapter } : { ok: false, why: `tf.setBackend('${WEBGPU}') failed` };
   }
   let dawn: DawnModule;
@@ -135,7 +137,7 @@ export async function tryWebGpu(options: WebGpuOptions): Promise<WebGpuAttempt> 
   if (adapter === null) return { ok: false, why: noAdapterReason() };
   const info = adapterInfo(adapter);
   const adapterLimit = info.maxBufferBytes;
-  info.maxBufferBytes = Math.min(adapterLimit, options.maxBufferBytes ?? Number.POSITIVE_INFINITY);
+  info.maxBufferBytes = Math.min(adapterLimit, requestedLimit);
   if (info.software && !options.explicit) return { ok: false, why: softwareReason(info) };
   try {
     const device = await adapter.requestDevice({
@@ -186,9 +188,15 @@ export function readsSynchronously(): boolean {
   return tf.getBackend() !== WEBGPU;
 }
 
-/** Starts measuring the largest buffer kernels ask for (see `largestBufferSinceReset`). */
+/** Starts measuring the buffers kernels ask for (see `largestBufferSinceReset`, `bufferSizesSinceReset`). */
 export function resetLargestBuffer(): void {
   largestBuffer = 0;
+  bufferSizes.clear();
+}
+
+/** Every buffer size, in bytes, a webgpu kernel asked for since `resetLargestBuffer`. */
+export function bufferSizesSinceReset(): ReadonlySet<number> {
+  return new Set(bufferSizes);
 }
 
 /** The largest buffer, in bytes, a webgpu kernel asked for since `resetLargestBuffer`. */
@@ -219,6 +227,16 @@ export function formatBytes(bytes: number): string {
 
 /** Software rasterisers and WebGPU's fallback adapters: they run, but on the CPU. */
 const SOFTWARE_ADAPTER = /swiftshader|llvmpipe|lavapipe|softpipe|software|basic render|microsoft basic|warp/i;
+
+/**
+ * PRETEXT_WEBGPU_MAX_BUFFER_BYTES: a buffer limit below the adapter's (to leave room on a GPU that
+ * other programs share, or for tests of the batch-size cap in the training workers).
+ */
+function bufferLimitFromEnv(): number | undefined {
+  const raw = process.env.PRETEXT_WEBGPU_MAX_BUFFER_BYTES;
+  const bytes = raw === undefined ? Number.NaN : Number(raw);
+  return Number.isFinite(bytes) && bytes > 0 ? bytes : undefined;
+}
 
 function softwareReason(info: GpuAdapterInfo): string {
   return `only a software adapter (${describeAdapter(info)}), which computes on the CPU slower than wasm: not chosen automatically; ask for it with --backend webgpu`;
@@ -265,6 +283,7 @@ function guardBufferLimit(manager: BufferManagerLike, info: GpuAdapterInfo): voi
   const acquire = manager.acquireBuffer.bind(manager);
   manager.acquireBuffer = (size, usage, mappedAtCreation, reuse) => {
     if (size > largestBuffer) largestBuffer = size;
+    bufferSizes.add(size);
     if (size > info.maxBufferBytes) throw new GpuBufferLimitError(size, info.maxBufferBytes, info);
     return acquire(size, usage, mappedAtCreation, reuse);
   };

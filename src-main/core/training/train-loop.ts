@@ -11,7 +11,7 @@ import type { EvaluationPoint, InputSpec, MetricPoint, Modality, TrainingPhase, 
 import { dataFor } from '../data';
 import { inputSize, type LoadedData, type ModalityData } from '../data/types';
 import { initBackend, tf, type BackendInfo, type EngineBackendName } from '../engine/backend';
-import { batchSizeWithin, describeAdapter, formatBytes, largestBufferSinceReset, resetLargestBuffer } from '../engine/webgpu';
+import { batchSizeWithin, bufferSizesSinceReset, describeAdapter, formatBytes, resetLargestBuffer } from '../engine/webgpu';
 import type { StorageLayout } from '../paths';
 import { getMethod, type TrainableMethod } from '../ssl/methods';
 import { settleLoss } from '../ssl/optim/minimise';
@@ -364,7 +364,7 @@ export async function trainRun(db: Db, runId: number, options: TrainOptions, hoo
   }
 }
 
-/** Items the webgpu batch-size cap measures the encoder on. */
+/** Items the webgpu batch-size cap measures the encoder on (and twice as many). */
 const PROBE_ITEMS = 4;
 /**
  * A training step's largest buffer against the inference pass's on the same items: the two-view
@@ -374,18 +374,29 @@ const PROBE_ITEMS = 4;
 const TRAINING_BUFFER_FACTOR = 2;
 
 /**
- * The largest batch whose training step stays within the adapter's buffer limit: the encoder's
- * largest buffer measured on a few centred items, scaled to a step (`TRAINING_BUFFER_FACTOR`) and
- * in proportion to the batch. A step that still needs a larger one fails with GpuBufferLimitError.
+ * The largest batch whose training step stays within the adapter's buffer limit. The encoder runs
+ * on PROBE_ITEMS and on twice as many centred items (after a first pass that uploads the weights);
+ * the buffers of the second pass that the first did not have are the ones that grow with the batch
+ * (activations; the weights, and batch norm folded into them, have the same sizes in both), and
+ * the largest of them, scaled to a training step (TRAINING_BUFFER_FACTOR) and to the batch, sets
+ * the cap. A step that still needs a larger buffer fails with GpuBufferLimitError, which says so.
  */
 function gpuBatchSizeCap(method: TrainableMethod, module: ModalityData, data: LoadedData, spec: InputSpec, limitBytes: number): number {
-  const count = Math.min(PROBE_ITEMS, data.itemIds.length);
   const shape = module.inputShape(spec);
-  const inputs = new Float32Array(count * shape.reduce((a, b) => a * b, 1));
-  module.centre(data, Array.from({ length: count }, (_, i) => i), inputs);
-  resetLargestBuffer();
-  tf.tidy(() => method.embed(tf.tensor(inputs, [count, ...shape])));
-  return batchSizeWithin(limitBytes, largestBufferSinceReset() * TRAINING_BUFFER_FACTOR, count);
+  const sizesFor = (count: number): ReadonlySet<number> => {
+    const inputs = new Float32Array(count * shape.reduce((a, b) => a * b, 1));
+    module.centre(data, Array.from({ length: count }, (_, i) => i), inputs);
+    resetLargestBuffer();
+    tf.tidy(() => method.embed(tf.tensor(inputs, [count, ...shape])));
+    return bufferSizesSinceReset();
+  };
+  const small = Math.min(PROBE_ITEMS, Math.floor(data.itemIds.length / 2));
+  if (small < 1) return Number.MAX_SAFE_INTEGER;
+  sizesFor(small);
+  const atSmall = sizesFor(small);
+  const growing = [...sizesFor(2 * small)].filter((size) => !atSmall.has(size));
+  const largestGrowing = Math.max(0, ...growing);
+  return batchSizeWithin(limitBytes, largestGrowing * TRAINING_BUFFER_FACTOR, 2 * small);
 }
 
 function pruneCheckpoints(runs: RunsRepository, runId: number, layout: StorageLayout): void {
