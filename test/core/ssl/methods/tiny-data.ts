@@ -1,6 +1,6 @@
 /**
  * Tiny data of every modality and small settings, for tests that run every registered method
- * (every-method-webgpu.test.ts; the same fixtures as every-method.test.ts).
+ * (every-method.test.ts on cpu and wasm, every-method-webgpu.test.ts).
  */
 import type { AudioInputSpec, ImageInputSpec, InputSpec, ParamValues, TextInputSpec } from '../../../../src-main/contract';
 import { silenceLevel, type AudioData } from '../../../../src-main/core/data/audio';
