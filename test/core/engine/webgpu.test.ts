@@ -9,6 +9,9 @@ import { batchSizeWithin, GpuBufferLimitError, largestBufferSinceReset, readsSyn
 import { SmallCnn } from '../../../src-main/core/ssl/encoders/small-cnn';
 import { AdamW } from '../../../src-main/core/ssl/optim/adamw';
 import { minimise, settleLoss } from '../../../src-main/core/ssl/optim/minimise';
+import { getMethod } from '../../../src-main/core/ssl/methods';
+import { Rng } from '../../../src-main/core/ssl/random';
+import { paramsFor, tinyImages } from '../ssl/methods/tiny-data';
 import { randomValues } from './backend-compare';
 import { useWebGpu, webgpuUnavailable } from './webgpu-adapter';
 
@@ -61,6 +64,32 @@ describe.skipIf(unavailable !== null)('webgpu backend', () => {
     expect(losses.at(-1)!).toBeLessThan(losses[0]!);
     encoder.dispose();
     optimizer.dispose();
+  });
+
+  it('a SimCLR step reads back one tensor, its loss parts, and nothing else', { timeout: 180_000 }, async () => {
+    await useWebGpu();
+    const data = tinyImages();
+    const definition = getMethod('simclr');
+    const method = definition.create({ spec: data.spec, params: paramsFor(definition, data.spec), seed: 3 });
+    const rng = new Rng(9);
+    const batch = Int32Array.from([0, 1, 2, 3]);
+    const step = async (n: number): Promise<number> => (await settleLoss(method.trainStep(data, batch, { step: n, totalSteps: 10, epoch: 1, epochs: 1, learningRate: 1e-2, rng }))).total;
+    await step(1);
+    const backend = tf.backend() as tf.KernelBackend & { read: (dataId: object) => Promise<unknown> };
+    const read = backend.read.bind(backend);
+    let reads = 0;
+    backend.read = (dataId) => {
+      reads += 1;
+      return read(dataId);
+    };
+    try {
+      expect(Number.isFinite(await step(2))).toBe(true);
+      expect(Number.isFinite(await step(3))).toBe(true);
+    } finally {
+      backend.read = read;
+      method.dispose();
+    }
+    expect(reads).toBe(2);
   });
 
   it('a tensor larger than the adapter allows fails with GpuBufferLimitError, and the largest buffer is measured', async () => {
