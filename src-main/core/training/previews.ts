@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import type { LoadedData, ModalityData } from '../data/types';
 import { tf } from '../engine/backend';
+import { readsSynchronously } from '../engine/webgpu';
 import type { StorageLayout } from '../paths';
 import type { PreviewRow, TrainableMethod } from '../ssl/methods/types';
 import { Rng } from '../ssl/random';
@@ -35,26 +36,77 @@ export function previewCell(size: number): number {
 }
 
 /**
+ * [height, width] of one input in a strip. A square image: previewCell. A rectangle (a spectrogram's
+ * mel bands × frames): its shorter side enlarged by a whole factor to at least 64 px, then shrunk
+ * if the longer side would pass 256 px, keeping its proportions.
+ */
+export function previewCellSize(height: number, width: number): [number, number] {
+  if (height === width) return [previewCell(height), previewCell(width)];
+  const shorter = Math.min(height, width);
+  let scale = shorter < 64 ? Math.ceil(64 / shorter) : 1;
+  scale = Math.min(scale, 256 / Math.max(height, width));
+  return [Math.max(1, Math.round(height * scale)), Math.max(1, Math.round(width * scale))];
+}
+
+/**
+ * How preview values become grey levels: 'pixels' are drawn as they are, clipped to [0, 1];
+ * 'spectrogram' rows (normalised log-mels, [mel bands, frames, 1]) are drawn with the highest band on
+ * top, every row scaled between the 2nd and 99th percentiles of the first row's values (the
+ * originals), so reconstructions are seen on the originals' scale.
+ */
+export type PreviewDisplay = 'pixels' | 'spectrogram';
+
+/** The rows as values in [0, 1] laid out top row first (see PreviewDisplay). */
+export function displayRows(rows: readonly PreviewRow[], display: PreviewDisplay, count: number, height: number, width: number, channels: number): PreviewRow[] {
+  if (display === 'pixels' || rows.length === 0) return [...rows];
+  const first = Float64Array.from(rows[0]!.images).sort();
+  const at = (q: number): number => first[Math.min(first.length - 1, Math.round(q * (first.length - 1)))]!;
+  const lo = at(0.02);
+  const hi = at(0.99);
+  const scale = hi - lo > 1e-6 ? 1 / (hi - lo) : 0;
+  const per = height * width * channels;
+  return rows.map((row) => {
+    const images = new Float32Array(row.images.length);
+    for (let item = 0; item < count; item++) {
+      for (let y = 0; y < height; y++) {
+        const from = item * per + (height - 1 - y) * width * channels;
+        const to = item * per + y * width * channels;
+        for (let i = 0; i < width * channels; i++) images[to + i] = (row.images[from + i]! - lo) * scale;
+      }
+    }
+    return { label: row.label, images };
+  });
+}
+
+/**
  * Lays the rows out as one image: rows top to bottom, items left to right, each image scaled to
- * `cell` × `cell` (nearest neighbour, so pixels stay sharp), values clipped to [0, 1].
- * @param rows each with `count` images of [size, size, channels]
+ * `cellHeight` × `cellWidth` (nearest neighbour, so pixels stay sharp), values clipped to [0, 1].
+ * @param rows each with `count` images of [height, width, channels]
  * @returns 8-bit pixels [height, width, channels]
  */
-export function composeStrip(rows: readonly PreviewRow[], count: number, size: number, channels: number, cell: number, gap = PREVIEW_GAP): { pixels: Uint8Array; width: number; height: number } {
-  const width = count * cell + (count - 1) * gap;
-  const height = rows.length * cell + (rows.length - 1) * gap;
+export function composeStrip(
+  rows: readonly PreviewRow[],
+  count: number,
+  shape: readonly [number, number, number],
+  cell: readonly [number, number],
+  gap = PREVIEW_GAP,
+): { pixels: Uint8Array; width: number; height: number } {
+  const [imageHeight, imageWidth, channels] = shape;
+  const [cellHeight, cellWidth] = cell;
+  const width = count * cellWidth + (count - 1) * gap;
+  const height = rows.length * cellHeight + (rows.length - 1) * gap;
   const pixels = new Uint8Array(width * height * channels).fill(GAP_LEVEL);
-  const per = size * size * channels;
+  const per = imageHeight * imageWidth * channels;
   rows.forEach((row, r) => {
-    if (row.images.length !== count * per) throw new Error(`preview row '${row.label}' has ${row.images.length} values, expected ${count}·${size}·${size}·${channels}`);
+    if (row.images.length !== count * per) throw new Error(`preview row '${row.label}' has ${row.images.length} values, expected ${count}·${imageHeight}·${imageWidth}·${channels}`);
     for (let item = 0; item < count; item++) {
-      const x0 = item * (cell + gap);
-      const y0 = r * (cell + gap);
-      for (let y = 0; y < cell; y++) {
-        const sy = Math.floor((y * size) / cell);
-        for (let x = 0; x < cell; x++) {
-          const sx = Math.floor((x * size) / cell);
-          const src = item * per + (sy * size + sx) * channels;
+      const x0 = item * (cellWidth + gap);
+      const y0 = r * (cellHeight + gap);
+      for (let y = 0; y < cellHeight; y++) {
+        const sy = Math.floor((y * imageHeight) / cellHeight);
+        for (let x = 0; x < cellWidth; x++) {
+          const sx = Math.floor((x * imageWidth) / cellWidth);
+          const src = item * per + (sy * imageWidth + sx) * channels;
           const dst = ((y0 + y) * width + x0 + x) * channels;
           for (let c = 0; c < channels; c++) pixels[dst + c] = Math.round(Math.min(1, Math.max(0, row.images[src + c]!)) * 255);
         }
@@ -99,18 +151,21 @@ export class PreviewRecorder {
   async record(epoch: number, step: number): Promise<string | null> {
     const { method, runId, layout, indices, data } = this.options;
     if (!method.previews || indices.length === 0) return null;
+    // A method's previews hook returns its images as arrays, read synchronously: webgpu cannot.
+    if (!readsSynchronously()) return 'Reconstruction strips are not drawn on the webgpu backend yet (they are read back synchronously); training is unaffected';
     try {
-      const [size, , channels] = this.shape as [number, number, number];
+      const [height, width, channels] = this.shape as [number, number, number];
       // A scope of its own: whatever tensors the hook leaves are freed with it.
       tf.engine().startScope();
       let rows: PreviewRow[];
       try {
-        rows = method.previews(tf.tensor4d(this.inputs, [indices.length, size, size, channels]), new Rng(this.options.seed + 65_537));
+        rows = method.previews(tf.tensor4d(this.inputs, [indices.length, height, width, channels]), new Rng(this.options.seed + 65_537));
       } finally {
         tf.engine().endScope();
       }
-      const cell = previewCell(size);
-      const strip = composeStrip(rows, indices.length, size, channels, cell);
+      const display: PreviewDisplay = data.spec.modality === 'audio' ? 'spectrogram' : 'pixels';
+      const cell = previewCellSize(height, width);
+      const strip = composeStrip(displayRows(rows, display, indices.length, height, width, channels), indices.length, [height, width, channels], cell);
       const png = await sharp(strip.pixels, { raw: { width: strip.width, height: strip.height, channels: channels as 1 | 3 } })
         .png({ compressionLevel: 9 })
         .toBuffer();
@@ -127,7 +182,8 @@ export class PreviewRecorder {
         path: layout.toStored(file),
         rows: rows.map((r) => r.label),
         itemIds: Array.from(indices, (i) => data.itemIds[i]!),
-        cell,
+        // The column width; a row's height follows from the strip's height (see PreviewInfo).
+        cell: cell[1],
         gap: PREVIEW_GAP,
         width: strip.width,
         height: strip.height,
