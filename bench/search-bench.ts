@@ -28,7 +28,7 @@ const SEARCH_DIM = 128;
 const QUERIES = 200;
 const PYTHON = '/usr/bin/python3';
 /** Beam widths of index queries tried on the same built graph; the first is the app's. */
-const EXPANSIONS = [...new Set([DEFAULT_ANN_PARAMS.expansionSearch, 32, 64, 128, 256])];
+const EXPANSIONS = [...new Set([DEFAULT_ANN_PARAMS.expansionSearch, 64, 128, 256, 512])];
 
 interface IndexRow {
   expansionSearch: number;
@@ -208,7 +208,7 @@ async function searchChild(n: number): Promise<SearchRow> {
   saveAnn(file, step.value, key);
   const index: IndexRow[] = [];
   for (const expansionSearch of EXPANSIONS) {
-    const ann = new AnnIndex(loadAnn(file, key, n, SEARCH_DIM, { ...params, expansionSearch })!, matrix, n, SEARCH_DIM, params.quantization);
+    const ann = new AnnIndex(loadAnn(file, key, n, SEARCH_DIM, { ...params, expansionSearch })!, matrix, n, SEARCH_DIM, { ...params, expansionSearch });
     const times: number[] = [];
     let hits = 0;
     for (let q = 0; q < QUERIES; q++) {

@@ -381,7 +381,7 @@ export class SearchService {
     const file = join(dir, indexFileName(space.runId, space.set?.id ?? null));
     const saved = loadAnn(file, key, loaded.n, loaded.dim, params);
     if (saved) {
-      loaded.index = new AnnIndex(saved, loaded.matrix, loaded.n, loaded.dim, params.quantization);
+      loaded.index = new AnnIndex(saved, loaded.matrix, loaded.n, loaded.dim, params);
       return Promise.resolve(true);
     }
     mkdirSync(dir, { recursive: true });
@@ -393,7 +393,7 @@ export class SearchService {
         if (this.closed || loaded.dropped) return false;
         const index = loadAnn(file, key, loaded.n, loaded.dim, params);
         if (!index) throw new Error(`the index saved at ${file} could not be read back`);
-        loaded.index = new AnnIndex(index, loaded.matrix, loaded.n, loaded.dim, params.quantization);
+        loaded.index = new AnnIndex(index, loaded.matrix, loaded.n, loaded.dim, params);
         loaded.exact.release();
         return true;
       })

@@ -30,7 +30,7 @@ const dim = 24;
 // In a SharedArrayBuffer, as the search service holds them.
 const vectors = randomUnitRows(n, dim, 1, true);
 const built = build(vectors, n, dim);
-const index = new AnnIndex(built.index, vectors, n, dim, DEFAULT_ANN_PARAMS.quantization);
+const index = new AnnIndex(built.index, vectors, n, dim, DEFAULT_ANN_PARAMS);
 const dir = mkdtempSync(join(tmpdir(), 'pretext-ann-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -82,7 +82,7 @@ describe('usearch HNSW index', () => {
     saveAnn(file, built.index, key);
     const loaded = loadAnn(file, key, n, dim, DEFAULT_ANN_PARAMS)!;
     expect(loaded).not.toBeNull();
-    const reopened = new AnnIndex(loaded, vectors, n, dim, DEFAULT_ANN_PARAMS.quantization);
+    const reopened = new AnnIndex(loaded, vectors, n, dim, DEFAULT_ANN_PARAMS);
     const query = vectors.subarray(7 * dim, 8 * dim);
     expect(reopened.search(query, 10).indices).toEqual(index.search(query, 10).indices);
     expect(loadAnn(file, annKey('stamp-2', n, dim, DEFAULT_ANN_PARAMS), n, dim, DEFAULT_ANN_PARAMS)).toBeNull();
@@ -105,13 +105,13 @@ describe('usearch HNSW index', () => {
 
   it('stores float16 vectors when asked, still re-ranked exactly', () => {
     const params: AnnParams = { ...DEFAULT_ANN_PARAMS, quantization: 'f16' };
-    const f16 = new AnnIndex(build(vectors, n, dim, params).index, vectors, n, dim, 'f16');
+    const f16 = new AnnIndex(build(vectors, n, dim, params).index, vectors, n, dim, params);
     expect(recallAt10((q) => f16.search(q, 10).indices, randomUnitRows(100, dim, 4))).toBeGreaterThanOrEqual(0.99);
     expect(annKey('s', n, dim, params)).not.toBe(annKey('s', n, dim, DEFAULT_ANN_PARAMS));
   });
 
   it('handles a one-point index and k beyond its size', () => {
-    const one = new AnnIndex(build(vectors.subarray(0, dim), 1, dim).index, vectors.subarray(0, dim), 1, dim, DEFAULT_ANN_PARAMS.quantization);
+    const one = new AnnIndex(build(vectors.subarray(0, dim), 1, dim).index, vectors.subarray(0, dim), 1, dim, DEFAULT_ANN_PARAMS);
     expect(Array.from(one.search(vectors.subarray(0, dim), 3).indices)).toEqual([0]);
     expect(() => one.search(new Float32Array(3), 1)).toThrow(/expected a query of 24 values, got 3/);
   });

@@ -37,7 +37,7 @@ describe('the index worker', () => {
     await startIndexWorker(entry, input, (done, total) => progress.push([done, total])).done;
     expect(progress.at(-1)).toEqual([n, n]);
     for (let i = 1; i < progress.length; i++) expect(progress[i]![0]).toBeGreaterThanOrEqual(progress[i - 1]![0]);
-    const index = new AnnIndex(loadAnn(input.file, input.key, n, dim, DEFAULT_ANN_PARAMS)!, vectors, n, dim, DEFAULT_ANN_PARAMS.quantization);
+    const index = new AnnIndex(loadAnn(input.file, input.key, n, dim, DEFAULT_ANN_PARAMS)!, vectors, n, dim, DEFAULT_ANN_PARAMS);
     const query = vectors.subarray(123 * dim, 124 * dim);
     expect(index.search(query, 1).indices[0]).toBe(123);
     expect(index.search(query, 10).scores).toEqual(exactSearch(vectors, n, dim, query, 10).scores);
