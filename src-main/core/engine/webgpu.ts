@@ -65,7 +65,8 @@ interface DawnModule {
 interface BufferManagerLike {
   acquireBuffer(size: number, usage: number, mappedAtCreation?: boolean, reuse?: boolean): unknown;
 }
-type WebGpuBackendClass = new (device: DawnDevice, adapterInfo?: DawnAdapterInfo) => tf.KernelBackend & { bufferManager: BufferManagerLike };
+type WebGpuBackendInstance = tf.KernelBackend & { bufferManager: BufferManagerLike; readSync(dataId: object): unknown };
+type WebGpuBackendClass = new (device: DawnDevice, adapterInfo?: DawnAdapterInfo) => WebGpuBackendInstance;
 
 export type WebGpuAttempt = { ok: true; adapter: GpuAdapterInfo } | { ok: false; why: string };
 
@@ -158,6 +159,7 @@ export async function tryWebGpu(options: WebGpuOptions): Promise<WebGpuAttempt> 
       () => {
         const backend = new Backend(device, adapter.info);
         guardBufferLimit(backend.bufferManager, info);
+        explainSyncReads(backend);
         return backend;
       },
       // Below cpu's 1: tf.ready() without a chosen backend must never pick a GPU (or a software adapter) by itself.
@@ -286,6 +288,24 @@ function guardBufferLimit(manager: BufferManagerLike, info: GpuAdapterInfo): voi
     bufferSizes.add(size);
     if (size > info.maxBufferBytes) throw new GpuBufferLimitError(size, info.maxBufferBytes, info);
     return acquire(size, usage, mappedAtCreation, reuse);
+  };
+}
+
+/**
+ * tfjs reads a GPU tensor synchronously (dataSync, arraySync) through an OffscreenCanvas, which
+ * Node lacks: the ReferenceError it throws becomes an error that says what happened.
+ */
+function explainSyncReads(backend: WebGpuBackendInstance): void {
+  const readSync = backend.readSync.bind(backend);
+  backend.readSync = (dataId) => {
+    try {
+      return readSync(dataId);
+    } catch (error) {
+      if (error instanceof ReferenceError && error.message.includes('OffscreenCanvas')) {
+        throw new Error('dataSync() of a tensor on the GPU: in Node the webgpu backend reads tensors only asynchronously (await tensor.data())');
+      }
+      throw error;
+    }
   };
 }
 

@@ -34,6 +34,10 @@ describe.skipIf(unavailable !== null)('webgpu backend', () => {
     expect(info.adapter!.vendor.length + info.adapter!.architecture.length).toBeGreaterThan(0);
     expect(info.adapter!.maxBufferBytes).toBeGreaterThanOrEqual(128 * 2 ** 20); // WebGPU's minimum maxStorageBufferBindingSize
     expect(readsSynchronously()).toBe(false);
+    const computed = tf.tidy(() => tf.add(tf.ones([4096]), 1)); // large enough for tfjs to compute it on the GPU
+    expect(() => computed.dataSync()).toThrow('in Node the webgpu backend reads tensors only asynchronously (await tensor.data())');
+    expect(Array.from(await computed.data()).every((v) => v === 2)).toBe(true);
+    computed.dispose();
     if (info.adapter!.software) {
       const auto = await initBackend();
       expect(auto.name).not.toBe('webgpu');
