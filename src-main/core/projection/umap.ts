@@ -8,9 +8,9 @@
  * 2.5 minutes and 4 GB, so larger runs were fitted on a sample. Here everything is typed arrays.
  *
  * The initial layout is the first two principal components of the input, scaled to [0, 10] per
- * axis (umap-learn's `init="pca"`), rather than umap-learn's default spectral layout of the graph:
- * it needs no eigensolver on a graph that may fall apart into components, and it keeps the global
- * arrangement that random starts lose (Kobak and Linderman 2021).
+ * axis (as umap-learn does with an `init` array), rather than umap-learn's default spectral layout
+ * of the graph: it needs no eigensolver on a graph that may fall apart into components, and it
+ * keeps the global arrangement that random starts lose (Kobak and Linderman 2021).
  *
  * Everything random is seeded (the initial jitter and the negative sampling; the HNSW index is
  * built from one thread in index order), so the same seed and data give the same coordinates.
@@ -101,8 +101,8 @@ export function pcaComponentsFor(n: number, dim: number): number {
 
 /**
  * The starting layout: the input's first two principal components, each axis scaled to [0, 10]
- * with a little seeded jitter so that duplicate points start apart (umap-learn's `init="pca"`
- * followed by its rescaling in `simplicial_set_embedding`). One-dimensional input gets a jittered
+ * with a little seeded jitter so that duplicate points start apart (umap-learn's rescaling of an
+ * initial layout in `simplicial_set_embedding`). One-dimensional input gets a jittered
  * second axis.
  */
 export function pcaLayout(data: Float32Array, n: number, dim: number, seed: number, check?: () => void): Float32Array {
