@@ -188,11 +188,10 @@ void conv_filter_grad_small(const f32 *x, const f32 *dy, f64 *acc, int h, int w,
  *   acc[kh, kw, ci, co] += Σ_{n, ho, wo} x[n, ho·sh + kh − pt, wo·sw + kw − pl, ci] · dy[n, ho, wo, co]
  *
  * i.e. im2col(x)ᵀ · dy without the im2col: a 4 (input channels) × 8 (output channels) tile of dW
- * stays in registers while the pixels of a block of IMAGES images stream by (they stay in cache
- * across the tiles of the block); each tile's float32 sums over the block are added to acc in
- * float64. Taps that fall in the padding are skipped, not multiplied by zero.
+ * stays in registers while the pixels of a block of `images` images stream by (the caller sizes the
+ * block to stay in cache across its tiles); each tile's float32 sums over the block are added to
+ * acc in float64. Taps that fall in the padding are skipped, not multiplied by zero.
  */
-#define IMAGES 8
 
 static inline void add_tile(f64 *out, int co, v128_t a0, v128_t a1, v128_t b0, v128_t b1, v128_t c0, v128_t c1, v128_t d0, v128_t d1) {
   add_f64x4(out, a0);
@@ -207,10 +206,10 @@ static inline void add_tile(f64 *out, int co, v128_t a0, v128_t a1, v128_t b0, v
 
 EXPORT(conv_filter_grad)
 void conv_filter_grad(const f32 *x, const f32 *dy, f64 *acc, int h, int w, int ci, int ho_n, int wo_n, int co, int kh, int kw, int sh, int sw, int pt, int pl,
-                      int n0, int n1) {
+                      int images, int n0, int n1) {
   long image_x = (long)h * w * ci, image_dy = (long)ho_n * wo_n * co;
-  for (int nb = n0; nb < n1; nb += IMAGES) {
-    int ne = nb + IMAGES < n1 ? nb + IMAGES : n1;
+  for (int nb = n0; nb < n1; nb += images) {
+    int ne = nb + images < n1 ? nb + images : n1;
     for (int a = 0; a < kh; a++) {
       /* output rows whose input row oh·sh + a − pt lies in [0, h) */
       int rlo = pt - a > 0 ? (pt - a + sh - 1) / sh : 0;
