@@ -489,7 +489,10 @@ export interface RunPreview {
   rows: string[];
   /** The items shown, one column each, left to right (held-out items when the run has a held-out split). */
   items: { itemId: number; path: string; label: string | null }[];
-  /** Side of one image in the PNG, and the gap between images, in pixels. */
+  /**
+   * Width of one image in the PNG, and the gap between images, in pixels. Images are square but for
+   * spectrograms, whose height is the strip's: (height − (rows − 1) · gap) / rows.
+   */
   cell: number;
   gap: number;
   width: number;

@@ -13,7 +13,7 @@ import { openDatabase, type Db } from '../../../src-main/core/storage/db';
 import { PreviewsRepository } from '../../../src-main/core/storage/repositories/previews';
 import { RunsRepository } from '../../../src-main/core/storage/repositories/runs';
 import type { RunConfig } from '../../../src-main/core/training/config';
-import { composeStrip, previewCell, previewItems } from '../../../src-main/core/training/previews';
+import { composeStrip, displayRows, previewCell, previewCellSize, previewItems } from '../../../src-main/core/training/previews';
 import { trainRun } from '../../../src-main/core/training/train-loop';
 
 describe('preview strips', () => {
@@ -37,12 +37,35 @@ describe('preview strips', () => {
       { label: 'a', images: Float32Array.from([0, 1]) },
       { label: 'b', images: Float32Array.from([-3, 0.5]) },
     ];
-    const { pixels, width, height } = composeStrip(rows, 2, 1, 1, 2, 1);
+    const { pixels, width, height } = composeStrip(rows, 2, [1, 1, 1], [2, 2], 1);
     expect([width, height]).toEqual([5, 5]);
     const at = (x: number, y: number) => pixels[y * width + x];
     expect([at(0, 0), at(1, 1), at(3, 0), at(4, 1), at(2, 0), at(0, 2)]).toEqual([0, 0, 255, 255, 40, 40]);
     expect([at(0, 3), at(4, 4)]).toEqual([0, 128]);
-    expect(() => composeStrip([{ label: 'short', images: new Float32Array(1) }], 2, 1, 1, 2)).toThrow("preview row 'short' has 1 values, expected 2·1·1·1");
+    expect(() => composeStrip([{ label: 'short', images: new Float32Array(1) }], 2, [1, 1, 1], [2, 2])).toThrow("preview row 'short' has 1 values, expected 2·1·1·1");
+  });
+
+  it('size a spectrogram’s cell by its shorter side, keeping its proportions, at most 256 px long', () => {
+    expect(previewCellSize(28, 28)).toEqual([84, 84]);
+    expect(previewCellSize(64, 100)).toEqual([64, 100]);
+    expect(previewCellSize(16, 40)).toEqual([64, 160]);
+    expect(previewCellSize(32, 300)).toEqual([27, 256]);
+  });
+
+  it('lay rectangles out by their own height and width', () => {
+    // One row of two 1×2 images drawn as 2×4 cells with a 1 px gap: 9 × 2.
+    const { pixels, width, height } = composeStrip([{ label: 'a', images: Float32Array.from([0, 1, 1, 0]) }], 2, [1, 2, 1], [2, 4], 1);
+    expect([width, height]).toEqual([9, 2]);
+    expect(Array.from(pixels.subarray(0, 9))).toEqual([0, 0, 255, 255, 40, 255, 255, 0, 0]);
+  });
+
+  it('draw spectrogram rows with the highest band on top, on the originals’ scale', () => {
+    // One item of 2 bands × 2 frames: band 0 is low (values 0), band 1 high (values 10); the reconstruction overshoots.
+    const original = Float32Array.from([0, 0, 10, 10]);
+    const rows = displayRows([{ label: 'Original', images: original }, { label: 'Reconstruction', images: Float32Array.from([0, 5, 20, 10]) }], 'spectrogram', 1, 2, 2, 1);
+    expect(Array.from(rows[0]!.images)).toEqual([1, 1, 0, 0]);
+    expect(Array.from(rows[1]!.images)).toEqual([2, 1, 0, 0.5]);
+    expect(displayRows([{ label: 'x', images: original }], 'pixels', 1, 2, 2, 1)[0]!.images).toBe(original);
   });
 });
 

@@ -38,7 +38,10 @@ export function reconstructionLoss(output: tf.Tensor4D, target: tf.Tensor4D, kin
   });
 }
 
-/** What the decoder's output shows as an image: sigmoid for 'bce', the values clipped to [0, 1] for 'mse'. */
-export function reconstructedImage(output: tf.Tensor4D, kind: ReconstructionKind): tf.Tensor4D {
-  return tf.tidy(() => (kind === 'bce' ? tf.sigmoid(output) : tf.clipByValue(output, 0, 1)) as tf.Tensor4D);
+/**
+ * What the decoder's output shows as an image: sigmoid for 'bce', the values clipped to [0, 1] for
+ * 'mse' of pixels, the values themselves for 'mse' of other inputs (`pixels` false: spectrograms).
+ */
+export function reconstructedImage(output: tf.Tensor4D, kind: ReconstructionKind, pixels = true): tf.Tensor4D {
+  return tf.tidy(() => (kind === 'bce' ? tf.sigmoid(output) : pixels ? tf.clipByValue(output, 0, 1) : tf.clone(output)) as tf.Tensor4D);
 }

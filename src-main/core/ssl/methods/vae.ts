@@ -7,7 +7,6 @@
  * the image from z. The loss is the negative ELBO, reconstruction + β·KL (eq. 10 and Appendix B),
  * both parts logged. The embedding is μ.
  */
-import { asImageSpec, type ImageData } from '../../data/image';
 import type { LoadedData } from '../../data/types';
 import { tf } from '../../engine/backend';
 import { assertShape } from '../../engine/shapes';
@@ -16,7 +15,7 @@ import type { ConvDecoder } from '../decoders/image';
 import { gaussianKl } from '../losses/gaussian-kl';
 import { reconstructedImage, reconstructionLoss, RECONSTRUCTION_KINDS, type ReconstructionKind } from '../losses/reconstruction';
 import type { Rng } from '../random';
-import { CentreBatch, GENERATIVE_DEFAULTS_HELP, generativeDefaults, mirroredDecoder, reconstructionPreviews } from './generative-shared';
+import { CentreBatch, checkedReconstruction, GENERATIVE_DEFAULTS_HELP, generativeDefaults, inputsArePixels, mirroredDecoder, reconstructionPreviews } from './generative-shared';
 import { imageEncoderParams, sharedEncoder, STEM_STRIDE_PARAM } from './image-encoder-params';
 import { EncoderMethodRun } from './method-run';
 import type { LossParts, MethodSetup, PreviewRow, SslMethod, StepContext } from './types';
@@ -81,27 +80,30 @@ class VaeRun extends EncoderMethodRun {
   private readonly heads: GaussianHeads;
   private readonly decoder: ConvDecoder;
   private readonly loss: ReconstructionKind;
+  private readonly pixels: boolean;
   private readonly beta: number;
   private readonly inputs = new CentreBatch();
   private noise = new Float32Array(0);
 
   constructor(setup: MethodSetup) {
+    const loss = checkedReconstruction(setup.spec, setup.params.reconstruction as ReconstructionKind);
     const params = imageEncoderParams(setup.params);
     const latent = setup.params.latentDim as number;
-    const encoder = sharedEncoder(asImageSpec(setup.spec), params, setup.seed);
+    const encoder = sharedEncoder(setup.spec, params, setup.seed);
     const heads = new GaussianHeads(encoder.embeddingSize, latent, setup.seed + 1000);
     const decoder = mirroredDecoder(encoder, latent, setup.seed + 2000);
     super(encoder, { heads, decoder }, { weightDecay: params.weightDecay, embeddingDim: latent });
     this.heads = heads;
     this.decoder = decoder;
-    this.loss = setup.params.reconstruction as ReconstructionKind;
+    this.loss = loss;
+    this.pixels = inputsArePixels(setup.spec);
     this.beta = setup.params.beta as number;
   }
 
   trainStep(loaded: LoadedData, batch: Int32Array, context: StepContext): LossParts {
     const b = batch.length;
     const j = this.embeddingDim;
-    const x = this.inputs.tensor(loaded as ImageData, batch); // [B, H, W, C]
+    const x = this.inputs.tensor(loaded, batch); // [B, H, W, C]
     if (this.noise.length !== b * j) this.noise = new Float32Array(b * j);
     const epsilon = tf.tensor2d(fillStandardNormal(context.rng, this.noise), [b, j]); // [B, J]
     return this.minimise(
@@ -126,7 +128,7 @@ class VaeRun extends EncoderMethodRun {
 
   /** Reconstructions from μ (no noise): what the code of each image decodes to. */
   previews(inputs: tf.Tensor4D): PreviewRow[] {
-    return reconstructionPreviews(inputs, () => reconstructedImage(this.decoder.decode(this.embed(inputs)), this.loss));
+    return reconstructionPreviews(inputs, () => reconstructedImage(this.decoder.decode(this.embed(inputs)), this.loss, this.pixels));
   }
 }
 
@@ -134,8 +136,8 @@ export const vae: SslMethod = {
   id: 'vae',
   name: 'VAE',
   family: 'generative',
-  description: 'Generative: each image is encoded as a Gaussian over a small latent space that a decoder must rebuild the image from (ELBO = reconstruction + β·KL).',
-  modalities: ['image'],
+  description: 'Generative: each image (or clip’s spectrogram) is encoded as a Gaussian over a small latent space that a decoder must rebuild it from (ELBO = reconstruction + β·KL).',
+  modalities: ['image', 'audio'],
   trains: true,
   params: [
     { name: 'beta', label: 'β (KL weight)', type: 'number', default: 1, min: 0, max: 100, help: 'Weight of the KL term: 1 is the ELBO; above 1 (β-VAE) favours simpler, more disentangled codes, below 1 sharper reconstructions.', scope: 'method' },
@@ -146,13 +148,14 @@ export const vae: SslMethod = {
       type: 'choice',
       choices: RECONSTRUCTION_KINDS,
       default: 'bce',
-      help: 'bce: a Bernoulli decoder (sigmoid output, pixels as probabilities); mse: squared error of a linear output.',
+      help: 'bce: a Bernoulli decoder (sigmoid output, pixels as probabilities; images only); mse: squared error of a linear output (a Gaussian decoder).',
       scope: 'method',
       advanced: true,
     },
     STEM_STRIDE_PARAM,
   ],
-  defaults: generativeDefaults,
-  defaultsHelp: GENERATIVE_DEFAULTS_HELP,
+  // Spectrograms are not probabilities: a Gaussian decoder (MSE) for audio.
+  defaults: (spec) => ({ ...generativeDefaults(spec), ...(inputsArePixels(spec) ? {} : { reconstruction: 'mse' }) }),
+  defaultsHelp: { ...GENERATIVE_DEFAULTS_HELP, reconstruction: 'bce for images, mse for audio spectrograms' },
   create: (setup) => new VaeRun(setup),
 };
