@@ -15,10 +15,11 @@
  * imports: 15 neighbours, min_dist 0.1, random_state = the seed by default (seeded, like Pretext's
  * maps; its SGD then runs on one thread, its NN-descent on all), all points fitted, after an untimed
  * fit on 2,000 points that compiles its numba code (warm). The two alternate, each run in a fresh
- * process, and each reports the median of its runs; ratio = umap-learn's time / Pretext's (above
- * 1: Pretext is faster). Map quality is the same measure for both: for 2,000 sampled points, the
- * share of their 10 nearest neighbours on the map with the same label. The load average is printed
- * before and after each run, as the machine is shared.
+ * process; run r uses seed r for both (so the quality is a median over maps, not one map repeated);
+ * each reports the median of its runs; ratio = umap-learn's time / Pretext's (above 1: Pretext is
+ * faster). Map quality is the same measure for both: for every point, the share of its 10 nearest
+ * other points on the map with its label, averaged. The load average is printed before and after
+ * each run, as the machine is shared.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -32,7 +33,6 @@ import { Rng } from '../src-main/core/ssl/random';
 const UMAP_DIM = 64;
 const cacheDir = join(import.meta.dirname, '..', '.bench');
 
-const SEED = 1;
 const PYTHON = process.env.PRETEXT_PYTHON ?? '/usr/bin/python3';
 
 interface UmapRow {
@@ -90,39 +90,81 @@ function clusters64(n: number): { data: Float32Array; labels: Uint8Array; source
   return { data, labels, source: '10 Gaussian clusters, 64-d' };
 }
 
-/** For 2,000 sampled points, the share of their 10 nearest neighbours on the map with the same label. */
+/**
+ * For every point, the share of its 10 nearest other points on the map with the same label, averaged
+ * (exact, through a grid of cells holding about 4 points each, searched ring by ring).
+ */
 function neighbourAgreement(coords: Float32Array, labels: Uint8Array, n: number): number {
-  const rng = new Rng(11);
-  let same = 0;
-  let total = 0;
-  for (let s = 0; s < 2000; s++) {
-    const i = rng.int(n);
-    const best = new Float64Array(10).fill(Infinity);
-    const who = new Int32Array(10);
-    for (let j = 0; j < n; j++) {
-      if (j === i) continue;
-      const d = (coords[i * 2]! - coords[j * 2]!) ** 2 + (coords[i * 2 + 1]! - coords[j * 2 + 1]!) ** 2;
-      if (d >= best[9]!) continue;
-      let k = 9;
-      while (k > 0 && best[k - 1]! > d) {
-        best[k] = best[k - 1]!;
-        who[k] = who[k - 1]!;
-        k--;
-      }
-      best[k] = d;
-      who[k] = j;
-    }
-    for (const j of who) same += labels[j] === labels[i] ? 1 : 0;
-    total += 10;
+  const K = 10;
+  let minX = Infinity;
+  let minY = Infinity;
+  let maxX = -Infinity;
+  let maxY = -Infinity;
+  for (let i = 0; i < n; i++) {
+    minX = Math.min(minX, coords[i * 2]!);
+    maxX = Math.max(maxX, coords[i * 2]!);
+    minY = Math.min(minY, coords[i * 2 + 1]!);
+    maxY = Math.max(maxY, coords[i * 2 + 1]!);
   }
-  return same / total;
+  const side = Math.max(1, Math.ceil(Math.sqrt(n / 4)));
+  const cell = Math.max(maxX - minX, maxY - minY, 1e-12) / side;
+  const cellOf = (v: number, lo: number): number => Math.min(side - 1, Math.floor((v - lo) / cell));
+  const start = new Int32Array(side * side + 1);
+  const home = new Int32Array(n);
+  for (let i = 0; i < n; i++) {
+    home[i] = cellOf(coords[i * 2 + 1]!, minY) * side + cellOf(coords[i * 2]!, minX);
+    start[home[i]! + 1]!++;
+  }
+  for (let c = 0; c < side * side; c++) start[c + 1]! += start[c]!;
+  const fill = start.slice(0, side * side);
+  const members = new Int32Array(n);
+  for (let i = 0; i < n; i++) members[fill[home[i]!]!++] = i;
+  const best = new Float64Array(K);
+  const who = new Int32Array(K);
+  let sum = 0;
+  for (let i = 0; i < n; i++) {
+    best.fill(Infinity);
+    const x = coords[i * 2]!;
+    const y = coords[i * 2 + 1]!;
+    const cx = home[i]! % side;
+    const cy = Math.floor(home[i]! / side);
+    for (let ring = 0; ring < side; ring++) {
+      for (let gy = cy - ring; gy <= cy + ring; gy++) {
+        if (gy < 0 || gy >= side) continue;
+        for (let gx = cx - ring; gx <= cx + ring; gx++) {
+          if (gx < 0 || gx >= side || (Math.abs(gx - cx) !== ring && Math.abs(gy - cy) !== ring)) continue;
+          const c = gy * side + gx;
+          for (let p = start[c]!; p < start[c + 1]!; p++) {
+            const j = members[p]!;
+            if (j === i) continue;
+            const d = (x - coords[j * 2]!) ** 2 + (y - coords[j * 2 + 1]!) ** 2;
+            if (d >= best[K - 1]!) continue;
+            let k = K - 1;
+            while (k > 0 && best[k - 1]! > d) {
+              best[k] = best[k - 1]!;
+              who[k] = who[k - 1]!;
+              k--;
+            }
+            best[k] = d;
+            who[k] = j;
+          }
+        }
+      }
+      // Every point in the next ring is at least `ring` cells away.
+      if (best[K - 1]! <= (ring * cell) ** 2) break;
+    }
+    let same = 0;
+    for (let k = 0; k < K; k++) same += labels[who[k]!] === labels[i] ? 1 : 0;
+    sum += same / K;
+  }
+  return sum / n;
 }
 
-async function pretextChild(points: number): Promise<UmapRow> {
+async function pretextChild(points: number, seed: number): Promise<UmapRow> {
   const all = fashion64();
   const data = all.data.subarray(0, points * UMAP_DIM);
   const started = performance.now();
-  const result = await runUmap(data, points, UMAP_DIM, { neighbors: 15, minDist: 0.1, seed: SEED });
+  const result = await runUmap(data, points, UMAP_DIM, { neighbors: 15, minDist: 0.1, seed });
   const seconds = (performance.now() - started) / 1000;
   if (result.fittedOn !== null) throw new Error(`expected every point fitted, got ${result.fittedOn}`);
   return { contender: 'pretext', points, data: all.source, seconds, peakRssMb: peakRssMb(), neighbourAgreement: neighbourAgreement(result.coords, all.labels, points), loadBefore: [], loadAfter: [] };
@@ -149,14 +191,14 @@ function umapLearnAvailable(): string | null {
   return r.status === 0 ? r.stdout.trim() : null;
 }
 
-function umapLearnRun(points: number, seeded: boolean): UmapRow {
+function umapLearnRun(points: number, seed: number, seeded: boolean): UmapRow {
   const all = fashion64();
   mkdirSync(cacheDir, { recursive: true });
   const input = join(cacheDir, 'umap-input.f32');
   writeFileSync(input, all.data.subarray(0, points * UMAP_DIM));
   const out = join(cacheDir, `umap-learn-${points}.f32`);
   const loadBefore = loadavg();
-  const r = spawnSync(PYTHON, ['-c', UMAP_LEARN, input, String(points), seeded ? String(SEED) : 'none', out], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 64 * 1024 * 1024 });
+  const r = spawnSync(PYTHON, ['-c', UMAP_LEARN, input, String(points), seeded ? String(seed) : 'none', out], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 64 * 1024 * 1024 });
   if (r.status !== 0) throw new Error(`umap-learn failed (exit ${r.status}): ${r.stderr.slice(-2000)}`);
   const report = JSON.parse(r.stdout.trim().split('\n').at(-1)!) as { seconds: number; peakRssMb: number };
   const coords = new Float32Array(readFileSync(out).buffer.slice(0));
@@ -173,9 +215,9 @@ function umapLearnRun(points: number, seeded: boolean): UmapRow {
 }
 
 /** Runs one Pretext configuration in a fresh process (the same TypeScript loader) and returns its JSON line. */
-function pretextRun(points: number): UmapRow {
+function pretextRun(points: number, seed: number): UmapRow {
   const loadBefore = loadavg();
-  const r = spawnSync(process.execPath, [...process.execArgv, ...(process.env.PRETEXT_TS_RUNNER ? [process.env.PRETEXT_TS_RUNNER] : []), import.meta.filename, '--child', String(points)], {
+  const r = spawnSync(process.execPath, [...process.execArgv, ...(process.env.PRETEXT_TS_RUNNER ? [process.env.PRETEXT_TS_RUNNER] : []), import.meta.filename, '--child', String(points), String(seed)], {
     encoding: 'utf8',
     stdio: ['ignore', 'pipe', 'inherit'],
     maxBuffer: 16 * 1024 * 1024,
@@ -192,8 +234,8 @@ const median = (xs: number[]): number => {
 const loads = (l: number[]): string => l.map((x) => x.toFixed(2)).join(' ');
 
 if (process.argv.includes('--child')) {
-  const size = process.argv[process.argv.indexOf('--child') + 1];
-  const row = await pretextChild(Number(size));
+  const [size, seed] = process.argv.slice(process.argv.indexOf('--child') + 1);
+  const row = await pretextChild(Number(size), Number(seed));
   process.stdout.write(JSON.stringify(row) + '\n');
 } else {
   const umapSizes = sizes('umap', [10_000, 60_000]);
@@ -208,17 +250,17 @@ if (process.argv.includes('--child')) {
       // Alternate which goes first, so neither always meets the same load.
       const order: ('pretext' | 'umap-learn')[] = version === null ? ['pretext'] : run % 2 === 0 ? ['pretext', 'umap-learn'] : ['umap-learn', 'pretext'];
       for (const who of order) {
-        process.stderr.write(`${who} UMAP on ${points.toLocaleString('en')} points, run ${run + 1}/${runs}…\n`);
-        const row = who === 'pretext' ? pretextRun(points) : umapLearnRun(points, seeded);
-        process.stderr.write(`  ${fmt(row.seconds)} s, 10-NN same class ${fmt(row.neighbourAgreement * 100)}%, load ${loads(row.loadBefore)} → ${loads(row.loadAfter)}\n`);
+        process.stderr.write(`${who} UMAP on ${points.toLocaleString('en')} points, run ${run + 1}/${runs} (seed ${run + 1})…\n`);
+        const row = who === 'pretext' ? pretextRun(points, run + 1) : umapLearnRun(points, run + 1, seeded);
+        process.stderr.write(`  ${fmt(row.seconds)} s, 10-NN same label ${fmt(row.neighbourAgreement * 100)}%, load ${loads(row.loadBefore)} → ${loads(row.loadAfter)}\n`);
         rows.push(row);
       }
     }
   }
   if (rows.length > 0) {
-    const anchor = version === null ? 'umap-learn not installed' : `umap-learn ${version}, ${seeded ? `random_state=${SEED} (seeded)` : 'unseeded (parallel SGD)'}, warm`;
-    console.log(`\nUMAP (15 neighbours, min-dist 0.1, seed ${SEED}, every point fitted) on ${rows[0]!.data}; median of ${runs} alternating runs each; ${anchor}`);
-    console.log('| points | Pretext s | umap-learn s | speed ratio (umap-learn s / Pretext s) | Pretext 10-NN same class | umap-learn 10-NN same class | Pretext peak RSS | umap-learn peak RSS | load (1-min) over the runs |');
+    const anchor = version === null ? 'umap-learn not installed' : `umap-learn ${version}, ${seeded ? 'random_state = the seed' : 'unseeded (parallel SGD)'}, warm`;
+    console.log(`\nUMAP (15 neighbours, min-dist 0.1, every point fitted) on ${rows[0]!.data}; median of ${runs} alternating runs each, run r with seed r for both; ${anchor}`);
+    console.log('| points | Pretext s | umap-learn s | speed ratio (umap-learn s / Pretext s) | Pretext 10-NN same label | umap-learn 10-NN same label | Pretext peak RSS | umap-learn peak RSS | load (1-min) over the runs |');
     console.log('| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
     for (const points of umapSizes) {
       const of = (who: string): UmapRow[] => rows.filter((r) => r.points === points && r.contender === who);
