@@ -5,12 +5,14 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { ImageInputSpec, ParamValues } from '../../../../src-main/contract';
+import { dataFor } from '../../../../src-main/core/data';
 import type { ImageData } from '../../../../src-main/core/data/image';
 import { initBackend, tf } from '../../../../src-main/core/engine/backend';
 import { getMethod, type StepContext, type TrainableMethod } from '../../../../src-main/core/ssl/methods';
 import { fillStandardNormal } from '../../../../src-main/core/ssl/methods/vae';
 import { Rng } from '../../../../src-main/core/ssl/random';
 import { resolveRunParams } from '../../../../src-main/core/training/params';
+import { tinyAudio } from './tiny-data';
 
 const spec: ImageInputSpec = { modality: 'image', size: 8, channels: 1, scale: '0-1' };
 
@@ -122,5 +124,40 @@ describe('generative methods', () => {
     x.dispose();
     a.dispose();
     b.dispose();
+  });
+});
+
+describe('generative methods on audio spectrograms', () => {
+  it('default to a Gaussian decoder (MSE), refuse BCE with what to use, and rebuild the clip’s exact shape', () => {
+    const data = tinyAudio();
+    const audioSpec = data.spec;
+    for (const id of ['autoencoder', 'vae', 'mim']) expect(getMethod(id).modalities).toContain('audio');
+    const vae = getMethod('vae');
+    expect(resolveRunParams(vae, {}, audioSpec).reconstruction).toBe('mse');
+    expect(resolveRunParams(vae, {}, spec).reconstruction).toBe('bce');
+    // 16 bands × 12 frames: patches of an eighth of the shorter side, at least 2.
+    expect(resolveRunParams(getMethod('mim'), {}, audioSpec).patchSize).toBe(2);
+    for (const id of ['autoencoder', 'vae']) {
+      const definition = getMethod(id);
+      expect(() => definition.create({ spec: audioSpec, params: resolveRunParams(definition, { reconstruction: 'bce' }, audioSpec), seed: 1 })).toThrow(
+        'The BCE reconstruction loss models pixels in [0, 1]; audio spectrograms are normalised log-mels (mean 0, standard deviation 1): use --param reconstruction=mse',
+      );
+    }
+    for (const id of ['autoencoder', 'vae', 'mim']) {
+      const definition = getMethod(id);
+      const run = definition.create({ spec: audioSpec, params: resolveRunParams(definition, { learningRate: 1e-2 }, audioSpec), seed: 2 });
+      const rng = new Rng(3);
+      const first = run.trainStep(data, Int32Array.from([0, 1, 2, 3]), context(rng, 1));
+      expect(Number.isFinite(first.total)).toBe(true);
+      // Previews keep the spectrogram's values (not clipped to [0, 1] as pixels are) and its shape.
+      const x = new Float32Array(2 * 16 * 12);
+      dataFor('audio').centre(data, [0, 1], x);
+      const input = tf.tensor4d(x, [2, 16, 12, 1]);
+      const rows = run.previews!(input, new Rng(5));
+      for (const row of rows) expect(row.images.length).toBe(2 * 16 * 12);
+      expect(rows.some((row) => row.images.some((v) => v < 0))).toBe(true);
+      input.dispose();
+      run.dispose();
+    }
   });
 });
