@@ -661,11 +661,25 @@ export const calls = {
   >(),
 } as const;
 
+/**
+ * The nearest-neighbour index of a run (or of one of its vector sets) being built in the core's
+ * index worker; exact search answers until `done` reaches `total`.
+ */
+export interface IndexProgress {
+  runId: number;
+  /** The vector set indexed, or null for the run's own items. */
+  setId: number | null;
+  /** Vectors added so far, of `total`. */
+  done: number;
+  total: number;
+}
+
 export const events = {
   'import.progress': event<ImportProgress>(),
   'training.progress': event<TrainingProgress>(),
   'projection.progress': event<ProjectionProgress>(),
   'embed.progress': event<EmbedProgress>(),
+  'index.progress': event<IndexProgress>(),
 } as const;
 
 export type Calls = typeof calls;

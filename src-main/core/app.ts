@@ -120,6 +120,7 @@ export function createCore(options: CoreOptions): Core {
     workerDir: options.workerDir,
     embedder,
     indexThreshold: options.searchIndexThreshold,
+    onIndexProgress: (space, done, total) => events.emit('index.progress', { ...space, done, total }),
   });
   const previews = new PreviewsRepository(db);
   const dataServices = { runs, vectors, vectorSets, projections, previews, resolveStored: layout.resolveStored };

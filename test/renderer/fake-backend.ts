@@ -1,5 +1,5 @@
 /** A scriptable stand-in for the renderer's Backend, for state tests. */
-import type { CallName, EmbedProgress, ImportProgress, ProjectionProgress, RequestOf, ResponseOf, TrainingProgress } from '../../src-main/contract';
+import type { CallName, EmbedProgress, ImportProgress, IndexProgress, ProjectionProgress, RequestOf, ResponseOf, TrainingProgress } from '../../src-main/contract';
 import type { Backend } from '../../src-renderer/src/lib/client';
 
 type Handlers = { [K in CallName]?: (request: RequestOf<K>) => Promise<ResponseOf<K>> | ResponseOf<K> };
@@ -13,6 +13,7 @@ export interface FakeBackend {
   emitTraining(progress: TrainingProgress): void;
   emitProjection(progress: ProjectionProgress): void;
   emitEmbed(progress: EmbedProgress): void;
+  emitIndex(progress: IndexProgress): void;
   setConnection(state: Backend['connection']['state']): void;
   handlers: Handlers;
 }
@@ -23,6 +24,7 @@ export function fakeBackend(handlers: Handlers = {}): FakeBackend {
   const trainingListeners = new Set<(p: TrainingProgress) => void>();
   const projectionListeners = new Set<(p: ProjectionProgress) => void>();
   const embedListeners = new Set<(p: EmbedProgress) => void>();
+  const indexListeners = new Set<(p: IndexProgress) => void>();
   const connectionListeners = new Set<() => void>();
   let connection: Backend['connection']['state'] = 'open';
   const calls = new Proxy({} as Backend['calls'], {
@@ -51,6 +53,11 @@ export function fakeBackend(handlers: Handlers = {}): FakeBackend {
           const l = listener as (p: EmbedProgress) => void;
           embedListeners.add(l);
           return () => embedListeners.delete(l);
+        }
+        if (name === 'index.progress') {
+          const l = listener as (p: IndexProgress) => void;
+          indexListeners.add(l);
+          return () => indexListeners.delete(l);
         }
         if (name !== 'import.progress') throw new Error(`unexpected event ${name}`);
         const l = listener as (p: ImportProgress) => void;
@@ -86,6 +93,9 @@ export function fakeBackend(handlers: Handlers = {}): FakeBackend {
     },
     emitEmbed: (progress) => {
       for (const l of embedListeners) l(progress);
+    },
+    emitIndex: (progress) => {
+      for (const l of indexListeners) l(progress);
     },
     setConnection: (state) => {
       connection = state;

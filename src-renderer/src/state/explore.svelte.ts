@@ -150,8 +150,10 @@ export class ExploreState {
   /** Follows projection progress; returns the cleanup, which also stops the maps' workers. */
   start(): () => void {
     const off = this.#backend.events.on('projection.progress', (p) => this.#onProgress(p));
+    const offIndex = this.search.followIndexBuilds();
     return () => {
       off();
+      offIndex();
       this.hover.dispose();
       this.map.close();
       this.compareMap.close();

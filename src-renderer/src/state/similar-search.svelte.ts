@@ -1,4 +1,5 @@
-import type { Modality, SearchResult, SimilarItem, VectorSetSummary } from '../../../src-main/contract';
+import type { IndexProgress, Modality, SearchResult, SimilarItem, VectorSetSummary } from '../../../src-main/contract';
+import { SvelteMap } from 'svelte/reactivity';
 import { LatestOnly } from '../lib/async';
 import type { Backend } from '../lib/client';
 import { errorMessage } from '../lib/format';
@@ -30,6 +31,8 @@ export class SimilarSearch {
   target = $state<number | null>(null);
   /** The vector set the shown results come from (their paths are in its folder), or null. */
   resultSet = $state.raw<SearchResult['set'] | null>(null);
+  /** Index builds under way, by `runId:setId` (the core answers exactly until each is done). */
+  readonly indexBuilds = new SvelteMap<string, IndexProgress>();
 
   readonly #backend: Backend;
   readonly #latest = new LatestOnly();
@@ -38,6 +41,21 @@ export class SimilarSearch {
 
   constructor(backend: Backend) {
     this.#backend = backend;
+  }
+
+  /** Follows the core's index builds (`index.progress`); returns the unsubscribe. */
+  followIndexBuilds(): () => void {
+    return this.#backend.events.on('index.progress', (p) => {
+      const key = `${p.runId}:${p.setId ?? ''}`;
+      if (p.done >= p.total) this.indexBuilds.delete(key);
+      else this.indexBuilds.set(key, p);
+    });
+  }
+
+  /** The build under way of the index the next query of this run searches (its own items, or `target`), or null. */
+  indexBuildFor(runId: number | null): IndexProgress | null {
+    if (runId === null) return null;
+    return this.indexBuilds.get(`${runId}:${this.target ?? ''}`) ?? null;
   }
 
   byItem(runId: number, itemId: number): Promise<void> {

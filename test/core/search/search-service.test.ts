@@ -67,8 +67,16 @@ describe('search.similarToItem', () => {
     // What Pretext 0.x's own HNSW left there: not usearch's, so it is built again and replaced.
     mkdirSync(join(dir, 'search.db-files', 'indexes'), { recursive: true });
     writeFileSync(file, Buffer.concat([Buffer.from('PXHNSW01'), Buffer.alloc(64)]));
+    const progress: { done: number; total: number }[] = [];
+    const off = core.events.on('index.progress', (p) => {
+      if (p.runId === big.runId && p.setId === null) progress.push({ done: p.done, total: p.total });
+    });
     await core.handlers['search.similarToItem']({ runId: big.runId, itemId: big.itemIds[3]!, k: 5 });
     expect(await core.search.indexReady(big.runId)).toBe(true);
+    off();
+    // The build's progress reaches every shell as index.progress events, up to all 1,200 vectors.
+    expect(progress.length).toBeGreaterThan(0);
+    expect(progress.at(-1)).toEqual({ done: 1200, total: 1200 });
     const saved = statSync(file);
     expect(readFileSync(file).subarray(0, 8).toString('ascii')).not.toBe('PXHNSW01');
     const next = createCore({ dbPath: join(dir, 'search.db'), shell: 'cli', searchIndexThreshold: 1000 });
@@ -117,6 +125,8 @@ async function trainedRun(): Promise<{ runId: number; root: string }> {
     for (let i = 0; i < 12; i++) {
       const pixels = Buffer.alloc(12 * 12 * 3, 128);
       for (let p = 0; p < 144; p++) if ((p + i) % (label === 'light' ? 3 : 5) === 0) pixels.fill(shade, p * 3, p * 3 + 3);
+      // A white pixel of its own: without it, image i and i + 5 (dark) or i + 3 (light) are the same picture, and a query ties with its twin.
+      pixels.fill(255, (20 + 7 * i) * 3, (20 + 7 * i) * 3 + 3);
       writeFileSync(join(root, label, `${label}-${i}.png`), await sharp(pixels, { raw: { width: 12, height: 12, channels: 3 } }).png().toBuffer());
     }
   }

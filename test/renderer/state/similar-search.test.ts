@@ -58,3 +58,23 @@ test('a failed search shows the core’s message; clear empties everything', asy
   expect(search.query).toBeNull();
   expect(search.error).toBeNull();
 });
+
+test('follows the core’s index builds: the one the next query searches, until it is done', async () => {
+  const fake = fakeBackend({ 'runs.vectorSets': () => [] });
+  const search = new SimilarSearch(fake.backend);
+  const off = search.followIndexBuilds();
+  expect(search.indexBuildFor(4)).toBeNull();
+  fake.emitIndex({ runId: 4, setId: null, done: 16_384, total: 1_000_000 });
+  fake.emitIndex({ runId: 4, setId: 2, done: 10, total: 300_000 });
+  expect(search.indexBuildFor(4)).toEqual({ runId: 4, setId: null, done: 16_384, total: 1_000_000 });
+  expect(search.indexBuildFor(5)).toBeNull();
+  expect(search.indexBuildFor(null)).toBeNull();
+  search.target = 2;
+  expect(search.indexBuildFor(4)?.total).toBe(300_000);
+  search.target = null;
+  fake.emitIndex({ runId: 4, setId: null, done: 1_000_000, total: 1_000_000 });
+  expect(search.indexBuildFor(4)).toBeNull();
+  off();
+  fake.emitIndex({ runId: 4, setId: null, done: 1, total: 10 });
+  expect(search.indexBuildFor(4)).toBeNull();
+});
