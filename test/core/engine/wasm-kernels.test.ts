@@ -47,6 +47,10 @@ const CONV_CASES: ConvCase[] = [
   // Tiles of 4 output pixels run across rows and images: 2×2 and 3×1 outputs, a pixel count not a multiple of 4.
   { x: [3, 4, 4, 16], filter: [3, 3, 16, 24], strides: 2, pad: 'same' },
   { x: [5, 5, 2, 8], filter: [3, 2, 8, 8], strides: [2, 1], pad: 'valid' },
+  // A 2×2 map under a 3×3 stride-2 filter (the encoder's last block on 8 px images): the last taps fall wholly in the padding.
+  { x: [5, 2, 2, 8], filter: [3, 3, 8, 16], strides: 2, pad: 'same' },
+  { x: [4, 2, 2, 1], filter: [3, 3, 1, 8], strides: 2, pad: 'same' },
+  { x: [3, 1, 3, 4], filter: [3, 3, 4, 8], strides: 2, pad: 'same' },
 ];
 
 function describeConv(c: ConvCase): string {

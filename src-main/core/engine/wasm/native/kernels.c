@@ -20,6 +20,9 @@
 typedef float f32;
 typedef double f64;
 
+/* ⌊a / b⌋ for b > 0 (C's / truncates toward zero, which is wrong for negative a). */
+static inline int floor_div(int a, int b) { return a >= 0 ? a / b : -((-a + b - 1) / b); }
+
 static inline void add_f64x4(f64 *acc, v128_t v) {
   wasm_v128_store(acc, wasm_f64x2_add(wasm_v128_load(acc), wasm_f64x2_promote_low_f32x4(v)));
   v128_t hi = wasm_i32x4_shuffle(v, v, 2, 3, 0, 1);
@@ -133,7 +136,7 @@ void conv_filter_grad_small(const f32 *x, const f32 *dy, f64 *acc, int h, int w,
         for (int b = 0; b < kw; b++) {
           /* output columns whose input column wo·sw + b − pl lies in [0, w) */
           int lo = pl - b > 0 ? (pl - b + sw - 1) / sw : 0;
-          int hi = (w - 1 + pl - b) / sw;
+          int hi = floor_div(w - 1 + pl - b, sw);
           if (hi > wo_n - 1) hi = wo_n - 1;
           if (lo > hi) continue;
           for (int k = 0; k < ci; k++) {
@@ -213,12 +216,12 @@ void conv_filter_grad(const f32 *x, const f32 *dy, f64 *acc, int h, int w, int c
     for (int a = 0; a < kh; a++) {
       /* output rows whose input row oh·sh + a − pt lies in [0, h) */
       int rlo = pt - a > 0 ? (pt - a + sh - 1) / sh : 0;
-      int rhi = (h - 1 + pt - a) / sh;
+      int rhi = floor_div(h - 1 + pt - a, sh);
       if (rhi > ho_n - 1) rhi = ho_n - 1;
       if (rlo > rhi) continue;
       for (int b = 0; b < kw; b++) {
         int clo = pl - b > 0 ? (pl - b + sw - 1) / sw : 0;
-        int chi = (w - 1 + pl - b) / sw;
+        int chi = floor_div(w - 1 + pl - b, sw);
         if (chi > wo_n - 1) chi = wo_n - 1;
         if (clo > chi) continue;
         int cols = chi - clo + 1;
