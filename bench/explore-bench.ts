@@ -250,7 +250,7 @@ if (process.argv.includes('--child')) {
       // Alternate which goes first, so neither always meets the same load.
       const order: ('pretext' | 'umap-learn')[] = version === null ? ['pretext'] : run % 2 === 0 ? ['pretext', 'umap-learn'] : ['umap-learn', 'pretext'];
       for (const who of order) {
-        process.stderr.write(`${who} UMAP on ${points.toLocaleString('en')} points, run ${run + 1}/${runs} (seed ${run + 1})…\n`);
+        process.stderr.write(`${who} UMAP on ${points.toLocaleString('en')} points, run ${run + 1}/${runs} (${who === 'umap-learn' && !seeded ? 'unseeded' : `seed ${run + 1}`})…\n`);
         const row = who === 'pretext' ? pretextRun(points, run + 1) : umapLearnRun(points, run + 1, seeded);
         process.stderr.write(`  ${fmt(row.seconds)} s, 10-NN same label ${fmt(row.neighbourAgreement * 100)}%, load ${loads(row.loadBefore)} → ${loads(row.loadAfter)}\n`);
         rows.push(row);
@@ -259,7 +259,7 @@ if (process.argv.includes('--child')) {
   }
   if (rows.length > 0) {
     const anchor = version === null ? 'umap-learn not installed' : `umap-learn ${version}, ${seeded ? 'random_state = the seed' : 'unseeded (parallel SGD)'}, warm`;
-    console.log(`\nUMAP (15 neighbours, min-dist 0.1, every point fitted) on ${rows[0]!.data}; median of ${runs} alternating runs each, run r with seed r for both; ${anchor}`);
+    console.log(`\nUMAP (15 neighbours, min-dist 0.1, every point fitted) on ${rows[0]!.data}; median of ${runs} alternating runs each, run r with seed r${seeded ? ' for both' : ''}; ${anchor}`);
     console.log('| points | Pretext s | umap-learn s | speed ratio (umap-learn s / Pretext s) | Pretext 10-NN same label | umap-learn 10-NN same label | Pretext peak RSS | umap-learn peak RSS | load (1-min) over the runs |');
     console.log('| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
     for (const points of umapSizes) {
