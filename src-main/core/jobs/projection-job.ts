@@ -12,7 +12,7 @@ export interface ProjectionWorkerInput {
   dbPath: string;
   runId: number;
   settings: Required<ProjectionSettings>;
-  /** Int32Array(1) over a SharedArrayBuffer: 1 = cancel. Read synchronously inside umap-js's loops. */
+  /** Int32Array(1) over a SharedArrayBuffer: 1 = cancel. Read synchronously inside UMAP's loops (between neighbour-search batches and epochs). */
   cancelFlag: Int32Array;
 }
 
@@ -25,8 +25,8 @@ export interface ProjectionJob {
 }
 
 /**
- * How long a cancelled worker may take to notice. The flag is read between epochs and every few
- * thousand distances, but a few umap-js steps (building its sparse graph) have no hook; after this
+ * How long a cancelled worker may take to notice. The flag is read between epochs and between
+ * batches of the neighbour search, but a few steps (the fuzzy graph, the PCA start) have no hook; after this
  * the worker is terminated, which is always safe: the projection is written in one transaction at the end.
  */
 const CANCEL_GRACE_MS = 1500;
