@@ -127,6 +127,8 @@ describe('a vector set made by runs.embed, searched by a new file and across spa
     const shade = label === 'light' ? 220 : 40;
     const pixels = Buffer.alloc(side * side * 3, 128);
     for (let p = 0; p < side * side; p++) if ((p + i) % (label === 'light' ? 3 : 5) === 0) pixels.fill(shade, p * 3, p * 3 + 3);
+    // A white pixel of its own: without it, image i and i + 5 (dark) or i + 3 (light) are the same picture, and a query ties with its twin.
+    pixels.fill(255, (20 + 7 * i) * 3, (20 + 7 * i) * 3 + 3);
     return sharp(pixels, { raw: { width: side, height: side, channels: 3 } }).png().toBuffer();
   };
 
