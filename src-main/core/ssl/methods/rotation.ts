@@ -18,7 +18,7 @@ import type { LoadedData } from '../../data/types';
 import { tf } from '../../engine/backend';
 import { LinearHead } from '../heads/linear';
 import { ProjectionHead } from '../heads/projection';
-import { accuracyOf, softmaxCrossEntropy } from '../losses/cross-entropy';
+import { softmaxCrossEntropy } from '../losses/cross-entropy';
 import { defaultImageViews, ImageViewSampler } from '../views/image';
 import { rotateSquare } from '../views/rotation';
 import { IMAGE_ENCODER_DEFAULTS_HELP, imageEncoderDefaults, imageEncoderParams, sharedEncoder, STEM_STRIDE_PARAM, type ImageEncoderParams } from './image-encoder-params';
@@ -116,22 +116,22 @@ class RotationRun extends EncoderMethodRun {
     const data = loaded as ImageData;
     const rows = this.makeInputs(data, batch, context.rng);
     const x = tf.tensor4d(this.inputs, [rows, data.size, data.size, data.channels]); // [4B, S, S, C]
-    const kept: { logits?: tf.Tensor2D } = {};
-    try {
-      const parts = this.minimise(
-        context,
-        () => {
-          const logits = this.classifier.forward(this.encoder.forwardTrain(x)); // [4B, 4]
-          kept.logits = tf.keep(logits);
-          return { total: softmaxCrossEntropy(logits, this.labels) };
-        },
-        [x],
-      );
-      return { ...parts, accuracy: accuracyOf(kept.logits!.dataSync() as Float32Array, ROTATIONS, this.labels) };
-    } finally {
-      kept.logits?.dispose();
-    }
+    const labels = tf.tensor1d(this.labels, 'int32'); // [4B]
+    // The accuracy is a part of the step's loss, read back with it (asynchronously on webgpu).
+    return this.minimise(
+      context,
+      () => {
+        const logits = this.classifier.forward(this.encoder.forwardTrain(x)); // [4B, 4]
+        return { total: softmaxCrossEntropy(logits, this.labels), accuracy: rotationAccuracy(logits, labels) };
+      },
+      [x, labels],
+    );
   }
+}
+
+/** Share of rows whose largest logit is at their rotation (ties go to the first, as argMax), before the update. */
+function rotationAccuracy(logits: tf.Tensor2D, labels: tf.Tensor1D): tf.Scalar {
+  return tf.tidy(() => tf.mean(tf.cast(tf.equal(tf.argMax(logits, 1), labels), 'float32')) as tf.Scalar);
 }
 
 export const rotation: SslMethod = {

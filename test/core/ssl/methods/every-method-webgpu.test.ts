@@ -25,17 +25,9 @@ const dir = mkdtempSync(join(tmpdir(), 'pretext-methods-webgpu-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const cases = METHODS.flatMap((m) => m.modalities.map((modality) => ({ definition: m, modality })));
-/** Methods that still read a tensor synchronously in trainStep, which webgpu cannot do in Node. */
-const SYNC_READS: Record<string, string> = {
-  rotation: 'trainStep reads its accuracy with dataSync() (methods/rotation.ts); it should return it as a loss part for minimise to read',
-};
 
 describe.skipIf(unavailable !== null)('every registered method on webgpu', () => {
   for (const { definition, modality } of cases) {
-    if (SYNC_READS[definition.id]) {
-      it.skip(`${definition.id} on ${modality}: ${SYNC_READS[definition.id]}`);
-      continue;
-    }
     it(`${definition.id} on ${modality}: finite embedding and losses, no leaked tensors, a checkpoint round trip`, { timeout: 180_000 }, async () => {
       await useWebGpu();
       disposeNtXentCache();
