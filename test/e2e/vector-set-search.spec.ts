@@ -77,34 +77,56 @@ test.describe.serial('searching a vector set', () => {
     expect(runs.stdout).toContain(`search it: pretext search ${runId} --set ${setId} --db ${db} --query <file>`);
   });
 
-  test("the run view's Search opens the panel on the set: a dropped file finds the set's items, a result finds the run's", async ({ page }) => {
-    let serve: ServeProcess | null = null;
-    try {
-      serve = await startServe([], { dbPath: db });
-      await page.goto(serve.url);
-      await page.getByTestId('nav-train').click();
-      await page.getByTestId('run-row').first().click();
-      await page.getByTestId('embed-search').click();
-      await expect(page.getByTestId('nav-explore')).toHaveAttribute('aria-current', 'page');
-      await expect(page.getByTestId('search-target')).toHaveValue(String(setId));
+  for (const index of [false, true]) {
+    test(`the run view's Search opens the panel on the set: a dropped file finds the set's items, a result finds the run's${index ? ' (through the usearch index)' : ''}`, async ({ page }) => {
+      let serve: ServeProcess | null = null;
+      try {
+        // Threshold 0: every space gets its index, built on its first search (answered exactly) and used from then on.
+        serve = await startServe([], { dbPath: db, ...(index ? { env: { PRETEXT_SEARCH_INDEX_THRESHOLD: '0' } } : {}) });
+        await page.goto(serve.url);
+        await page.getByTestId('nav-train').click();
+        await page.getByTestId('run-row').first().click();
+        await page.getByTestId('embed-search').click();
+        await expect(page.getByTestId('nav-explore')).toHaveAttribute('aria-current', 'page');
+        await expect(page.getByTestId('search-target')).toHaveValue(String(setId));
 
-      await dropPaths(page.getByTestId('search-drop'), [join(fresh(), 'fresh-3.png')]);
-      const first = page.getByTestId('search-result').first();
-      await expect(first).toHaveAttribute('data-path', 'fresh-3.png');
-      await expect(page.getByTestId('search-result')).toHaveCount(6);
-      await expect(page.getByTestId('search-set-foot')).toContainText(fresh());
-      // The set's files are served as thumbnails by the item media route.
-      await expect.poll(() => first.locator('img').evaluate((img: HTMLImageElement) => img.naturalWidth)).toBeGreaterThan(0);
+        await dropPaths(page.getByTestId('search-drop'), [join(fresh(), 'fresh-3.png')]);
+        const first = page.getByTestId('search-result').first();
+        await expect(first).toHaveAttribute('data-path', 'fresh-3.png');
+        await expect(page.getByTestId('search-result')).toHaveCount(6);
+        await expect(page.getByTestId('search-set-foot')).toContainText(fresh());
+        // The set's files are served as thumbnails by the item media route.
+        await expect.poll(() => first.locator('img').evaluate((img: HTMLImageElement) => img.naturalWidth)).toBeGreaterThan(0);
 
-      // The copy of a training image, searched among the run's own items, finds the original.
-      const copy = page.locator('[data-testid="search-result"][data-path="copy-of-bars-5.png"]');
-      await copy.getByTestId('search-in-run').click();
-      await expect(page.getByTestId('search-target')).toHaveValue('');
-      await expect(first).toHaveAttribute('data-path', 'bars/bars-5.png');
-      await expect(first).toContainText('1.000');
-      await expect(page.getByTestId('search-set-foot')).toHaveCount(0);
-    } finally {
-      await serve?.stop();
-    }
-  });
+        // The copy of a training image, searched among the run's own items, finds the original.
+        const copy = page.locator('[data-testid="search-result"][data-path="copy-of-bars-5.png"]');
+        await copy.getByTestId('search-in-run').click();
+        await expect(page.getByTestId('search-target')).toHaveValue('');
+        await expect(first).toHaveAttribute('data-path', 'bars/bars-5.png');
+        await expect(first).toContainText('1.000');
+        await expect(page.getByTestId('search-set-foot')).toHaveCount(0);
+        if (index) {
+          // The next search of the run's items goes through the index, and finds what exact search finds.
+          const exact = JSON.parse(pretextSync(db, 'search', String(runId), '--query', join(fresh(), 'fresh-3.png'), '-k', '12', '--json').stdout) as { results: { path: string }[] };
+          // The index is built in the core's index worker after that first search; until it is ready, searches stay exact.
+          await expect
+            .poll(
+              async () => {
+                await dropPaths(page.getByTestId('search-drop'), [join(fresh(), 'fresh-3.png')]);
+                await page.waitForTimeout(300);
+                return page.getByTestId('search-timing').textContent();
+              },
+              { timeout: 30_000 },
+            )
+            .toContain('index');
+          // The panel's default k.
+          await expect(page.getByTestId('search-result')).toHaveCount(12);
+          const shown = await page.getByTestId('search-result').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-path')));
+          expect(shown).toEqual(exact.results.map((r) => r.path));
+        }
+      } finally {
+        await serve?.stop();
+      }
+    });
+  }
 });

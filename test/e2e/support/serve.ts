@@ -19,12 +19,13 @@ export interface ServeProcess {
  * Starts `pretext serve --port 0` and waits for the URL it prints: on a fresh database, or on `dbPath`
  * when a test prepared one (with the CLI) first.
  */
-export async function startServe(extraArgs: string[] = [], options: { dbPath?: string } = {}): Promise<ServeProcess> {
+export async function startServe(extraArgs: string[] = [], options: { dbPath?: string; env?: Record<string, string> } = {}): Promise<ServeProcess> {
   const dir = mkdtempSync(join(tmpdir(), 'pretext-e2e-'));
   const dbPath = options.dbPath ?? join(dir, 'e2e.db');
   const child: ChildProcess = spawn(process.execPath, [join(repoRoot, 'bin', 'pretext.js'), 'serve', '--port', '0', '--db', dbPath, ...extraArgs], {
     cwd: repoRoot,
     stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, ...options.env },
   });
   let output = '';
   child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
