@@ -30,7 +30,13 @@ const RANGE_END = 5;
 const SPLIT_ARG = 6;
 const SPLIT_STRIDE = 7;
 const FAILED = 8;
-/** One slot per share: 0 until a thread claims it (the worker it belongs to, or the main thread when the worker is late). */
+/**
+ * One slot per share: the call's generation while the share is open, 0 once a thread has claimed it
+ * (the worker it belongs to, or the main thread when the worker is late). A claim names the
+ * generation it is for, so a worker that wakes late for an earlier call can never claim a share of
+ * the next one while holding the earlier call's function (that race ran one kernel's code on another
+ * kernel's arguments: "native kernel bn_relu_grad_apply failed on a worker thread" under load).
+ */
 const CLAIMS = 9;
 const MAX_PARTS = 16;
 const ARGS = CLAIMS + MAX_PARTS;
@@ -48,10 +54,12 @@ let seen = 0;
 for (;;) {
   Atomics.wait(ctl, ${GENERATION}, seen);
   seen = Atomics.load(ctl, ${GENERATION});
-  const index = ctl[${FUNCTION}];
-  if (index < 0) break;
-  // The main thread takes over a share nobody has claimed once its own is done.
-  if (Atomics.compareExchange(ctl, ${CLAIMS} + part, 0, 1) !== 0) continue;
+  if (Atomics.load(ctl, ${FUNCTION}) < 0) break;
+  // Claim this call's share (open under its generation); the main thread takes over a share nobody
+  // has claimed once its own is done. The job is read only after the claim: it stays put until
+  // every claimed share has finished.
+  if (Atomics.compareExchange(ctl, ${CLAIMS} + part, seen, 0) !== seen) continue;
+  const index = Atomics.load(ctl, ${FUNCTION});
   const args = Array.from(ctl.subarray(${ARGS}, ${ARGS} + ctl[${ARG_COUNT}]));
   const begin = ctl[${RANGE_BEGIN}], end = ctl[${RANGE_END}];
   const lo = begin + Math.floor(((end - begin) * part) / parts), hi = begin + Math.floor(((end - begin) * (part + 1)) / parts);
@@ -147,15 +155,17 @@ export class NativeKernels {
     ctl.set(args, ARGS);
     ctl[FAILED] = 0;
     Atomics.store(ctl, PENDING, parts - 1);
-    for (let part = 1; part < parts; part++) Atomics.store(ctl, CLAIMS + part, 0);
-    Atomics.add(ctl, GENERATION, 1);
+    // This call's generation (never 0, the claimed mark), under which its shares are open.
+    const generation = (Atomics.load(ctl, GENERATION) + 1) | 0 || 1;
+    for (let part = 1; part < parts; part++) Atomics.store(ctl, CLAIMS + part, generation);
+    Atomics.store(ctl, GENERATION, generation);
     Atomics.notify(ctl, GENERATION);
     let error: unknown;
     try {
       share(0);
       // A worker not yet running (a busy machine, a worker still starting) does not hold the call up.
       for (let part = 1; part < parts; part++) {
-        if (Atomics.compareExchange(ctl, CLAIMS + part, 0, 1) !== 0) continue;
+        if (Atomics.compareExchange(ctl, CLAIMS + part, generation, 0) !== generation) continue;
         try {
           share(part);
         } finally {
