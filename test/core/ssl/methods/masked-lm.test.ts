@@ -2,23 +2,13 @@
 import { describe, expect, it, beforeAll } from 'vitest';
 import type { TextInputSpec } from '../../../../src-main/contract';
 import type { TextData } from '../../../../src-main/core/data/text';
-import { loadTokenizer, trainTokenizer } from '../../../../src-main/core/data/tokenizer';
 import { initBackend, tf } from '../../../../src-main/core/engine/backend';
 import { getMethod, type StepContext } from '../../../../src-main/core/ssl/methods';
 import { Rng } from '../../../../src-main/core/ssl/random';
 import { resolveRunParams } from '../../../../src-main/core/training/params';
+import { tokenisedTexts } from './tiny-data';
 
-async function textsOf(texts: string[]): Promise<TextData> {
-  const json = trainTokenizer(texts, { kind: 'wordpiece', vocabSize: 200, lowercase: true });
-  const tokenizer = loadTokenizer(json);
-  const spec: TextInputSpec = { modality: 'text', tokenizer: json, tokenizerKind: 'wordpiece', vocabSize: tokenizer.vocabSize, maxLength: 20, lowercase: true };
-  const encoded = await tokenizer.encodeBatch(texts);
-  const offsets = new Int32Array(texts.length + 1);
-  encoded.forEach((ids, i) => (offsets[i + 1] = offsets[i]! + ids.length));
-  const tokens = new Int32Array(offsets[texts.length]!);
-  encoded.forEach((ids, i) => tokens.set(ids, offsets[i]!));
-  return { modality: 'text', spec, itemIds: texts.map((_, i) => i + 1), labels: texts.map(() => null), failures: [], texts, tokens, offsets };
-}
+const textsOf = (texts: string[]): Promise<TextData> => tokenisedTexts(texts, { vocabSize: 200, maxLength: 20 });
 
 /** Two-sentence texts whose first sentence always opens with "first" and whose second opens with "then"; two single sentences. */
 const NOUNS = ['cat', 'dog', 'bird', 'fish', 'horse', 'mouse', 'sheep', 'goat'];

@@ -52,24 +52,20 @@ export async function tinyTexts(): Promise<TextData> {
     '',
     'dogs and cats make good friends',
   ];
-  const json = trainTokenizer(texts, { kind: 'wordpiece', vocabSize: 300, lowercase: true });
+  return tokenisedTexts(texts, { vocabSize: 300, maxLength: 16 }, (i) => (i % 2 === 0 ? 'a' : 'b'));
+}
+
+/** `texts` as loaded text data, tokenised by a WordPiece tokenizer trained on them. */
+export async function tokenisedTexts(texts: string[], size: { vocabSize: number; maxLength: number }, label: (i: number) => string | null = () => null): Promise<TextData> {
+  const json = trainTokenizer(texts, { kind: 'wordpiece', vocabSize: size.vocabSize, lowercase: true });
   const tokenizer = loadTokenizer(json);
-  const spec: TextInputSpec = { modality: 'text', tokenizer: json, tokenizerKind: 'wordpiece', vocabSize: tokenizer.vocabSize, maxLength: 16, lowercase: true };
+  const spec: TextInputSpec = { modality: 'text', tokenizer: json, tokenizerKind: 'wordpiece', vocabSize: tokenizer.vocabSize, maxLength: size.maxLength, lowercase: true };
   const encoded = await tokenizer.encodeBatch(texts);
   const offsets = new Int32Array(texts.length + 1);
   encoded.forEach((ids, i) => (offsets[i + 1] = offsets[i]! + ids.length));
   const tokens = new Int32Array(offsets[texts.length]!);
   encoded.forEach((ids, i) => tokens.set(ids, offsets[i]!));
-  return {
-    modality: 'text',
-    spec,
-    itemIds: texts.map((_, i) => i + 1),
-    labels: texts.map((_, i) => (i % 2 === 0 ? 'a' : 'b')),
-    failures: [],
-    texts,
-    tokens,
-    offsets,
-  };
+  return { modality: 'text', spec, itemIds: texts.map((_, i) => i + 1), labels: texts.map((_, i) => label(i)), failures: [], texts, tokens, offsets };
 }
 
 /**
