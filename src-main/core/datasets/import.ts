@@ -6,7 +6,7 @@ import { cannot } from '../errors';
 import type { Db } from '../storage/db';
 import { DatasetsRepository } from '../storage/repositories/datasets';
 import { ItemsRepository, type ItemInput } from '../storage/repositories/items';
-import { detectFormat, type FileFormat } from './detect';
+import { detectFormat, EXTENSION_FORMAT, extensionOf, type FileFormat } from './detect';
 import { probeAudio } from './decode-audio';
 import { probeImage } from './decode-image';
 import { decodeUtf8, textMeta } from './decode-text';
@@ -23,6 +23,8 @@ export const MAX_FILE_BYTES: Record<'image' | 'audio' | 'text', number> = {
 const BATCH_SIZE = 500;
 /** How many files are decoded at once (sharp and the audio decoders work off the JS thread). */
 const CONCURRENCY = 4;
+/** How many files, read or being read, may wait for an earlier one still being read (each holds its item, not its bytes). */
+const WRITE_WINDOW = 64;
 /** Progress events at about 10 Hz. */
 const PROGRESS_INTERVAL_MS = 100;
 /** Bytes read to detect a file's type. */
@@ -47,9 +49,11 @@ interface Counters {
 
 /**
  * Imports (or re-imports) a folder into the database, streaming: files are walked one directory at a
- * time and written in batches, so memory stays bounded for any folder size. A bad file never stops
- * the import; it is recorded with its reason. Items already written stay written if the import fails
- * or is cancelled; items whose files disappeared are removed only once a walk completes.
+ * time and written in batches, so memory stays bounded for any folder size. Items are written in the
+ * walk's order (paths in order, a table's rows in file order) however the concurrent reads finish, so
+ * every fresh import of a folder numbers its items alike. A bad file never stops the import; it is
+ * recorded with its reason. Items already written stay written if the import fails or is cancelled;
+ * items whose files disappeared are removed only once a walk completes.
  */
 export async function importFolder(db: Db, options: ImportOptions, hooks: ImportHooks = {}): Promise<ImportReport> {
   const started = performance.now();
@@ -112,7 +116,11 @@ export async function importFolder(db: Db, options: ImportOptions, hooks: Import
     filesTotal = await countFiles(root, { signal: hooks.signal });
     progress('importing', true);
 
-    const inFlight = new Set<Promise<void>>();
+    const reads = new OrderedReads((file) => {
+      for (const input of file.items) record(input, file.existingRows.has(input.row));
+      counters.filesDone++;
+      progress('importing');
+    });
     for await (const entry of walkFolder(root, { signal: hooks.signal })) {
       hooks.signal?.throwIfAborted();
       if (entry.type === 'ignored') {
@@ -139,17 +147,20 @@ export async function importFolder(db: Db, options: ImportOptions, hooks: Import
         continue;
       }
       const existingRows = state === undefined ? new Set<number>() : items.rowsForPath(datasetId, entry.relPath);
-      const task = readEntry(entry, linkTarget, { datasetId, generation, textColumn }, (input) =>
-        record(input, existingRows.has(input.row)),
-      ).finally(() => {
-        inFlight.delete(task);
+      const ctx = { datasetId, generation, textColumn };
+      if (isTablePath(entry.relPath)) {
+        // A table can hold millions of rows, so it is not held back behind other files: it is read
+        // alone once the files before it are written, its rows going straight to the database.
+        await reads.drain();
+        await readEntry(entry, linkTarget, ctx, (input) => record(input, existingRows.has(input.row)));
         counters.filesDone++;
         progress('importing');
-      });
-      inFlight.add(task);
-      if (inFlight.size >= CONCURRENCY) await Promise.race(inFlight);
+        continue;
+      }
+      reads.start((emit) => readEntry(entry, linkTarget, ctx, emit), existingRows);
+      await reads.makeRoom(CONCURRENCY, WRITE_WINDOW);
     }
-    await Promise.all(inFlight);
+    await reads.drain();
     flush();
 
     current = null;
@@ -178,6 +189,74 @@ export async function importFolder(db: Db, options: ImportOptions, hooks: Import
     progress('failed', true, message);
     if (cancelled) throw new ApiError('cancelled', message);
     throw error instanceof ApiError ? error : new ApiError('internal', message);
+  }
+}
+
+/** A file read in the background, with the items it gave and the rows already stored for its path. */
+interface FileRead {
+  items: ItemInput[];
+  existingRows: Set<number>;
+  settled: Promise<void>;
+  done: boolean;
+  failure: { error: unknown } | null;
+}
+
+/**
+ * Files read concurrently but written in the order they were started (the walk's order: paths in
+ * order), whichever read finishes first. Decoding runs concurrently, so without this the items of
+ * one folder would get their ids, and so their training and extraction order, in a different order
+ * on every import. Only the importer's own calls write, never a read's callback, so a write that
+ * fails (or a read that throws) fails the import.
+ */
+class OrderedReads {
+  /** Files started and not yet written, in the order they were started. */
+  private readonly queue: FileRead[] = [];
+  private readonly reading = new Set<Promise<void>>();
+
+  constructor(private readonly write: (file: FileRead) => void) {}
+
+  start(read: (emit: (input: ItemInput) => void) => Promise<void>, existingRows: Set<number>): void {
+    const items: ItemInput[] = [];
+    const file: FileRead = {
+      items,
+      existingRows,
+      done: false,
+      failure: null,
+      settled: read((input) => items.push(input))
+        .catch((error: unknown) => {
+          file.failure = { error };
+        })
+        .finally(() => {
+          file.done = true;
+          this.reading.delete(file.settled);
+        }),
+    };
+    this.reading.add(file.settled);
+    this.queue.push(file);
+  }
+
+  /** Writes what is ready, then waits until fewer than `reading` files are being read and fewer than `waiting` are unwritten. */
+  async makeRoom(reading: number, waiting: number): Promise<void> {
+    this.writeReady();
+    while (this.reading.size >= reading || this.queue.length >= waiting) {
+      await (this.queue.length >= waiting ? this.queue[0]!.settled : Promise.race(this.reading));
+      this.writeReady();
+    }
+  }
+
+  /** Waits for every file started and writes them all. */
+  async drain(): Promise<void> {
+    await Promise.all(this.queue.map((file) => file.settled));
+    this.writeReady();
+  }
+
+  /** Writes the files read so far that have no unread file before them. */
+  private writeReady(): void {
+    while (this.queue[0]?.done) {
+      const file = this.queue.shift()!;
+      if (file.failure) throw file.failure.error;
+      this.write(file);
+    }
   }
 }
 
@@ -297,8 +376,10 @@ async function readHead(path: string): Promise<Uint8Array> {
   }
 }
 
+/** Whether detectFormat reads a file with this name as a table (when its content is text). */
 function isTablePath(path: string): boolean {
-  return /\.(csv|tsv|jsonl|ndjson)$/i.test(path);
+  const format = EXTENSION_FORMAT[extensionOf(path)];
+  return format !== undefined && TABLE_FORMATS.has(format);
 }
 
 export function errorMessage(error: unknown): string {

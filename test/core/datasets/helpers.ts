@@ -40,3 +40,36 @@ export function sine(freq: number, seconds: number, sampleRate: number): Float32
   for (let i = 0; i < out.length; i++) out[i] = 0.5 * Math.sin((2 * Math.PI * freq * i) / sampleRate);
   return out;
 }
+
+/**
+ * Wraps an async decoder so that its calls finish out of order, the same way on every run: each
+ * result is held until `batch` calls are waiting (or no call has come for 50 ms), then the held
+ * results are let go highest `rank` first, one per turn of the event loop.
+ */
+export function finishingInReverse<A extends unknown[], R>(
+  decode: (...args: A) => Promise<R>,
+  rank: (...args: A) => number,
+  batch = 4,
+): (...args: A) => Promise<R> {
+  let held: { rank: number; release: () => void }[] = [];
+  let quiet: NodeJS.Timeout | undefined;
+  const releaseHeld = async (): Promise<void> => {
+    clearTimeout(quiet);
+    const releasing = held.sort((a, b) => b.rank - a.rank);
+    held = [];
+    for (const call of releasing) {
+      call.release();
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+  };
+  return async (...args) => {
+    const result = await decode(...args);
+    await new Promise<void>((release) => {
+      held.push({ rank: rank(...args), release });
+      clearTimeout(quiet);
+      if (held.length >= batch) void releaseHeld();
+      else quiet = setTimeout(() => void releaseHeld(), 50);
+    });
+    return result;
+  };
+}

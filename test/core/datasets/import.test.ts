@@ -2,11 +2,20 @@ import { mkdirSync, mkdtempSync, rmSync, unlinkSync, utimesSync, writeFileSync }
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { ImportProgress } from '../../../src-main/contract';
+import * as decodeImage from '../../../src-main/core/datasets/decode-image';
 import { importFolder } from '../../../src-main/core/datasets/import';
 import { openDatabase, type Db } from '../../../src-main/core/storage/db';
 import { ItemsRepository } from '../../../src-main/core/storage/repositories/items';
+import { finishingInReverse } from './helpers';
+
+// probeImage as it is, unless a test makes its calls finish in another order.
+vi.mock('../../../src-main/core/datasets/decode-image', async (importOriginal) => {
+  const actual = await importOriginal<typeof decodeImage>();
+  return { ...actual, probeImage: vi.fn(actual.probeImage) };
+});
+const { probeImage: realProbeImage } = await vi.importActual<typeof decodeImage>('../../../src-main/core/datasets/decode-image');
 
 let root: string;
 let db: Db;
@@ -16,6 +25,7 @@ beforeEach(() => {
   db = openDatabase(':memory:');
 });
 afterEach(() => {
+  vi.mocked(decodeImage.probeImage).mockImplementation(realProbeImage);
   db.close();
   rmSync(root, { recursive: true, force: true });
 });
@@ -187,6 +197,15 @@ describe('importFolder', () => {
     expect(second.updated).toBe(2);
     expect(items(first.datasetId).map((i) => i.meta.snippet)).toEqual(['T1', 'T2']);
   });
+
+  it('reads a .tab table again too when the text column changes', async () => {
+    write('t.tab', 'body\ttitle\nlong body\tT1\n');
+    const first = await importFolder(db, { path: join(root, 'data') });
+    expect(items(first.datasetId).map((i) => i.meta.snippet)).toEqual(['long body']);
+    const second = await importFolder(db, { path: join(root, 'data'), textColumn: 'title' });
+    expect(second.updated).toBe(1);
+    expect(items(first.datasetId).map((i) => i.meta.snippet)).toEqual(['T1']);
+  });
 });
 
 describe('importFolder, re-import of tables', () => {
@@ -199,5 +218,46 @@ describe('importFolder, re-import of tables', () => {
     ]);
     const second = await importFolder(db, { path: join(root, 'data') });
     expect(second).toMatchObject({ added: 0, updated: 0, unchanged: 3 });
+  });
+});
+
+describe('importFolder, item order', () => {
+  it('stores items in path order, rows in file order, on every fresh import whatever order the reads finish in', async () => {
+    const images = ['a/1.png', 'a/2.png', 'a/3.png', 'a/4.png', 'c/5.png', 'c/6.png', 'c/7.png', 'c/8.png'];
+    const encoded = await Promise.all(images.map((_, i) => png(10 + 20 * i)));
+    images.forEach((path, i) => write(path, encoded[i]!));
+    write('b.csv', 'text\nfirst row\nsecond row\nthird row\n');
+    write('d.txt', 'last in the walk');
+    const rankOf = new Map(encoded.map((bytes, i) => [bytes.toString('base64'), i]));
+    const expected = [
+      ...images.slice(0, 4).map((path) => [path, 0]),
+      ['b.csv', 1],
+      ['b.csv', 2],
+      ['b.csv', 3],
+      ...images.slice(4).map((path) => [path, 0]),
+      ['d.txt', 0],
+    ];
+
+    const storedOrder = async (reversed: boolean): Promise<{ stored: unknown[]; training: string[] }> => {
+      vi.mocked(decodeImage.probeImage).mockImplementation(
+        reversed ? finishingInReverse(realProbeImage, (bytes) => rankOf.get(Buffer.from(bytes).toString('base64'))!) : realProbeImage,
+      );
+      const fresh = openDatabase(':memory:');
+      try {
+        const { datasetId } = await importFolder(fresh, { path: join(root, 'data') });
+        const stored = fresh.prepare(`SELECT path, row FROM items WHERE dataset_id = ? ORDER BY id`).raw(true).all(datasetId);
+        const training = new ItemsRepository(fresh).forTraining(datasetId, 'image').map((item) => item.path);
+        return { stored, training };
+      } finally {
+        fresh.close();
+      }
+    };
+    // Once: each sub-folder's four images (read four at a time) finish last first. Then: as they come.
+    const reversed = await storedOrder(true);
+    const asTheyCome = await storedOrder(false);
+    expect(reversed.stored).toEqual(expected);
+    expect(asTheyCome.stored).toEqual(expected);
+    expect(reversed.training).toEqual(images);
+    expect(asTheyCome.training).toEqual(images);
   });
 });

@@ -1,9 +1,10 @@
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { ParamValues, TrainingProgress } from '../../../src-main/contract';
+import * as decodeImage from '../../../src-main/core/datasets/decode-image';
 import { importFolder } from '../../../src-main/core/datasets/import';
 import { initBackend } from '../../../src-main/core/engine/backend';
 import { exportEmbeddingsToFile } from '../../../src-main/core/export';
@@ -13,6 +14,14 @@ import { RunsRepository } from '../../../src-main/core/storage/repositories/runs
 import { VectorsRepository } from '../../../src-main/core/storage/repositories/vectors';
 import type { RunConfig } from '../../../src-main/core/training/config';
 import { TrainingCancelled, trainRun } from '../../../src-main/core/training/train-loop';
+import { finishingInReverse } from '../datasets/helpers';
+
+// probeImage as it is, unless a test makes its calls finish in another order.
+vi.mock('../../../src-main/core/datasets/decode-image', async (importOriginal) => {
+  const actual = await importOriginal<typeof decodeImage>();
+  return { ...actual, probeImage: vi.fn(actual.probeImage) };
+});
+const { probeImage: realProbeImage } = await vi.importActual<typeof decodeImage>('../../../src-main/core/datasets/decode-image');
 
 let dir: string;
 let db: Db;
@@ -94,6 +103,34 @@ describe('trainRun (SimCLR on a tiny image folder)', () => {
     for (const id of [a, b, c]) await trainRun(db, id, { resume: false, layout: storageLayout(join(dir, 'train.db')) });
     expect(losses(b)).toEqual(losses(a));
     expect(losses(c)).not.toEqual(losses(a));
+  });
+
+  it('trains alike on two fresh imports of the folder with the same seed, whatever order their reads finished in', async () => {
+    const images = join(dir, 'images');
+    const files = readdirSync(images, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.png')).sort();
+    const rankOf = new Map(files.map((f, i) => [readFileSync(join(images, f)).toString('base64'), i]));
+    const lossesOfFreshImport = async (name: string, reversed: boolean): Promise<number[]> => {
+      const path = join(dir, name);
+      const fresh = openDatabase(path);
+      try {
+        vi.mocked(decodeImage.probeImage).mockImplementation(
+          reversed ? finishingInReverse(realProbeImage, (bytes) => rankOf.get(Buffer.from(bytes).toString('base64'))!) : realProbeImage,
+        );
+        const imported = (await importFolder(fresh, { path: images })).datasetId;
+        const freshRuns = new RunsRepository(fresh);
+        const given = { ...settings, epochs: 1 };
+        const runId = freshRuns.create({ datasetId: imported, method: 'simclr', config: { method: 'simclr', backend: 'wasm', given }, seed: settings.seed as number }).id;
+        await trainRun(fresh, runId, { resume: false, layout: storageLayout(path) });
+        return freshRuns.metrics(runId).map((m) => m.loss);
+      } finally {
+        vi.mocked(decodeImage.probeImage).mockImplementation(realProbeImage);
+        fresh.close();
+      }
+    };
+    const reversed = await lossesOfFreshImport('fresh-a.db', true);
+    const asTheyCome = await lossesOfFreshImport('fresh-b.db', false);
+    expect(reversed).toHaveLength(2);
+    expect(asTheyCome).toEqual(reversed);
   });
 
   it('stops within a step when cancelled and resumes from the last checkpoint onto the same curve', async () => {
