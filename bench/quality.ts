@@ -21,7 +21,7 @@
  *   npm run bench:quality -- --modality text [--minutes 10 --methods tfidf]
  *   npm run bench:quality -- --modality audio [--minutes 10 --speakers 40 --methods mfcc]
  */
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { EvaluationPoint, InputSpec, Modality, ParamValues } from '../src-main/contract';
@@ -30,7 +30,8 @@ import { dataFor } from '../src-main/core/data';
 import { inputSize } from '../src-main/core/data/types';
 import { initBackend, tf } from '../src-main/core/engine/backend';
 import { alignment, evaluateEmbeddings } from '../src-main/core/evaluation';
-import { getMethod, METHODS, type SslMethod, type TrainableMethod } from '../src-main/core/ssl/methods';
+import { createMethod, getMethod, METHODS, type SslMethod, type TrainableMethod } from '../src-main/core/ssl/methods';
+import { applyWhitening, fitWhitening, WhitenedMethod } from '../src-main/core/ssl/whitening';
 import { Rng } from '../src-main/core/ssl/random';
 import { storageLayout } from '../src-main/core/paths';
 import type { Db } from '../src-main/core/storage/db';
@@ -62,6 +63,8 @@ interface Options {
   params: string[];
   /** Train a fixed number of epochs instead of the time budget (0 = use --minutes). */
   epochs: number;
+  /** For studies: a folder to write each trained method's train and held-out embeddings to (float32 rows, labels as JSON). */
+  saveEmbeddings: string | null;
 }
 
 function parseOptions(argv: string[]): Options {
@@ -84,6 +87,7 @@ function parseOptions(argv: string[]): Options {
     dir: get('dir') ?? join(tmpdir(), 'pretext-quality'),
     params: (get('params') ?? '').split(',').filter(Boolean),
     epochs: Number(get('epochs') ?? 0),
+    saveEmbeddings: get('save-embeddings') ?? null,
   };
 }
 
@@ -118,6 +122,14 @@ async function embedDataset(db: Db, datasetId: number, spec: InputSpec, method: 
   const module = dataFor(spec.modality);
   const data = await module.load(db, datasetId, spec, { cacheDir });
   return { data, embeddings: await embedItems(method, module, data, null) };
+}
+
+/** Writes `<id>.{train,test}.f32` (rows of `dim` float32) and `<id>.json` (dim and labels) for studies outside the app. */
+function saveEmbeddings(dir: string, id: string, dim: number, train: { embeddings: Float32Array; data: { labels: (string | null)[] } }, test: { embeddings: Float32Array; data: { labels: (string | null)[] } }): void {
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, `${id}.train.f32`), Buffer.from(train.embeddings.buffer, train.embeddings.byteOffset, train.embeddings.byteLength));
+  writeFileSync(join(dir, `${id}.test.f32`), Buffer.from(test.embeddings.buffer, test.embeddings.byteOffset, test.embeddings.byteLength));
+  writeFileSync(join(dir, `${id}.json`), JSON.stringify({ dim, trainLabels: train.data.labels, testLabels: test.data.labels }));
 }
 
 /** kNN and linear probe fitted on the training folder's embeddings, scored on the held-out folder's. */
@@ -184,17 +196,20 @@ async function main(): Promise<void> {
      * untrained network embeds the probe images identically (the same encoder, seed and settings).
      */
     const randomEncoder = async (definition: SslMethod, spec: InputSpec, params: ParamValues): Promise<RandomEncoder> => {
-      const random = definition.create({ spec, params, seed: options.seed });
+      const random = createMethod(definition, { spec, params, seed: options.seed });
       try {
         const module = dataFor(spec.modality);
         const trainData = await module.load(core.db, trainSet.datasetId, spec, { cacheDir: layout.cacheDir });
-        const probe = await embedItems(random, module, trainData, Int32Array.from({ length: Math.min(PROBE_ITEMS, trainData.itemIds.length) }, (_, i) => i));
+        const unwhitened = random instanceof WhitenedMethod ? random.inner : random;
+        const probe = await embedItems(unwhitened, module, trainData, Int32Array.from({ length: Math.min(PROBE_ITEMS, trainData.itemIds.length) }, (_, i) => i));
         const same = randoms.find((r) => r.probe.length === probe.length && r.probe.every((v, i) => v === probe[i]));
         if (same) {
           same.methods.push(definition.name);
-          same.row.method = randomLabel(same.methods);
+          same.row.method = randomLabel(same.methods, random instanceof WhitenedMethod);
           return same;
         }
+        // Whitened as a trained run of the method is: fitted on the training folder's embeddings.
+        if (random instanceof WhitenedMethod) random.setWhitening(fitWhitening(await embedItems(unwhitened, module, trainData, null), trainData.itemIds.length, random.embeddingDim));
         const train = { data: trainData, embeddings: await embedItems(random, module, trainData, null) };
         const test = await embedDataset(core.db, testSet.datasetId, spec, random, layout.cacheDir);
         const result = score({ embeddings: train.embeddings, labels: train.data.labels }, { embeddings: test.embeddings, labels: test.data.labels }, random.embeddingDim, options.seed);
@@ -205,7 +220,7 @@ async function main(): Promise<void> {
         module.viewPair(train.data, pairs, v1, v2, new Rng(7));
         const z = (v: Float32Array) => tf.tidy(() => random.embed(tf.tensor(v, [pairCount, ...module.inputShape(spec)])).dataSync() as Float32Array);
         const row: Row = {
-          method: randomLabel([definition.name]),
+          method: randomLabel([definition.name], random instanceof WhitenedMethod),
           epochs: 0,
           minutes: null,
           examplesPerSec: null,
@@ -249,11 +264,12 @@ async function main(): Promise<void> {
       const spec = done.inputSpec!;
       lastSpec = spec;
       const checkpoint = core.runs.latestCheckpoint(run.id)!;
-      const method = definition.create({ spec, params: done.params, seed: options.seed });
+      const method = createMethod(definition, { spec, params: done.params, seed: options.seed });
       loadCheckpoint(layout.resolveStored(checkpoint.path), method.stateVariables());
       const train = await embedDataset(core.db, trainSet.datasetId, spec, method, layout.cacheDir);
       const test = await embedDataset(core.db, testSet.datasetId, spec, method, layout.cacheDir);
       const result = score({ embeddings: train.embeddings, labels: train.data.labels }, { embeddings: test.embeddings, labels: test.data.labels }, method.embeddingDim, options.seed);
+      if (options.saveEmbeddings) saveEmbeddings(options.saveEmbeddings, id, method.embeddingDim, train, test);
       const metrics = await core.handlers['runs.metrics']({ runId: run.id });
       const speeds = metrics.map((m) => m.examplesPerSec).sort((a, b) => a - b);
       const final: EvaluationPoint | null = done.evaluation;
@@ -273,6 +289,17 @@ async function main(): Promise<void> {
       });
       method.dispose();
       console.log(formatRow(rows.at(-1)!));
+      if (!definition.trains) {
+        // How much of a trained run's neighbourhoods whitening alone would give the baseline.
+        const nTrain = train.data.labels.length;
+        const nTest = test.data.labels.length;
+        const whitening = fitWhitening(train.embeddings, nTrain, method.embeddingDim);
+        applyWhitening(whitening, train.embeddings, nTrain);
+        applyWhitening(whitening, test.embeddings, nTest);
+        const whitened = score({ embeddings: train.embeddings, labels: train.data.labels }, { embeddings: test.embeddings, labels: test.data.labels }, method.embeddingDim, options.seed);
+        rows.push({ ...rows.at(-1)!, method: `${definition.name}, whitened`, knn: whitened.knn, linear: whitened.linear, alignment: null, uniformity: whitened.uniformity, effectiveRank: whitened.effectiveRank });
+        console.log(formatRow(rows.at(-1)!));
+      }
     }
 
     // Only baselines ran: SimCLR's untrained network with its defaults is the reference for images;
@@ -304,8 +331,8 @@ async function main(): Promise<void> {
 }
 
 /** "Random encoder (SimCLR’s, untrained)", or the methods that share the untrained network. */
-function randomLabel(methods: readonly string[]): string {
-  return `Random encoder (${methods.map((m) => `${m}’s`).join(' = ')}, untrained)`;
+function randomLabel(methods: readonly string[], whitened: boolean): string {
+  return `Random encoder (${methods.map((m) => `${m}’s`).join(' = ')}, untrained${whitened ? ', whitened' : ''})`;
 }
 
 function formatRow(r: Row): string {

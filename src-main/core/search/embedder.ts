@@ -10,7 +10,7 @@ import type { InputSpec, ParamValues } from '../../contract';
 import { dataFor } from '../data';
 import type { FileFormat } from '../datasets/detect';
 import { tf } from '../engine/backend';
-import { getMethod, type TrainableMethod } from '../ssl/methods';
+import { createMethod, getMethod, type TrainableMethod } from '../ssl/methods';
 import { loadCheckpoint } from '../training/checkpoint';
 
 /** Everything needed to rebuild a run's encoder, worked out by the core from the database. */
@@ -75,7 +75,7 @@ export class RunEmbedder {
       this.models.set(setup.key, cached);
       return cached;
     }
-    const method = getMethod(setup.method).create({ spec: setup.spec, params: setup.params, seed: setup.seed });
+    const method = createMethod(getMethod(setup.method), { spec: setup.spec, params: setup.params, seed: setup.seed });
     try {
       loadCheckpoint(setup.checkpointPath, method.stateVariables());
     } catch (error) {

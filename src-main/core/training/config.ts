@@ -57,6 +57,15 @@ export const TRAINING_PARAMS: readonly ParamSpec[] = [
     scope: 'training',
     advanced: true,
   },
+  {
+    name: 'whiten',
+    label: 'Whiten embeddings',
+    type: 'boolean',
+    default: true,
+    help: 'After training, give every direction of the embedding unit variance (PCA whitening fitted on this dataset, no labels), so that neighbours follow all that the encoder learned, not only its strongest directions.',
+    scope: 'training',
+    advanced: true,
+  },
   { name: 'threads', label: 'Threads', type: 'integer', default: 0, min: 1, max: 64, auto: { value: 0, label: 'All cores' }, help: 'Threads of the WebAssembly backend.', scope: 'training', advanced: true },
 ];
 
@@ -148,8 +157,9 @@ export function readRunConfig(stored: Record<string, unknown>, legacy: (method: 
     const value = stored[key];
     if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'string') given[key] = value;
   }
-  // 0.1 evaluated nothing, and had no weight-decay exclusions: keep its runs as they were.
+  // 0.1 evaluated nothing, had no weight-decay exclusions and no whitening: keep its runs as they were.
   given.evalFraction = 0;
+  given.whiten = false;
   return { method, ...(typeof stored.backend === 'string' ? { backend: stored.backend as EngineBackendName } : {}), given };
 }
 

@@ -7,7 +7,7 @@ import type { EmbedProgress } from '../../contract';
 import { dataFor } from '../data';
 import { initBackend } from '../engine/backend';
 import type { StorageLayout } from '../paths';
-import { getMethod } from '../ssl/methods';
+import { createMethod, getMethod } from '../ssl/methods';
 import type { Db } from '../storage/db';
 import { RunsRepository } from '../storage/repositories/runs';
 import { VectorSetsRepository } from '../storage/repositories/vector-sets';
@@ -56,7 +56,7 @@ export async function embedSet(db: Db, layout: StorageLayout, setId: number, hoo
       signal: hooks.signal,
       onProgress: (done, total) => progress('preparing', done, total),
     });
-    const method = getMethod(config.method).create({ spec, params, seed: typeof params.seed === 'number' ? params.seed : run.seed });
+    const method = createMethod(getMethod(config.method), { spec, params, seed: typeof params.seed === 'number' ? params.seed : run.seed });
     try {
       loadCheckpoint(layout.resolveStored(checkpoint.path), method.stateVariables());
       const n = data.itemIds.length;

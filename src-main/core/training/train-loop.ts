@@ -13,9 +13,10 @@ import { inputSize, type LoadedData, type ModalityData } from '../data/types';
 import { initBackend, tf, type BackendInfo, type EngineBackendName } from '../engine/backend';
 import { batchSizeWithin, bufferSizesSinceReset, describeAdapter, formatBytes, resetLargestBuffer } from '../engine/webgpu';
 import type { StorageLayout } from '../paths';
-import { getMethod, type TrainableMethod } from '../ssl/methods';
+import { createMethod, getMethod, type TrainableMethod } from '../ssl/methods';
 import { settleLoss } from '../ssl/optim/minimise';
 import { Rng } from '../ssl/random';
+import { applyWhitening, fitWhitening, WhitenedMethod, whiteningSample, type WhiteningModel } from '../ssl/whitening';
 import type { Db } from '../storage/db';
 import { DatasetsRepository } from '../storage/repositories/datasets';
 import { ItemsRepository } from '../storage/repositories/items';
@@ -149,7 +150,10 @@ export async function trainRun(db: Db, runId: number, options: TrainOptions, hoo
         ? `${data.failures.length} item(s) could not be read and were left out, e.g. ${data.failures[0]!.path}: ${data.failures[0]!.reason}`
         : null;
 
-    const method: TrainableMethod = definition.create({ spec, params, seed: loop.seed });
+    const method: TrainableMethod = createMethod(definition, { spec, params, seed: loop.seed });
+    // A whitened run embeds with the method's own embedding until its whitening is fitted, after training.
+    const whitened = method instanceof WhitenedMethod ? method : null;
+    const unwhitened = whitened?.inner ?? method;
     try {
       runs.setEmbeddingDim(runId, method.embeddingDim);
       let batchSize = Math.min(loop.batchSize, n);
@@ -170,20 +174,36 @@ export async function trainRun(db: Db, runId: number, options: TrainOptions, hoo
       const warmupSteps = Math.round(loop.warmupEpochs * stepsPerEpoch);
       const rng = new Rng(loop.seed);
       const perExample = inputSize(module, spec);
+      // The evaluation after an epoch whitens the sample it embeds with a whitening fitted on that
+      // sample (and the alignment pairs with the same one), so the curves measure what the final
+      // embedding will be; the final evaluation reads the run's own whitened vectors.
+      let epochWhitening: WhiteningModel | null = null;
       const evaluator = new Evaluator({
         labels: data.labels,
         fraction: loop.evalFraction,
         sampleSize: loop.evalItems,
         seed: loop.seed,
         dim: method.embeddingDim,
-        embed: async (indices, out) => out.set(await embedItems(method, module, data, indices, { check: checkCancel })),
+        embed: async (indices, out) => {
+          out.set(await embedItems(unwhitened, module, data, indices, { check: checkCancel }));
+          if (whitened) {
+            epochWhitening = fitWhitening(out, indices.length, method.embeddingDim, checkCancel);
+            applyWhitening(epochWhitening, out, indices.length);
+          }
+        },
         embedPairs: async (indices, out1, out2) => {
           const first = new Float32Array(indices.length * perExample);
           const second = new Float32Array(indices.length * perExample);
           // Its own generator: evaluating never changes the training's random stream.
           module.viewPair(data, indices, first, second, new Rng(loop.seed + 7919));
-          await embedInputs(method, module.inputShape(spec), first, indices.length, out1, { check: checkCancel });
-          await embedInputs(method, module.inputShape(spec), second, indices.length, out2, { check: checkCancel });
+          const pairWhitening = epochWhitening;
+          const embedder = pairWhitening ? unwhitened : method;
+          await embedInputs(embedder, module.inputShape(spec), first, indices.length, out1, { check: checkCancel });
+          await embedInputs(embedder, module.inputShape(spec), second, indices.length, out2, { check: checkCancel });
+          if (pairWhitening) {
+            applyWhitening(pairWhitening, out1, indices.length);
+            applyWhitening(pairWhitening, out2, indices.length);
+          }
         },
       });
       const evaluate = async (epoch: number, final: boolean, vectors?: Float32Array): Promise<void> => {
@@ -333,6 +353,18 @@ export async function trainRun(db: Db, runId: number, options: TrainOptions, hoo
       state.done = 0;
       state.total = n;
       emit(true);
+      if (whitened) {
+        // Fitted on the trained encoder's embeddings of (a seeded sample of) the run's items, and
+        // kept in the last checkpoint, so every later embedding of the run is whitened the same way.
+        state.message = 'Fitting the whitening of the embeddings';
+        emit(true);
+        const sample = whiteningSample(n, loop.seed);
+        const raw = await embedItems(unwhitened, module, data, sample, { check: checkCancel });
+        whitened.setWhitening(fitWhitening(raw, sample.length, method.embeddingDim, checkCancel));
+        await saveEpochCheckpoint(epochs);
+        state.message = null;
+      }
+      epochWhitening = null;
       vectors.clear(runId);
       const dim = method.embeddingDim;
       const all = await embedItems(method, module, data, null, {

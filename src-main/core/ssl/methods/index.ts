@@ -12,7 +12,8 @@ import { simclr } from './simclr';
 import { simcse } from './simcse';
 import { tfidf } from './tfidf';
 import type { Modality } from '../../../contract';
-import type { SslMethod } from './types';
+import { WhitenedMethod } from '../whitening';
+import type { MethodSetup, SslMethod, TrainableMethod } from './types';
 
 /** Every self-supervised method Pretext can train. Add a method: one file in this folder, one line here. */
 export const METHODS: readonly SslMethod[] = [simclr, moco, byol, rotation, ...GENERATIVE_METHODS, rawPixels, simcse, clear, maskedLm, nextToken, tfidf, mfcc, cpc];
@@ -28,6 +29,16 @@ export function defaultMethodFor(counts: Partial<Record<Modality, number>>): Ssl
     if (method) return method;
   }
   return METHODS[0]!;
+}
+
+/**
+ * A run's method as every path builds it (training, extraction, search by file, a new folder): the
+ * method's own, with its embedding whitened (../whitening.ts) when the run's `whiten` parameter is on.
+ * Runs stored before that parameter existed have no value for it and are not whitened.
+ */
+export function createMethod(definition: SslMethod, setup: MethodSetup): TrainableMethod {
+  const method = definition.create(setup);
+  return definition.trains && setup.params.whiten === true ? new WhitenedMethod(method) : method;
 }
 
 export function getMethod(id: string): SslMethod {
