@@ -233,8 +233,12 @@ export interface ParamSpec {
   help: string;
   /** Whose setting it is. */
   scope: 'training' | 'data' | 'method';
-  /** Of a data setting: the modality it applies to (a method of images and audio has both kinds; the form shows the dataset's). */
-  modality?: Modality;
+  /**
+   * The modalities it applies to, where not all of the method's: a data setting's modality (a method
+   * of images and audio has both kinds), a method setting of some of them (SimCLR's crops on images,
+   * its text encoder on text). The form shows the dataset's; a run stores only its modality's.
+   */
+  modalities?: Modality[];
   /** Hidden under "More settings" in the form. */
   advanced?: boolean;
   /**

@@ -1,6 +1,6 @@
 import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { EMBEDDINGS_FORMATS, type EmbeddingsFormat, type EvaluationPoint, type GpuAdapterInfo, type MethodInfo, type ParamSpec, type ParamValues, type RunSummary, type TrainingProgress, type TrainSettings, type VectorSetSummary } from '../contract';
+import { EMBEDDINGS_FORMATS, type EmbeddingsFormat, type EvaluationPoint, type GpuAdapterInfo, type MethodInfo, type Modality, type ParamSpec, type ParamValues, type RunSummary, type TrainingProgress, type TrainSettings, type VectorSetSummary } from '../contract';
 import { parseParamAssignments } from '../core/params';
 import { defaultMethodFor } from '../core/ssl/methods';
 import { initBackend } from '../core/engine/backend';
@@ -99,16 +99,18 @@ function describeSet(set: VectorSetSummary, db?: string): string {
   return `${what}; search it: ${nextCommand(['search', set.runId, '--set', set.id], db)} --query <file>`;
 }
 
-function describeParam(p: ParamSpec): string {
+/** @param modalities the method's: a setting of only some of them says which */
+function describeParam(p: ParamSpec, modalities: readonly Modality[]): string {
   const range = p.type === 'choice' ? p.choices?.join('|') : p.type === 'boolean' ? 'true|false' : `${p.min ?? ''}..${p.max ?? ''}`;
   const auto = p.auto ? `, ${p.auto.value} = ${p.auto.label.toLowerCase()}` : '';
   const shown = p.fromData ? 'by data' : String(p.default);
   const fromData = p.fromData ? ` Default: ${p.fromData}.` : '';
-  return `    ${p.name.padEnd(16)} ${shown.padEnd(8)} ${p.type} ${range}${auto}${p.unit ? ` ${p.unit}` : ''}  ${p.help}${fromData}`;
+  const some = p.modalities && modalities.some((m) => !p.modalities!.includes(m)) ? ` (${p.modalities.join(', ')})` : '';
+  return `    ${p.name.padEnd(16)} ${shown.padEnd(8)} ${p.type} ${range}${auto}${p.unit ? ` ${p.unit}` : ''}${some}  ${p.help}${fromData}`;
 }
 
 function describeMethod(m: MethodInfo): string {
-  return [`${m.id}  ${m.name} (${m.family}; ${m.modalities.join(', ')})`, `  ${m.description}`, '  parameters (--param name=value):', ...m.params.map(describeParam)].join('\n');
+  return [`${m.id}  ${m.name} (${m.family}; ${m.modalities.join(', ')})`, `  ${m.description}`, '  parameters (--param name=value):', ...m.params.map((p) => describeParam(p, m.modalities))].join('\n');
 }
 
 export async function cmdMethods(args: string[]): Promise<void> {

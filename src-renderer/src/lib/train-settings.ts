@@ -141,8 +141,8 @@ function field(spec: ParamSpec): FormField {
 
 /** The method's fields in its order: the main ones, and those under "More settings". */
 export function formFields(method: MethodInfo | null, modality: Modality | null = null): { main: FormField[]; advanced: FormField[] } {
-  // Data settings of another modality than the dataset's (a spectrogram's mel bands on images) are not shown.
-  const fields = (method?.params ?? []).filter((p) => p.scope !== 'data' || !p.modality || modality === null || p.modality === modality).map(field);
+  // Settings of another modality than the dataset's (a spectrogram's mel bands, image crops on text) are not shown.
+  const fields = (method?.params ?? []).filter((p) => !p.modalities || modality === null || p.modalities.includes(modality)).map(field);
   return { main: fields.filter((f) => !f.spec.advanced), advanced: fields.filter((f) => f.spec.advanced) };
 }
 

@@ -12,7 +12,34 @@ describe('run parameters', () => {
     const names = paramsOf(simclr).map((p) => p.name);
     expect(names).toEqual(expect.arrayContaining(['epochs', 'batchSize', 'learningRate', 'imageSize', 'temperature', 'evalFraction']));
     expect(paramsOf(raw).map((p) => p.name)).toEqual(['seed', 'evalFraction', 'evalItems', 'imageSize', 'pcaDims']);
-    expect(methodInfo(simclr)).toMatchObject({ id: 'simclr', family: 'contrastive', trains: true, modalities: ['image', 'audio'] });
+    expect(methodInfo(simclr)).toMatchObject({ id: 'simclr', family: 'contrastive', trains: true, modalities: ['image', 'audio', 'text'] });
+  });
+
+  it('a setting of some of the method’s modalities says which; a run of one modality takes only its own', () => {
+    const of = (modality?: 'image' | 'text' | 'audio'): string[] => paramsOf(simclr, modality).map((p) => p.name);
+    expect(paramsOf(simclr).find((p) => p.name === 'layers')?.modalities).toEqual(['text']);
+    expect(paramsOf(simclr).find((p) => p.name === 'stemStride')?.modalities).toEqual(['image', 'audio']);
+    expect(paramsOf(simclr).find((p) => p.name === 'imageSize')?.modalities).toEqual(['image']);
+    expect(of()).toEqual(expect.arrayContaining(['cropMinScale', 'stemStride', 'layers', 'synonyms', 'melBands', 'vocabSize']));
+    expect(of('text')).toEqual(expect.arrayContaining(['epochs', 'temperature', 'encoder', 'layers', 'width', 'heads', 'dropout', 'pooling', 'synonyms', 'vocabSize']));
+    for (const name of ['cropMinScale', 'stemStride', 'jitter', 'imageSize', 'melBands']) expect(of('text')).not.toContain(name);
+    expect(of('image')).toEqual(expect.arrayContaining(['cropMinScale', 'stemStride', 'jitter', 'imageSize', 'temperature']));
+    for (const name of ['layers', 'encoder', 'synonyms', 'vocabSize', 'melBands']) expect(of('image')).not.toContain(name);
+    expect(of('audio')).toContain('stemStride');
+    expect(of('audio')).not.toContain('cropMinScale');
+
+    const text = { modality: 'text', tokenizer: '{}', tokenizerKind: 'wordpiece', vocabSize: 300, maxLength: 16, lowercase: true } as const;
+    // A copied image run's crop is left out of a text run; a value off its range is still refused.
+    const resolved = resolveRunParams(simclr, { cropMinScale: 0.5, layers: 2 }, text, 90);
+    expect(resolved).toMatchObject({ layers: 2, encoder: 'transformer', width: 128, learningRate: 1e-3, temperature: 0.2, batchSize: 16 });
+    expect(resolved).not.toHaveProperty('cropMinScale');
+    expect(resolved).not.toHaveProperty('stemStride');
+    expect(() => resolveRunParams(simclr, { cropMinScale: 5 }, text)).toThrow('cropMinScale must be a number in 0.01..1, got 5');
+    expect(resolveRunParams(getMethod('byol'), {}, text)).toMatchObject({ learningRate: 1e-3, baseMomentum: 0.9 });
+    const image = resolveRunParams(simclr, { layers: 2 }, { modality: 'image', size: 28, channels: 1, scale: '0-1' });
+    expect(image).toMatchObject({ cropMinScale: 0.35, learningRate: 4e-3 });
+    expect(image).not.toHaveProperty('layers');
+    expect(paramsOf(simclr).find((p) => p.name === 'learningRate')?.fromData).toBe('4e-3 for images under 48 px, else 2e-3; 1e-3 for text');
   });
 
   it('fills defaults, then the method’s data-shape defaults, keeping given values', () => {

@@ -187,12 +187,26 @@ describe('with the core’s catalogue', () => {
 
   test('a default that follows the data shows empty, says how, and is left to the method unless typed', () => {
     const lr = formFields(simclr).main.find((f) => f.name === 'learningRate')!;
-    expect(lr.spec.fromData).toBe('4e-3 for images under 48 px, else 2e-3');
+    expect(lr.spec.fromData).toBe('4e-3 for images under 48 px, else 2e-3; 1e-3 for text');
     expect(lr.placeholder).toBe('From the data');
-    expect(lr.help).toMatch(/Empty = from the data: 4e-3 for images under 48 px, else 2e-3\.$/);
+    expect(lr.help).toMatch(/Empty = from the data: 4e-3 for images under 48 px, else 2e-3; 1e-3 for text\.$/);
     expect(fieldText(lr.spec, {})).toBe('');
     expect(validateForm(simclr, { learningRate: '' }).settings).toEqual({ method: 'simclr' });
     expect(validateForm(simclr, { learningRate: '0.001' }, { explicit: ['learningRate'] }).settings).toEqual({ method: 'simclr', params: { learningRate: 0.001 } });
+  });
+
+  test('SimCLR on text shows the text encoder’s and the edits’ settings; on images the crops, not those', () => {
+    const names = (modality: 'image' | 'text' | 'audio'): string[] => {
+      const { main, advanced } = formFields(simclr, modality);
+      return [...main, ...advanced].map((f) => f.name);
+    };
+    expect(names('text')).toEqual(expect.arrayContaining(['epochs', 'temperature', 'encoder', 'layers', 'width', 'heads', 'dropout', 'pooling', 'synonyms', 'vocabSize']));
+    for (const name of ['cropMinScale', 'jitter', 'stemStride', 'imageSize', 'melBands']) expect(names('text')).not.toContain(name);
+    expect(names('image')).toEqual(expect.arrayContaining(['cropMinScale', 'jitter', 'stemStride', 'imageSize']));
+    for (const name of ['encoder', 'layers', 'synonyms', 'vocabSize', 'melBands']) expect(names('image')).not.toContain(name);
+    expect(names('audio')).toEqual(expect.arrayContaining(['stemStride', 'melBands']));
+    expect(names('audio')).not.toContain('cropMinScale');
+    expect(formFields(simclr, 'text').main.map((f) => f.name)).toContain('encoder');
   });
 
   test('a baseline takes no epochs', () => {

@@ -8,7 +8,6 @@
  * encoder's pooled output on the unaugmented text.
  */
 import { asTextSpec, writeTokenRow, type TextData } from '../../data/text';
-import { loadTokenizer } from '../../data/tokenizer';
 import type { LoadedData } from '../../data/types';
 import { tf } from '../../engine/backend';
 import { ProjectionHead } from '../heads/projection';
@@ -16,23 +15,19 @@ import { TokenPredictionHead } from '../heads/token-prediction';
 import { maskedLmLoss } from '../losses/masked-lm';
 import { ntXentLoss } from '../losses/nt-xent';
 import type { StepLoss } from '../optim/minimise';
-import { BASIC_TEXT_AUGMENTATIONS, chooseAugmentations, loadSynonyms, sampleTextView, TEXT_AUGMENTATIONS, type TextViewContext } from '../views/text';
 import { maskTokens } from '../views/token-mask';
 import { predictionAccuracy } from './masked-lm';
 import type { LossParts, MethodSetup, SslMethod, StepContext } from './types';
-import { idsTensor, longestRow, TEXT_ENCODER_PARAMS, textEncoderFor, textEncoderParams, TextMethodRun } from './text-shared';
+import { longestRow, SYNONYMS_PARAM, TEXT_ENCODER_PARAMS, textEncoderFor, textEncoderParams, TextMethodRun, TextViewPairs } from './text-shared';
 
 class ClearRun extends TextMethodRun {
   private readonly head: ProjectionHead;
   private readonly lmHead: TokenPredictionHead | null;
   private readonly temperature: number;
   private readonly mlmWeight: number;
-  private readonly useSynonyms: boolean;
   private readonly vocabSize: number;
   private readonly maxLength: number;
-  private readonly tokenizerJson: string;
-  private context: TextViewContext | null = null;
-  private rows = new Float32Array(0);
+  private readonly views: TextViewPairs;
 
   constructor(setup: MethodSetup) {
     const spec = asTextSpec(setup.spec);
@@ -46,39 +41,22 @@ class ClearRun extends TextMethodRun {
     this.lmHead = lmHead;
     this.mlmWeight = mlmWeight;
     this.temperature = setup.params.temperature as number;
-    this.useSynonyms = setup.params.synonyms as boolean;
     this.vocabSize = spec.vocabSize;
     this.maxLength = spec.maxLength;
-    this.tokenizerJson = spec.tokenizer;
+    this.views = new TextViewPairs(spec, setup.params.synonyms as boolean);
   }
 
-  /** Word boundaries from the run's tokenizer, and WordNet's synonyms of the corpus' words (about a second). */
-  async prepare(loaded: LoadedData): Promise<void> {
-    const data = loaded as TextData;
-    const tokenizer = loadTokenizer(this.tokenizerJson);
-    this.context = {
-      continuation: tokenizer.continuation,
-      ...(this.useSynonyms ? { synonyms: await loadSynonyms(tokenizer, data.tokens, data.offsets) } : {}),
-    };
+  prepare(loaded: LoadedData): Promise<void> {
+    return this.views.prepare(loaded);
   }
 
   trainStep(loaded: LoadedData, batch: Int32Array, context: StepContext): LossParts {
     const data = loaded as TextData;
-    if (!this.context) throw new Error('CLEAR: prepare() must run before the first step');
     const b = batch.length;
     const length = this.maxLength;
-    const kinds = chooseAugmentations(context.rng, 2, this.context.synonyms ? TEXT_AUGMENTATIONS : BASIC_TEXT_AUGMENTATIONS);
-    if (this.rows.length < 2 * b * length) this.rows = new Float32Array(2 * b * length);
-    const rows = this.rows.subarray(0, 2 * b * length); // first views in rows 0..B−1, second views in B..2B−1
-    for (let i = 0; i < b; i++) {
-      const item = batch[i]!;
-      const ids = data.tokens.subarray(data.offsets[item]!, data.offsets[item + 1]!);
-      writeTokenRow(sampleTextView(ids, kinds[0]!, context.rng, this.context), length, rows, i * length);
-      writeTokenRow(sampleTextView(ids, kinds[1]!, context.rng, this.context), length, rows, (b + i) * length);
-    }
-    const longest = longestRow(rows, 2 * b, length);
-    const views = idsTensor(rows, 2 * b, length, longest); // [2B, L]
-    const own: tf.Tensor[] = [views];
+    const [first, second] = this.views.make(data, batch, context.rng); // [B, L] each
+    const views = tf.concat([first, second], 0) as tf.Tensor2D; // [2B, L]
+    const own: tf.Tensor[] = [first, second, views];
     let lm: { ids: tf.Tensor2D; positions: tf.Tensor1D; targets: Int32Array; width: number } | null = null;
     if (this.lmHead) {
       // The masked-LM term on the unaugmented texts, as in CLEAR's joint objective.
@@ -131,7 +109,7 @@ export const clear: SslMethod = {
   params: [
     ...TEXT_ENCODER_PARAMS,
     { name: 'temperature', label: 'Temperature', type: 'number', default: 0.1, min: 0.01, max: 10, help: 'NT-Xent temperature τ.', scope: 'method' },
-    { name: 'synonyms', label: 'Synonym substitution', type: 'boolean', default: true, help: 'Offer WordNet synonym substitution among the augmentations (English words only).', scope: 'method', advanced: true },
+    SYNONYMS_PARAM,
     { name: 'mlmWeight', label: 'Masked-LM weight', type: 'number', default: 0, min: 0, max: 10, help: 'Weight λ of an added masked-language-model loss (CLEAR: 1); 0 trains on the contrastive loss alone (faster).', scope: 'method', advanced: true },
   ],
   create: (setup) => new ClearRun(setup),

@@ -101,17 +101,21 @@ export abstract class MethodRun<E extends RunPart> implements TrainableMethod {
   }
 }
 
+/** An encoder whose pooled output embeds inputs as the data module's `centre` makes them. */
+export type EmbeddingEncoder = RunPart & { readonly embeddingSize: number; embed(x: tf.Tensor): tf.Tensor2D };
+
 /**
- * A run of the image-family encoder (encoders/small-cnn.ts, on images or spectrograms): the embedding
- * is the encoder's pooled output, before any head, unless a method says otherwise (the VAE's μ).
+ * A run whose embedding is its encoder's pooled output, before any head, unless a method says
+ * otherwise (the VAE's μ): the image-family encoder (encoders/small-cnn.ts, on images or
+ * spectrograms), or a modality's encoder behind one interface (view-encoder.ts: SimCLR, BYOL).
  */
-export abstract class EncoderMethodRun extends MethodRun<SmallCnn> {
+export abstract class EncoderMethodRun<E extends EmbeddingEncoder = SmallCnn> extends MethodRun<E> {
   /** @param embeddingDim when the embedding is not the encoder's output (the VAE's latent size) */
-  constructor(encoder: SmallCnn, trained: Record<string, RunState | null>, options: { weightDecay: number; kept?: Record<string, RunState>; embeddingDim?: number }) {
+  constructor(encoder: E, trained: Record<string, RunState | null>, options: { weightDecay: number; kept?: Record<string, RunState>; embeddingDim?: number }) {
     super(encoder, options.embeddingDim ?? encoder.embeddingSize, trained, options);
   }
 
   embed(x: tf.Tensor): tf.Tensor2D {
-    return this.encoder.embed(x as tf.Tensor4D);
+    return this.encoder.embed(x);
   }
 }

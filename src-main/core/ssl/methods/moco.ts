@@ -25,7 +25,7 @@ import { KeyQueue, queueLengthFor, type KeyQueueState } from '../key-queue';
 import { infoNceLoss, normaliseRows } from '../losses/infonce';
 import { sharedEncoder } from './image-encoder-params';
 import { EncoderMethodRun } from './method-run';
-import { MomentumCopy, projectionHeadFor, TWO_VIEW_DEFAULTS_HELP, TWO_VIEW_PARAMS, twoViewBatch, twoViewDefaults, twoViewParams, type PairViews, type TwoViewParams } from './two-view';
+import { gridViewBatch, MomentumCopy, projectionHeadFor, TWO_VIEW_DEFAULTS_HELP, TWO_VIEW_PARAMS, twoViewDefaults, twoViewParams, type PairViews, type TwoViewParams } from './two-view';
 import type { LossParts, MethodSetup, SslMethod, StepContext } from './types';
 
 /** Queue rows when the user leaves the size to the data (then at most half the dataset, see queueLengthFor). */
@@ -78,7 +78,7 @@ class MocoRun extends EncoderMethodRun {
   private readonly keyHead: ProjectionHead;
   private readonly keys: MomentumCopy;
   private readonly queue: KeyQueue;
-  private readonly views: PairViews;
+  private readonly views: PairViews<tf.Tensor4D>;
   /** Whether the queue length has been chosen for the data (by the first step, or a checkpoint). */
   private queueSized = false;
 
@@ -96,7 +96,7 @@ class MocoRun extends EncoderMethodRun {
     this.keyHead = keyHead;
     this.keys = new MomentumCopy([encoder, head], [keyEncoder, keyHead]);
     this.queue = queue;
-    this.views = twoViewBatch(setup.spec, params);
+    this.views = gridViewBatch(setup.spec, params);
   }
 
   trainStep(loaded: LoadedData, batch: Int32Array, context: StepContext): LossParts {

@@ -1,15 +1,20 @@
 /**
  * What the text methods share: the encoder settings (a Transformer, or the faster 1-D convolutional
- * encoder) declared once, the encoder built from them, and a batch of token rows made from the text
+ * encoder) declared once, the encoder built from them, a batch of token rows made from the text
  * data module's rows, trimmed to the batch's longest text (dynamic padding: a batch of short texts
- * does not pay for the longest text of the corpus).
+ * does not pay for the longest text of the corpus), and the same for pairs of edited views (CLEAR,
+ * and SimCLR and BYOL on text).
  */
 import type { ParamSpec, ParamValues, TextInputSpec } from '../../../contract';
 import { TEXT_TOKEN_IDS } from '../../../contract';
 import { writeTokenRow, type TextData } from '../../data/text';
+import { loadTokenizer } from '../../data/tokenizer';
+import type { LoadedData } from '../../data/types';
 import { tf } from '../../engine/backend';
 import { TextConvEncoder } from '../encoders/text-conv';
 import { TransformerEncoder, type TextPooling } from '../encoders/transformer';
+import type { Rng } from '../random';
+import { BASIC_TEXT_AUGMENTATIONS, chooseAugmentations, loadSynonyms, sampleTextView, TEXT_AUGMENTATIONS, type TextViewContext } from '../views/text';
 import { MethodRun, type RunPart } from './method-run';
 
 export type TextEncoder = TransformerEncoder | TextConvEncoder;
@@ -39,6 +44,16 @@ export const TEXT_ENCODER_PARAMS: readonly ParamSpec[] = [
     advanced: true,
   },
 ];
+
+/** Settings marked as applying to text only, for a method that also trains on other modalities (ParamSpec.modalities). */
+export function textOnly(params: readonly ParamSpec[]): ParamSpec[] {
+  return params.map((p) => ({ ...p, modalities: ['text'] }));
+}
+
+/** The learning rate's rule of such a method, whose text runs keep the loop's default rate, as the text methods do. */
+export function withTextRate(rule: string): string {
+  return `${rule}; 1e-3 for text`;
+}
 
 export interface TextEncoderParams {
   encoder: 'transformer' | 'conv';
@@ -137,6 +152,68 @@ export class TokenRows {
       writeTokenRow(data.tokens.subarray(data.offsets[item]!, data.offsets[item + 1]!), length, rows, i * length);
     }
     return { rows, length, longest: longestRow(rows, batch.length, length) };
+  }
+}
+
+/** CLEAR's synonym substitution among the text views (views/text.ts), a setting of every method that samples them. */
+export const SYNONYMS_PARAM: ParamSpec = {
+  name: 'synonyms',
+  label: 'Synonym substitution',
+  type: 'boolean',
+  default: true,
+  help: 'Offer WordNet synonym substitution among the augmentations (English words only).',
+  scope: 'method',
+  advanced: true,
+};
+
+/**
+ * Two edited copies of every text of a batch (CLEAR's views, views/text.ts): two of the
+ * augmentations are drawn for the batch, one makes every text's first view and the other its second
+ * (CLEAR, §3.2). Both views are token rows trimmed to the longest of all 2B, so that they
+ * concatenate into one batch for the encoder; the rows live in a buffer reused from step to step.
+ */
+export class TextViewPairs {
+  private context: TextViewContext | null = null;
+  private rows = new Float32Array(0);
+
+  /** @param synonyms whether synonym substitution is among the augmentations (its table is read by `prepare`) */
+  constructor(
+    private readonly spec: TextInputSpec,
+    private readonly synonyms: boolean,
+  ) {}
+
+  /** Word boundaries from the run's tokenizer, and WordNet's synonyms of the corpus' words (about a second). */
+  async prepare(loaded: LoadedData): Promise<void> {
+    const data = loaded as TextData;
+    const tokenizer = loadTokenizer(this.spec.tokenizer);
+    this.context = {
+      continuation: tokenizer.continuation,
+      ...(this.synonyms ? { synonyms: await loadSynonyms(tokenizer, data.tokens, data.offsets) } : {}),
+    };
+  }
+
+  /**
+   * @param order where each text's second view goes: row order[i] of the second tensor is a view of
+   *   text batch[i] (as ViewPairBatch.make); the identity when omitted
+   * @returns two int32 [B, L] tensors, L the batch's longest view, owned by the caller
+   */
+  make(loaded: LoadedData, batch: Int32Array, rng: Rng, order?: Int32Array): [tf.Tensor2D, tf.Tensor2D] {
+    if (!this.context) throw new Error('text views: prepare() must run before the first batch');
+    const data = loaded as TextData;
+    const b = batch.length;
+    if (order !== undefined && order.length !== b) throw new Error(`view order has ${order.length} entries for a batch of ${b}`);
+    const length = this.spec.maxLength;
+    const kinds = chooseAugmentations(rng, 2, this.context.synonyms ? TEXT_AUGMENTATIONS : BASIC_TEXT_AUGMENTATIONS);
+    if (this.rows.length < 2 * b * length) this.rows = new Float32Array(2 * b * length);
+    const rows = this.rows.subarray(0, 2 * b * length); // first views in rows 0..B−1, second views in B..2B−1
+    for (let i = 0; i < b; i++) {
+      const item = batch[i]!;
+      const ids = data.tokens.subarray(data.offsets[item]!, data.offsets[item + 1]!);
+      writeTokenRow(sampleTextView(ids, kinds[0]!, rng, this.context), length, rows, i * length);
+      writeTokenRow(sampleTextView(ids, kinds[1]!, rng, this.context), length, rows, (b + (order === undefined ? i : order[i]!)) * length);
+    }
+    const longest = longestRow(rows, 2 * b, length);
+    return [idsTensor(rows, b, length, longest), idsTensor(rows.subarray(b * length), b, length, longest)];
   }
 }
 
