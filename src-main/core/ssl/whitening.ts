@@ -1,7 +1,7 @@
 /**
- * PCA whitening of a trained encoder's embeddings, fitted without labels on the run's own data:
+ * Whitening of a trained encoder's embeddings, fitted without labels on the run's own data:
  *
- *     w(z) = Λ_ε^{-1/2} Vᵀ (z − μ),   Λ_ε = Λ + ε·λ̄·I,
+ *     w(z) = V Λ_ε^{-1/2} Vᵀ (z − μ),   Λ_ε = Λ + ε·λ̄·I,
  *
  * where μ is the embeddings' mean, V Λ Vᵀ their covariance (eigenvectors as columns of V), λ̄ the
  * mean eigenvalue and ε = WHITENING_SHRINKAGE. Each direction the encoder uses then has about unit
@@ -10,11 +10,13 @@
  * the whitening that Jégou and Chum (2012, "Negative evidences and co-occurrences in image
  * retrieval", ECCV, §2.2) apply to descriptors before cosine retrieval; the shrinkage is the usual
  * regularised form, which keeps directions with almost no variance (a partly collapsed embedding)
- * from being blown up to the scale of real ones. Whitening is linear, so a linear probe on
- * standardised features sees the same information; it changes which items are near each other.
+ * from being blown up to the scale of real ones. Whitening is linear and invertible, so a linear
+ * probe sees the same information; it changes which items are near each other.
  *
- * Measured on Fashion-MNIST (10,000 training images, 2,000 held out, SimCLR defaults; see README):
- * cosine kNN 0.818 → 0.850 after 8 epochs, with the linear probe unchanged.
+ * Measured on Fashion-MNIST (10,000 training images, 2,000 held out, SimCLR defaults, 60 epochs; see
+ * README): cosine kNN 0.828 → 0.862, linear probe 0.860 both ways; ε from 0.01 to 0.3 gave kNN
+ * 0.861–0.863. MoCo, BYOL, the autoencoder, the VAE, masked modelling and rotation prediction
+ * (5 epochs) gained 3 to 4.4 points of kNN each, their linear probes within ±0.4.
  */
 import { tf } from '../engine/backend';
 import { ownedVariable, uniqueScope } from '../engine/variables';
@@ -43,11 +45,25 @@ export function fitWhitening(embeddings: Float32Array, n: number, dim: number, c
   let meanVariance = 0;
   for (const v of pca.variances) meanVariance += Math.max(0, v) / dim;
   const floor = WHITENING_SHRINKAGE * meanVariance;
+  // ZCA: V Λ_ε^{-1/2} Vᵀ, the whitening whose output stays closest to its input (Kessy, Lewin and
+  // Strimmer 2018, "Optimal whitening and decorrelation"): cosine neighbours are those of the PCA
+  // form, but each output keeps the meaning of the encoder's channel, and a linear probe on
+  // standardised features sees the directions in the encoder's own basis.
+  const scale = new Float64Array(dim);
+  // A constant embedding (every variance 0) keeps scale 1 rather than dividing by zero.
+  for (let k = 0; k < dim; k++) scale[k] = 1 / Math.sqrt(Math.max(0, pca.variances[k]!) + floor || 1);
+  const v = pca.components; // [dim × dim]: row k is the eigenvector of variance k
   const matrix = new Float32Array(dim * dim);
-  for (let c = 0; c < dim; c++) {
-    // A constant embedding (every variance 0) keeps scale 1 rather than dividing by zero.
-    const scale = 1 / Math.sqrt(Math.max(0, pca.variances[c]!) + floor || 1);
-    for (let j = 0; j < dim; j++) matrix[j * dim + c] = pca.components[c * dim + j]! * scale;
+  const row = new Float64Array(dim);
+  for (let j = 0; j < dim; j++) {
+    row.fill(0);
+    for (let k = 0; k < dim; k++) {
+      const w = v[k * dim + j]! * scale[k]!;
+      if (w === 0) continue;
+      const o = k * dim;
+      for (let c = 0; c < dim; c++) row[c]! += w * v[o + c]!;
+    }
+    for (let c = 0; c < dim; c++) matrix[j * dim + c] = row[c]!;
   }
   return { dim, mean: Float32Array.from(pca.mean), matrix };
 }
