@@ -31,7 +31,7 @@ import { inputSize } from '../src-main/core/data/types';
 import { initBackend, tf } from '../src-main/core/engine/backend';
 import { alignment, evaluateEmbeddings } from '../src-main/core/evaluation';
 import { createMethod, getMethod, METHODS, type SslMethod, type TrainableMethod } from '../src-main/core/ssl/methods';
-import { applyWhitening, fitWhitening, WhitenedMethod } from '../src-main/core/ssl/whitening';
+import { fitWhitening, whitenedCopy, WhitenedMethod } from '../src-main/core/ssl/whitening';
 import { Rng } from '../src-main/core/ssl/random';
 import { storageLayout } from '../src-main/core/paths';
 import type { Db } from '../src-main/core/storage/db';
@@ -132,14 +132,28 @@ function saveEmbeddings(dir: string, id: string, dim: number, train: { embedding
   writeFileSync(join(dir, `${id}.json`), JSON.stringify({ dim, trainLabels: train.data.labels, testLabels: test.data.labels }));
 }
 
-/** kNN and linear probe fitted on the training folder's embeddings, scored on the held-out folder's. */
-function score(train: { embeddings: Float32Array; labels: (string | null)[] }, test: { embeddings: Float32Array; labels: (string | null)[] }, dim: number, seed: number) {
+/**
+ * kNN and linear probe fitted on the training folder's embeddings, scored on the held-out folder's;
+ * with `probes` (a run's whitened vectors) those are scored, and the label-free diagnostics describe
+ * `train` and `test` (the encoder's own embeddings), as the training loop's evaluation does.
+ */
+function score(
+  train: { embeddings: Float32Array; labels: (string | null)[] },
+  test: { embeddings: Float32Array; labels: (string | null)[] },
+  dim: number,
+  seed: number,
+  probes?: { train: Float32Array; test: Float32Array },
+) {
   const nTrain = train.labels.length;
   const nTest = test.labels.length;
-  const all = new Float32Array((nTrain + nTest) * dim);
-  all.set(train.embeddings, 0);
-  all.set(test.embeddings, nTrain * dim);
-  return evaluateEmbeddings(all, dim, {
+  const joined = (a: Float32Array, b: Float32Array): Float32Array => {
+    const all = new Float32Array((nTrain + nTest) * dim);
+    all.set(a, 0);
+    all.set(b, nTrain * dim);
+    return all;
+  };
+  return evaluateEmbeddings(joined(train.embeddings, test.embeddings), dim, {
+    probeEmbeddings: probes ? joined(probes.train, probes.test) : null,
     labels: [...train.labels, ...test.labels],
     split: { train: Int32Array.from({ length: nTrain }, (_, i) => i), test: Int32Array.from({ length: nTest }, (_, i) => nTrain + i) },
     seed,
@@ -208,17 +222,18 @@ async function main(): Promise<void> {
           same.row.method = randomLabel(same.methods, random instanceof WhitenedMethod);
           return same;
         }
+        const train = { data: trainData, embeddings: await embedItems(unwhitened, module, trainData, null) };
+        const test = await embedDataset(core.db, testSet.datasetId, spec, unwhitened, layout.cacheDir);
         // Whitened as a trained run of the method is: fitted on the training folder's embeddings.
-        if (random instanceof WhitenedMethod) random.setWhitening(fitWhitening(await embedItems(unwhitened, module, trainData, null), trainData.itemIds.length, random.embeddingDim));
-        const train = { data: trainData, embeddings: await embedItems(random, module, trainData, null) };
-        const test = await embedDataset(core.db, testSet.datasetId, spec, random, layout.cacheDir);
-        const result = score({ embeddings: train.embeddings, labels: train.data.labels }, { embeddings: test.embeddings, labels: test.data.labels }, random.embeddingDim, options.seed);
+        const whitening = random instanceof WhitenedMethod ? fitWhitening(train.embeddings, train.data.itemIds.length, random.embeddingDim) : null;
+        const probes = whitening ? { train: whitenedCopy(whitening, train.embeddings, train.data.itemIds.length), test: whitenedCopy(whitening, test.embeddings, test.data.itemIds.length) } : undefined;
+        const result = score({ embeddings: train.embeddings, labels: train.data.labels }, { embeddings: test.embeddings, labels: test.data.labels }, random.embeddingDim, options.seed, probes);
         const pairCount = Math.min(512, train.data.itemIds.length); // at most 512: the espeak-ng words have 640 training clips, fewer with --speakers
         const pairs = Int32Array.from({ length: pairCount }, (_, i) => i);
         const v1 = new Float32Array(pairCount * inputSize(module, spec));
         const v2 = new Float32Array(pairCount * inputSize(module, spec));
         module.viewPair(train.data, pairs, v1, v2, new Rng(7));
-        const z = (v: Float32Array) => tf.tidy(() => random.embed(tf.tensor(v, [pairCount, ...module.inputShape(spec)])).dataSync() as Float32Array);
+        const z = (v: Float32Array) => tf.tidy(() => unwhitened.embed(tf.tensor(v, [pairCount, ...module.inputShape(spec)])).dataSync() as Float32Array);
         const row: Row = {
           method: randomLabel([definition.name], random instanceof WhitenedMethod),
           epochs: 0,
@@ -266,10 +281,19 @@ async function main(): Promise<void> {
       const checkpoint = core.runs.latestCheckpoint(run.id)!;
       const method = createMethod(definition, { spec, params: done.params, seed: options.seed });
       loadCheckpoint(layout.resolveStored(checkpoint.path), method.stateVariables());
-      const train = await embedDataset(core.db, trainSet.datasetId, spec, method, layout.cacheDir);
-      const test = await embedDataset(core.db, testSet.datasetId, spec, method, layout.cacheDir);
-      const result = score({ embeddings: train.embeddings, labels: train.data.labels }, { embeddings: test.embeddings, labels: test.data.labels }, method.embeddingDim, options.seed);
-      if (options.saveEmbeddings) saveEmbeddings(options.saveEmbeddings, id, method.embeddingDim, train, test);
+      // The encoder's own embeddings, for the diagnostics; a whitened run's vectors, for the probes.
+      const unwhitened = method instanceof WhitenedMethod ? method.inner : method;
+      const train = await embedDataset(core.db, trainSet.datasetId, spec, unwhitened, layout.cacheDir);
+      const test = await embedDataset(core.db, testSet.datasetId, spec, unwhitened, layout.cacheDir);
+      const whitenedRun = method instanceof WhitenedMethod;
+      const probes = whitenedRun
+        ? { train: (await embedDataset(core.db, trainSet.datasetId, spec, method, layout.cacheDir)).embeddings, test: (await embedDataset(core.db, testSet.datasetId, spec, method, layout.cacheDir)).embeddings }
+        : undefined;
+      const result = score({ embeddings: train.embeddings, labels: train.data.labels }, { embeddings: test.embeddings, labels: test.data.labels }, method.embeddingDim, options.seed, probes);
+      if (options.saveEmbeddings) {
+        saveEmbeddings(options.saveEmbeddings, id, method.embeddingDim, train, test);
+        if (probes) saveEmbeddings(options.saveEmbeddings, `${id}-whitened`, method.embeddingDim, { ...train, embeddings: probes.train }, { ...test, embeddings: probes.test });
+      }
       const metrics = await core.handlers['runs.metrics']({ runId: run.id });
       const speeds = metrics.map((m) => m.examplesPerSec).sort((a, b) => a - b);
       const final: EvaluationPoint | null = done.evaluation;
@@ -294,10 +318,9 @@ async function main(): Promise<void> {
         const nTrain = train.data.labels.length;
         const nTest = test.data.labels.length;
         const whitening = fitWhitening(train.embeddings, nTrain, method.embeddingDim);
-        applyWhitening(whitening, train.embeddings, nTrain);
-        applyWhitening(whitening, test.embeddings, nTest);
-        const whitened = score({ embeddings: train.embeddings, labels: train.data.labels }, { embeddings: test.embeddings, labels: test.data.labels }, method.embeddingDim, options.seed);
-        rows.push({ ...rows.at(-1)!, method: `${definition.name}, whitened`, knn: whitened.knn, linear: whitened.linear, alignment: null, uniformity: whitened.uniformity, effectiveRank: whitened.effectiveRank });
+        const probes = { train: whitenedCopy(whitening, train.embeddings, nTrain), test: whitenedCopy(whitening, test.embeddings, nTest) };
+        const whitened = score({ embeddings: train.embeddings, labels: train.data.labels }, { embeddings: test.embeddings, labels: test.data.labels }, method.embeddingDim, options.seed, probes);
+        rows.push({ ...rows.at(-1)!, method: `${definition.name}, whitened`, knn: whitened.knn, linear: whitened.linear });
         console.log(formatRow(rows.at(-1)!));
       }
     }

@@ -15,6 +15,11 @@ import { stratifiedSplit, type Split } from './split';
 export interface EvaluateOptions {
   /** One label per item; null for unlabelled items. Omit (or null) for no kNN or linear probe. */
   labels?: readonly (string | null | undefined)[] | null;
+  /**
+   * What kNN and the linear probe score, when not `embeddings` (same shape): a run's whitened
+   * vectors, while the label-free diagnostics describe the encoder's own embeddings.
+   */
+  probeEmbeddings?: Embeddings | null;
   /** Embeddings of a second augmented view of the same items, same shape, for alignment. */
   secondView?: Embeddings | null;
   /** Item indices for train and test; items without a label are ignored. Default: `stratifiedSplit(labels, testFraction, seed)`. */
@@ -79,8 +84,10 @@ export function evaluateEmbeddings(embeddings: Embeddings, dim: number, options:
     const testY = Int32Array.from(test, (i) => classOf.get(labels[i]!)!);
     const trainClasses = new Set(trainY).size;
     if (trainClasses >= 2 && test.length > 0) {
-      const trainX = gatherRows(embeddings, train, dim);
-      const testX = gatherRows(embeddings, test, dim);
+      const probed = options.probeEmbeddings ?? embeddings;
+      if (probed !== embeddings) assertMatrix('evaluateEmbeddings probeEmbeddings', probed, n, dim);
+      const trainX = gatherRows(probed, train, dim);
+      const testX = gatherRows(probed, test, dim);
       knn = knnAccuracy(trainX, trainY, testX, testY, dim, options.knn);
       linear = linearProbe(trainX, trainY, testX, testY, dim, names.length, options.linear).accuracy;
       classes = names.length;

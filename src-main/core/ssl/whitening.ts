@@ -88,6 +88,20 @@ export function applyWhitening(model: WhiteningModel, embeddings: Float32Array, 
   }
 }
 
+/** w(z) for n rows of `embeddings`, as a new array. */
+export function whitenedCopy(model: WhiteningModel, embeddings: Float32Array, n: number): Float32Array {
+  const out = embeddings.slice(0, n * model.dim);
+  applyWhitening(model, out, n);
+  return out;
+}
+
+/** Rows `indices` of an [n × dim] matrix, as a new [indices.length × dim] one. */
+export function gatherRows(matrix: Float32Array, indices: Int32Array, dim: number): Float32Array {
+  const out = new Float32Array(indices.length * dim);
+  indices.forEach((row, i) => out.set(matrix.subarray(row * dim, (row + 1) * dim), i * dim));
+  return out;
+}
+
 /** A seeded sample of at most WHITENING_FIT_ITEMS of n item indices, ascending. */
 export function whiteningSample(n: number, seed: number): Int32Array {
   const all = Int32Array.from({ length: n }, (_, i) => i);

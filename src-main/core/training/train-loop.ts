@@ -16,7 +16,7 @@ import type { StorageLayout } from '../paths';
 import { createMethod, getMethod, type TrainableMethod } from '../ssl/methods';
 import { settleLoss } from '../ssl/optim/minimise';
 import { Rng } from '../ssl/random';
-import { applyWhitening, fitWhitening, WhitenedMethod, whiteningSample, type WhiteningModel } from '../ssl/whitening';
+import { fitWhitening, gatherRows, whitenedCopy, WhitenedMethod, whiteningSample } from '../ssl/whitening';
 import type { Db } from '../storage/db';
 import { DatasetsRepository } from '../storage/repositories/datasets';
 import { ItemsRepository } from '../storage/repositories/items';
@@ -26,7 +26,7 @@ import { VERSION } from '../version';
 import { loadCheckpoint, saveCheckpointAsync } from './checkpoint';
 import { learningRateAt, loopParams } from './config';
 import { evaluatesAfter, Evaluator } from './evaluate';
-import { embedInputs, embedItems } from './extract';
+import { EXTRACT_BATCH, embedInputs, embedItems } from './extract';
 import { resolveRunParams, runConfigOf } from './params';
 import { PreviewRecorder, previewItems } from './previews';
 
@@ -151,7 +151,7 @@ export async function trainRun(db: Db, runId: number, options: TrainOptions, hoo
         : null;
 
     const method: TrainableMethod = createMethod(definition, { spec, params, seed: loop.seed });
-    // A whitened run embeds with the method's own embedding until its whitening is fitted, after training.
+    // A whitened run's whitening is fitted after training; until then `method` embeds as `unwhitened`.
     const whitened = method instanceof WhitenedMethod ? method : null;
     const unwhitened = whitened?.inner ?? method;
     try {
@@ -174,40 +174,29 @@ export async function trainRun(db: Db, runId: number, options: TrainOptions, hoo
       const warmupSteps = Math.round(loop.warmupEpochs * stepsPerEpoch);
       const rng = new Rng(loop.seed);
       const perExample = inputSize(module, spec);
-      // The evaluation after an epoch whitens the sample it embeds with a whitening fitted on that
-      // sample (and the alignment pairs with the same one), so the curves measure what the final
-      // embedding will be; the final evaluation reads the run's own whitened vectors.
-      let epochWhitening: WhiteningModel | null = null;
+      // A whitened run's evaluation after an epoch scores kNN and the linear probe on its sample
+      // whitened by a whitening fitted on that sample, so the curves measure what the final
+      // embedding will be; alignment, uniformity and the effective rank describe the encoder's own
+      // embeddings (whitening would hide a collapse).
       const evaluator = new Evaluator({
         labels: data.labels,
         fraction: loop.evalFraction,
         sampleSize: loop.evalItems,
         seed: loop.seed,
         dim: method.embeddingDim,
-        embed: async (indices, out) => {
-          out.set(await embedItems(unwhitened, module, data, indices, { check: checkCancel }));
-          if (whitened) {
-            epochWhitening = fitWhitening(out, indices.length, method.embeddingDim, checkCancel);
-            applyWhitening(epochWhitening, out, indices.length);
-          }
-        },
+        embed: async (indices, out) => out.set(await embedItems(unwhitened, module, data, indices, { check: checkCancel })),
+        ...(whitened ? { probeTransform: (embeddings: Float32Array, count: number) => whitenedCopy(fitWhitening(embeddings, count, method.embeddingDim, checkCancel), embeddings, count) } : {}),
         embedPairs: async (indices, out1, out2) => {
           const first = new Float32Array(indices.length * perExample);
           const second = new Float32Array(indices.length * perExample);
           // Its own generator: evaluating never changes the training's random stream.
           module.viewPair(data, indices, first, second, new Rng(loop.seed + 7919));
-          const pairWhitening = epochWhitening;
-          const embedder = pairWhitening ? unwhitened : method;
-          await embedInputs(embedder, module.inputShape(spec), first, indices.length, out1, { check: checkCancel });
-          await embedInputs(embedder, module.inputShape(spec), second, indices.length, out2, { check: checkCancel });
-          if (pairWhitening) {
-            applyWhitening(pairWhitening, out1, indices.length);
-            applyWhitening(pairWhitening, out2, indices.length);
-          }
+          await embedInputs(unwhitened, module.inputShape(spec), first, indices.length, out1, { check: checkCancel });
+          await embedInputs(unwhitened, module.inputShape(spec), second, indices.length, out2, { check: checkCancel });
         },
       });
-      const evaluate = async (epoch: number, final: boolean, vectors?: Float32Array): Promise<void> => {
-        const result = await evaluator.run({ epoch, step: state.step, final, vectors });
+      const evaluate = async (epoch: number, final: boolean, vectors?: Float32Array, probeVectors?: Float32Array): Promise<void> => {
+        const result = await evaluator.run({ epoch, step: state.step, final, vectors, probeVectors });
         if (!result) return;
         runs.addEvaluation(runId, result);
         pendingEvaluations.push(result);
@@ -353,33 +342,38 @@ export async function trainRun(db: Db, runId: number, options: TrainOptions, hoo
       state.done = 0;
       state.total = n;
       emit(true);
-      if (whitened) {
-        // Fitted on the trained encoder's embeddings of (a seeded sample of) the run's items, and
-        // kept in the last checkpoint, so every later embedding of the run is whitened the same way.
-        state.message = 'Fitting the whitening of the embeddings';
-        emit(true);
-        const sample = whiteningSample(n, loop.seed);
-        const raw = await embedItems(unwhitened, module, data, sample, { check: checkCancel });
-        whitened.setWhitening(fitWhitening(raw, sample.length, method.embeddingDim, checkCancel));
-        await saveEpochCheckpoint(epochs);
-        state.message = null;
-      }
-      epochWhitening = null;
       vectors.clear(runId);
       const dim = method.embeddingDim;
-      const all = await embedItems(method, module, data, null, {
+      const store = (start: number, rows: Float32Array): void =>
+        vectors.add(
+          runId,
+          Array.from({ length: rows.length / dim }, (_, i) => ({ itemId: data.itemIds[start + i]!, vector: rows.slice(i * dim, (i + 1) * dim) })),
+        );
+      // The encoder's own embeddings of every item (stored as they come unless the run whitens).
+      const all = await embedItems(unwhitened, module, data, null, {
         check: checkCancel,
         onBatch: (start, count, values) => {
-          vectors.add(
-            runId,
-            Array.from({ length: count }, (_, i) => ({ itemId: data.itemIds[start + i]!, vector: values.slice(i * dim, (i + 1) * dim) })),
-          );
+          if (!whitened) store(start, values.subarray(0, count * dim));
           state.done = start + count;
           emit();
         },
       });
+      let whitenedVectors: Float32Array | undefined;
+      if (whitened) {
+        // Fitted on (a seeded sample of) the encoder's embeddings and kept in the last checkpoint,
+        // so every later embedding of the run (search by file, a new folder) is whitened the same way.
+        state.message = 'Whitening the embeddings';
+        emit(true);
+        const sample = whiteningSample(n, loop.seed);
+        const model = fitWhitening(sample.length === n ? all : gatherRows(all, sample, dim), sample.length, dim, checkCancel);
+        whitened.setWhitening(model);
+        await saveEpochCheckpoint(epochs);
+        whitenedVectors = whitenedCopy(model, all, n);
+        for (let start = 0; start < n; start += EXTRACT_BATCH) store(start, whitenedVectors.subarray(start * dim, Math.min(n, start + EXTRACT_BATCH) * dim));
+        state.message = null;
+      }
       phase = 'evaluating';
-      await evaluate(epochs, true, all);
+      await evaluate(epochs, true, all, whitenedVectors);
       // The status is stored before the final event, so a client that re-reads the run on it sees the outcome.
       runs.finish(runId, 'completed');
       phase = 'completed';

@@ -72,6 +72,17 @@ describe('evaluateEmbeddings', () => {
     expect(result.knn).not.toBeNull();
   });
 
+  it('scores kNN and the linear probe on probeEmbeddings, and describes the embeddings themselves', () => {
+    const { x, labels, n } = dataset();
+    const shuffled = dataset(9).x; // no relation to the labels
+    const own = evaluateEmbeddings(x, DIM, { labels, seed: 5 });
+    const noise = evaluateEmbeddings(shuffled, DIM, { labels, seed: 5 });
+    const mixed = evaluateEmbeddings(shuffled, DIM, { labels, seed: 5, probeEmbeddings: x });
+    expect([mixed.knn, mixed.linear]).toEqual([own.knn, own.linear]);
+    expect([mixed.uniformity, mixed.effectiveRank, mixed.meanVariance]).toEqual([noise.uniformity, noise.effectiveRank, noise.meanVariance]);
+    expect(() => evaluateEmbeddings(x, DIM, { labels, probeEmbeddings: new Float32Array((n - 1) * DIM) })).toThrow(/probeEmbeddings/);
+  });
+
   it('flags collapsed embeddings', () => {
     const { labels, n } = dataset();
     const collapsed = Float32Array.from({ length: n * DIM }, (_, k) => 1 + (k % DIM));

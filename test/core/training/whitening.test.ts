@@ -12,6 +12,7 @@ import type { ParamValues } from '../../../src-main/contract';
 import { dataFor } from '../../../src-main/core/data';
 import { importFolder } from '../../../src-main/core/datasets/import';
 import { initBackend, tf } from '../../../src-main/core/engine/backend';
+import { evaluateEmbeddings } from '../../../src-main/core/evaluation';
 import { storageLayout } from '../../../src-main/core/paths';
 import { createMethod, getMethod } from '../../../src-main/core/ssl/methods';
 import { WhitenedMethod } from '../../../src-main/core/ssl/whitening';
@@ -90,7 +91,14 @@ describe('a whitened run', () => {
     const inputs = new Float32Array(n * shape.reduce((a, b) => a * b, 1));
     module.centre(data, Array.from({ length: n }, (_, i) => i), inputs);
     const again = tf.tidy(() => method.embed(tf.tensor(inputs, [n, ...shape])).dataSync() as Float32Array);
+    const own = tf.tidy(() => (method as WhitenedMethod).inner.embed(tf.tensor(inputs, [n, ...shape])).dataSync() as Float32Array);
     method.dispose();
+    // The final evaluation's label-free diagnostics describe the encoder's own embeddings, not the
+    // whitened ones (whitening spreads any embedding out, and would hide a collapse).
+    const final = runs.evaluations(runId).at(-1)!;
+    expect(final.final).toBe(true);
+    expect(final.effectiveRank).toBeCloseTo(evaluateEmbeddings(own, dim).effectiveRank, 3);
+    expect(final.effectiveRank).toBeLessThan(evaluateEmbeddings(vectors.vectors, dim).effectiveRank - 1);
     const row = new Map(Array.from(vectors.itemIds, (id, i) => [id, i]));
     for (let i = 0; i < n; i++) {
       const stored = row.get(data.itemIds[i]!)!;
