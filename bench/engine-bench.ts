@@ -35,25 +35,40 @@
  *   npm run bench -- --text [--text-encoders=transformer,text-conv] [--backends=wasm] [--threads=2]
  *        [--text-batch=64] [--text-length=64] [--text-vocab=8000] [--text-layers=4] [--text-width=128]
  *        [--text-heads=4] [--text-activation=relu|gelu] [--text-steps=3] [--rounds=3] [--profile] [--no-torch]
+ *
+ * Audio clips (--audio): the same rows and the same PyTorch comparison for the audio default
+ * (SimCLR, defaultMethodFor) on log-mel spectrograms as the audio data module gives them: its default
+ * spec (64 mel bands, 1 s clips at a 10 ms hop: [B, 64, 100, 1]; --shapes=BANDSxFRAMESx1 for
+ * another) through the CNN a run of that spectrogram gets, with BYOL-A's views (views/audio.ts) made
+ * from one stored 1-s clip per example (noise log-mels), timed with and without them as the image
+ * views are. "clips/s" = batch / step time. Defaults: --methods=simclr --backends=wasm --threads=2;
+ * any audio method can be named in --methods, PyTorch runs only SimCLR's step:
+ *
+ *   npm run bench -- --audio [--methods=simclr,moco,byol] [--shapes=64x100x1] [--threads=2] [--rounds=3]
  */
 import { spawnSync } from 'node:child_process';
 import { loadavg } from 'node:os';
 import { type EngineBackendName, initBackend, tf } from '../src-main/core/engine/backend';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { getMethod, METHODS } from '../src-main/core/ssl/methods';
+import { defaultMethodFor, getMethod, METHODS } from '../src-main/core/ssl/methods';
 import { disposeNtXentCache } from '../src-main/core/ssl/losses/nt-xent';
-import type { ImageInputSpec } from '../src-main/contract';
+import type { AudioInputSpec, ImageInputSpec } from '../src-main/contract';
+import { asAudioSpec, audioData, type AudioData } from '../src-main/core/data/audio';
 import type { ImageData } from '../src-main/core/data/image';
+import type { LoadedData } from '../src-main/core/data/types';
 import { Rng } from '../src-main/core/ssl/random';
 import { resolveRunParams } from '../src-main/core/training/params';
 import { describeAdapter } from '../src-main/core/engine/webgpu';
 import { settleLoss } from '../src-main/core/ssl/optim/minimise';
 import { parseTextOptions, runTextBench, runTextChild } from './text-engine-bench';
 
+/** [height, width, channels]: an image, or an audio clip's [mel bands, frames, 1]. */
 type Shape = [number, number, number];
 
 interface BenchOptions {
+  /** Images, or audio clips' log-mel spectrograms (--audio). */
+  modality: 'image' | 'audio';
   /** Method ids, each benchmarked on every backend and shape. */
   methods: string[];
   backends: EngineBackendName[];
@@ -90,6 +105,7 @@ interface BenchResult {
   /** Training batch actually used (the cpu backend runs a smaller one). */
   batch: number;
   simd: boolean;
+  /** Images or clips (--audio) per second, here and in the other …ImagesPerSecond fields. */
   trainImagesPerSecond: number;
   trainStepMs: number;
   extractImagesPerSecond: number;
@@ -118,12 +134,16 @@ interface BenchResult {
 function parseOptions(argv: string[]): BenchOptions & { child: boolean } {
   const get = (name: string) => argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1];
   const list = (name: string, fallback: string) => (get(name) ?? fallback).split(',').filter((s) => s.length > 0);
+  const audio = argv.includes('--audio');
+  // Audio, as text: the modality's default method on wasm at two threads, one spectrogram shape.
+  const methods = audio ? defaultMethodFor({ audio: 1 }).id : METHODS.filter((m) => m.trains && m.modalities.includes('image')).map((m) => m.id).join(',');
   return {
     child: argv.includes('--child'),
-    methods: list('methods', METHODS.filter((m) => m.trains && m.modalities.includes('image')).map((m) => m.id).join(',')),
-    backends: list('backends', 'tensorflow-gpu,webgpu,tensorflow,wasm,cpu') as EngineBackendName[],
-    threads: list('threads', '1,2').map(Number),
-    shapes: list('shapes', '28x28x1,64x64x3').map((t) => t.split('x').map(Number) as Shape),
+    modality: audio ? 'audio' : 'image',
+    methods: list('methods', methods),
+    backends: list('backends', audio ? 'wasm' : 'tensorflow-gpu,webgpu,tensorflow,wasm,cpu') as EngineBackendName[],
+    threads: list('threads', audio ? '2' : '1,2').map(Number),
+    shapes: list('shapes', audio ? gridShapeOf(defaultAudioSpec()).join('x') : '28x28x1,64x64x3').map((t) => t.split('x').map(Number) as Shape),
     torch: !argv.includes('--no-torch'),
     batch: Number(get('batch') ?? 256),
     steps: Number(get('steps') ?? 6),
@@ -136,6 +156,48 @@ function parseOptions(argv: string[]): BenchOptions & { child: boolean } {
   };
 }
 
+/**
+ * The audio data module's spec for clips of no known duration (1 s: 64 mel bands × 100 frames at
+ * 16 kHz), with normalisation statistics of the order fitSpec measures on speech (the step's cost
+ * does not depend on them).
+ */
+function defaultAudioSpec(): AudioInputSpec {
+  return { ...asAudioSpec(audioData.resolveSpec([], {})), mean: -6, std: 4 };
+}
+
+/** The audio spec whose model input is [bands, frames, 1], the data module's defaults otherwise. */
+function audioSpecOf([bands, frames]: Shape): AudioInputSpec {
+  const spec = defaultAudioSpec();
+  return { ...spec, melBands: bands, frames, clipSeconds: (frames * spec.hopMs) / 1000 };
+}
+
+function gridShapeOf(spec: AudioInputSpec): Shape {
+  return audioData.inputShape(spec) as Shape;
+}
+
+/** The spec a run of this input shape gets. */
+function specOf(modality: BenchOptions['modality'], [h, w, c]: Shape): ImageInputSpec | AudioInputSpec {
+  return modality === 'audio' ? audioSpecOf([h, w, c]) : { modality: 'image', size: h, channels: c as 1 | 3, scale: '0-1' };
+}
+
+/**
+ * `batch` noise examples as the data module loads them: images as bytes, or one stored clip of a
+ * spectrogram's frames per example (normalised log-mels, frame-major), which the views crop and mix.
+ */
+function noiseData(spec: ImageInputSpec | AudioInputSpec, batch: number): LoadedData {
+  const noise = (i: number) => (i * 2654435761) >>> 24;
+  if (spec.modality === 'audio') {
+    const mels = Float32Array.from({ length: batch * spec.frames * spec.melBands }, (_, i) => noise(i) / 64 - 2);
+    const offsets = Int32Array.from({ length: batch + 1 }, (_, i) => i * spec.frames);
+    const clips: AudioData = { modality: 'audio', spec, itemIds: [], labels: [], failures: [], mels, offsets };
+    return clips;
+  }
+  const pixels = new Uint8Array(batch * spec.size * spec.size * spec.channels);
+  for (let i = 0; i < pixels.length; i++) pixels[i] = noise(i);
+  const images: ImageData = { modality: 'image', spec, itemIds: [], labels: [], failures: [], size: spec.size, channels: spec.channels, pixels };
+  return images;
+}
+
 /** Runs in the child: one backend, one thread count. */
 async function runOne(options: BenchOptions): Promise<BenchResult> {
   const backend = options.backends[0] ?? 'wasm';
@@ -146,13 +208,11 @@ async function runOne(options: BenchOptions): Promise<BenchResult> {
   const slow = info.name === 'cpu' || info.adapter?.software === true;
   const batch = slow ? Math.min(options.batch, options.cpuBatch) : options.batch;
   // The exact method and step the training loop runs (views, masks or noise made on the CPU, the
-  // encoder chosen from the image size, heads, loss, AdamW), with the defaults a run of this shape gets.
-  const spec: ImageInputSpec = { modality: 'image', size: h, channels: c as 1 | 3, scale: '0-1' };
+  // encoder chosen from the image or spectrogram size, heads, loss, AdamW), with the defaults a run of this shape gets.
+  const spec = specOf(options.modality, [h, w, c]);
   const definition = getMethod(options.methods[0] ?? 'simclr');
   const method = definition.create({ spec, params: resolveRunParams(definition, { batchSize: batch }, spec), seed: 1 });
-  const pixels = new Uint8Array(batch * h * w * c);
-  for (let i = 0; i < pixels.length; i++) pixels[i] = (i * 2654435761) >>> 24;
-  const data: ImageData = { modality: 'image', spec, itemIds: [], labels: [], failures: [], size: h, channels: c as 1 | 3, pixels };
+  const data = noiseData(spec, batch);
   const indices = Int32Array.from({ length: batch }, (_, i) => i);
   const rng = new Rng(1);
   let step = 0;
@@ -326,6 +386,7 @@ function runChild(method: string, backend: EngineBackendName, threads: number, o
     `--extract-batch=${options.extractBatch}`,
     `--extract-steps=${options.extractSteps}`,
     `--cpu-batch=${options.cpuBatch}`,
+    ...(options.modality === 'audio' ? ['--audio'] : []),
     // Profiling slows a step down a little: only the last round profiles, and only wasm SimCLR.
     ...(options.profile && backend === 'wasm' && method === 'simclr' ? [] : ['--no-profile']),
   ];
@@ -381,12 +442,11 @@ function runTorch(shape: Shape, options: BenchOptions): TorchResult | { unavaila
   let why = 'no python3 with torch found (Debian: apt-get install python3-torch)';
   for (const python of pythons) {
     if (spawnSync(python, ['-c', 'import torch'], { stdio: 'ignore' }).status !== 0) continue;
-    const [h, , c] = shape;
+    const [h, w, c] = shape;
     // The network a SimCLR run of this shape gets by default, so both sides run the same model.
-    const spec: ImageInputSpec = { modality: 'image', size: h, channels: c as 1 | 3, scale: '0-1' };
-    const p = resolveRunParams(getMethod('simclr'), {}, spec);
+    const p = resolveRunParams(getMethod('simclr'), {}, specOf(options.modality, shape));
     const model = [`--stem-stride=${p.stemStride}`, `--head-bn=${p.headBatchNorm ? 1 : 0}`, `--projection-dim=${p.projectionDim}`, `--temperature=${p.temperature}`];
-    const r = spawnSync(python, [script, `--size=${h}`, `--channels=${c}`, `--batch=${options.batch}`, `--threads=${threads}`, ...model], { encoding: 'utf8' });
+    const r = spawnSync(python, [script, `--height=${h}`, `--width=${w}`, `--channels=${c}`, `--batch=${options.batch}`, `--threads=${threads}`, ...model], { encoding: 'utf8' });
     const line = r.stdout.trim().split('\n').at(-1) ?? '';
     try {
       const j = JSON.parse(line) as { train_images_per_sec: number; extract_images_per_sec: number; threads: number; torch: string };
@@ -426,18 +486,25 @@ function backendLabel(r: BenchResult): string {
   return r.backend === 'wasm' && !r.nativeKernels ? 'wasm (package)' : r.backend;
 }
 
+/** What the table counts: images (img/s), or audio clips (clips/s, its columns `wider` characters wider). */
+function unitsOf(modality: BenchOptions['modality']): { noun: string; rate: string; wider: number } {
+  return modality === 'audio' ? { noun: 'clips', rate: 'clips/s', wider: 2 } : { noun: 'images', rate: 'img/s', wider: 0 };
+}
+
 function printTable(configs: BenchResult[][], torchByShape: Map<string, (TorchResult | { unavailable: string })[]>, options: BenchOptions): void {
   const results = configs.map(medianRun);
-  console.log(`\nTraining step: batch ${options.batch} images, extraction batch ${options.extractBatch}; images/s = source images per second; median of ${options.rounds} alternating round(s)`);
-  console.log('(train img/s: the whole step, views made on the CPU included; without views: the step bench/torch_simclr.py times, on fixed batches)');
-  console.log('method       shape      backend           threads  simd  batch  train img/s  step ms  views ms  without views img/s  CPU busy  extract img/s  peak RSS MB  loss first→last');
+  const { noun, rate, wider } = unitsOf(options.modality);
+  const what = `${noun}/s = source ${noun} per second${options.modality === 'audio' ? ' (log-mel spectrograms, [batch, bands, frames, 1])' : ''}`;
+  console.log(`\nTraining step: batch ${options.batch} ${noun}, extraction batch ${options.extractBatch}; ${what}; median of ${options.rounds} alternating round(s)`);
+  console.log(`(train ${rate}: the whole step, views made on the CPU included; without views: the step bench/torch_simclr.py times, on fixed batches)`);
+  console.log(`method       shape      backend           threads  simd  batch  train ${rate}  step ms  views ms  without views ${rate}  CPU busy  extract ${rate}  peak RSS MB  loss first→last`);
   for (const r of results) {
     if (r.unavailable !== undefined) {
       console.log(`${r.method.padEnd(12)} ${r.shape.padEnd(10)} ${backendLabel(r).padEnd(17)} ${'-'.padStart(7)}  unavailable: ${r.unavailable}`);
       continue;
     }
     console.log(
-      `${r.method.padEnd(12)} ${r.shape.padEnd(10)} ${backendLabel(r).padEnd(17)} ${String(r.threads).padStart(7)}  ${(r.simd ? 'yes' : 'no').padEnd(4)}  ${String(r.batch).padStart(5)}  ${r.trainImagesPerSecond.toFixed(1).padStart(11)}  ${r.trainStepMs.toFixed(0).padStart(7)}  ${r.viewsMs.toFixed(0).padStart(8)}  ${r.tensorImagesPerSecond.toFixed(1).padStart(19)}  ${r.cpuBusy.toFixed(2).padStart(8)}  ${r.extractImagesPerSecond.toFixed(0).padStart(13)}  ${r.peakRssMb.toFixed(0).padStart(11)}  ${r.firstLoss.toFixed(3)}→${r.lastLoss.toFixed(3)}`,
+      `${r.method.padEnd(12)} ${r.shape.padEnd(10)} ${backendLabel(r).padEnd(17)} ${String(r.threads).padStart(7)}  ${(r.simd ? 'yes' : 'no').padEnd(4)}  ${String(r.batch).padStart(5)}  ${r.trainImagesPerSecond.toFixed(1).padStart(11 + wider)}  ${r.trainStepMs.toFixed(0).padStart(7)}  ${r.viewsMs.toFixed(0).padStart(8)}  ${r.tensorImagesPerSecond.toFixed(1).padStart(19 + wider)}  ${r.cpuBusy.toFixed(2).padStart(8)}  ${r.extractImagesPerSecond.toFixed(0).padStart(13 + wider)}  ${r.peakRssMb.toFixed(0).padStart(11)}  ${r.firstLoss.toFixed(3)}→${r.lastLoss.toFixed(3)}`,
     );
   }
   for (const r of results.filter((x) => x.adapter !== undefined && x.unavailable === undefined)) {
@@ -458,7 +525,7 @@ function printTable(configs: BenchResult[][], torchByShape: Map<string, (TorchRe
     const ratio = best
       ? `Pretext ${best.backend} ${best.threads}t / PyTorch: train ${(best.tensorImagesPerSecond / t.trainImagesPerSecond).toFixed(2)}x without views (${(best.trainImagesPerSecond / t.trainImagesPerSecond).toFixed(2)}x with), extract ${(best.extractImagesPerSecond / t.extractImagesPerSecond).toFixed(2)}x`
       : '';
-    console.log(`${'simclr'.padEnd(12)} ${shape.padEnd(10)} ${`pytorch ${t.version}`.padEnd(17)} ${String(t.threads).padStart(7)}        ${String(options.batch).padStart(5)}  ${t.trainImagesPerSecond.toFixed(1).padStart(11)}                     ${t.extractImagesPerSecond.toFixed(0).padStart(13)}   ${ratio}`);
+    console.log(`${'simclr'.padEnd(12)} ${shape.padEnd(10)} ${`pytorch ${t.version}`.padEnd(17)} ${String(t.threads).padStart(7)}        ${String(options.batch).padStart(5)}  ${t.trainImagesPerSecond.toFixed(1).padStart(11 + wider)}${' '.repeat(21 + wider)}${t.extractImagesPerSecond.toFixed(0).padStart(13 + wider)}   ${ratio}`);
   }
   // Each round's pair, run back to back: the ratio under the load of that moment.
   for (const [shape, runs] of torchByShape) {
@@ -467,7 +534,7 @@ function printTable(configs: BenchResult[][], torchByShape: Map<string, (TorchRe
     const rows = runs.map((t, i) => {
       const r = config[i];
       if (r === undefined || r.unavailable !== undefined || 'unavailable' in t) return `round ${i + 1}: -`;
-      return `round ${i + 1}: ${r.tensorImagesPerSecond.toFixed(0)} / ${t.trainImagesPerSecond.toFixed(0)} img/s = ${(r.tensorImagesPerSecond / t.trainImagesPerSecond).toFixed(2)}x (with views ${(r.trainImagesPerSecond / t.trainImagesPerSecond).toFixed(2)}x; load ${r.load.toFixed(1)} / ${t.load.toFixed(1)})`;
+      return `round ${i + 1}: ${r.tensorImagesPerSecond.toFixed(0)} / ${t.trainImagesPerSecond.toFixed(0)} ${rate} = ${(r.tensorImagesPerSecond / t.trainImagesPerSecond).toFixed(2)}x (with views ${(r.trainImagesPerSecond / t.trainImagesPerSecond).toFixed(2)}x; load ${r.load.toFixed(1)} / ${t.load.toFixed(1)})`;
     });
     console.log(`\nsimclr ${shape}, wasm ${config[0]!.threads}t without views / PyTorch, per round (1-min load average after each run): ${rows.join('; ')}`);
   }
@@ -534,12 +601,12 @@ async function main(): Promise<void> {
         const result = runChild(entry.method, entry.backend, entry.threads, { ...options, shapes: [shape], profile: options.profile && last }, entry.native);
         entry.runs.push(result);
         const label = `${entry.method} ${shape.join('x')} ${backendLabel(result)} ${entry.threads === 0 ? '' : `${entry.threads} thread(s)`}`;
-        console.error(`round ${round}/${options.rounds}: ${label} ${result.unavailable ?? `${result.trainImagesPerSecond.toFixed(1)} train img/s`} (load ${result.load.toFixed(2)})`);
+        console.error(`round ${round}/${options.rounds}: ${label} ${result.unavailable ?? `${result.trainImagesPerSecond.toFixed(1)} train ${unitsOf(options.modality).rate}`} (load ${result.load.toFixed(2)})`);
       }
       if (compare) {
         const t = runTorch(shape, options);
         torchRuns.push(t);
-        console.error(`round ${round}/${options.rounds}: simclr ${shape.join('x')} pytorch ${'unavailable' in t ? t.unavailable : `${t.trainImagesPerSecond.toFixed(1)} train img/s (load ${t.load.toFixed(2)})`}`);
+        console.error(`round ${round}/${options.rounds}: simclr ${shape.join('x')} pytorch ${'unavailable' in t ? t.unavailable : `${t.trainImagesPerSecond.toFixed(1)} train ${unitsOf(options.modality).rate} (load ${t.load.toFixed(2)})`}`);
       }
     }
     configs.push(...plan.map((p) => p.runs));
