@@ -28,7 +28,7 @@ const SEARCH_DIM = 128;
 const QUERIES = 200;
 const PYTHON = '/usr/bin/python3';
 /** Beam widths of index queries tried on the same built graph; the first is the app's. */
-const EXPANSIONS = [...new Set([DEFAULT_ANN_PARAMS.expansionSearch, 64, 128, 256, 512])];
+const EXPANSIONS = [...new Set([DEFAULT_ANN_PARAMS.expansionSearch, 64, 96, 128, 256, 512])];
 
 interface IndexRow {
   expansionSearch: number;

@@ -5,6 +5,8 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCore, type Core } from '../../../src-main/core/app';
 import { initBackend } from '../../../src-main/core/engine/backend';
+import { annKey, buildSteps, DEFAULT_ANN_PARAMS, loadAnn, saveAnn, type AnnParams } from '../../../src-main/core/search/ann-index';
+import { normaliseRows } from '../../../src-main/core/search/exact';
 import { syntheticRun, type SyntheticRun } from '../projection/explore-fixture';
 
 let dir: string;
@@ -89,6 +91,33 @@ describe('search.similarToItem', () => {
     } finally {
       await next.close();
     }
+  });
+
+  it('builds again over a saved index built with other parameters (the defaults of an earlier version)', async () => {
+    const big = syntheticRun(core.db, { n: 1100, dim: 16, seed: 10 });
+    const file = join(dir, 'search.db-files', 'indexes', `run-${big.runId}.hnsw`);
+    const stamp = core.vectors.stamp(big.runId)!;
+    const earlier: AnnParams = { connectivity: 16, expansionAdd: 64, expansionSearch: 256, quantization: 'i8' };
+    const rows = normaliseRows(Float32Array.from({ length: 1100 * 16 }, (_, i) => Math.sin(i)), 1100, 16);
+    const steps = buildSteps(rows, 1100, 16, earlier, 1);
+    let step = steps.next();
+    while (!step.done) step = steps.next();
+    mkdirSync(join(dir, 'search.db-files', 'indexes'), { recursive: true });
+    saveAnn(file, step.value, annKey(stamp, 1100, 16, earlier));
+    const progress: number[] = [];
+    const off = core.events.on('index.progress', (p) => {
+      if (p.runId === big.runId && p.setId === null) progress.push(p.done);
+    });
+    await core.handlers['search.similarToItem']({ runId: big.runId, itemId: big.itemIds[3]!, k: 5 });
+    expect(await core.search.indexReady(big.runId)).toBe(true);
+    off();
+    expect(progress.at(-1)).toBe(1100);
+    // The file now holds the graph of the current parameters, and no longer answers to the old key.
+    expect(loadAnn(file, annKey(stamp, 1100, 16, DEFAULT_ANN_PARAMS), 1100, 16, DEFAULT_ANN_PARAMS)).not.toBeNull();
+    expect(loadAnn(file, annKey(stamp, 1100, 16, earlier), 1100, 16, earlier)).toBeNull();
+    const answer = await core.handlers['search.similarToItem']({ runId: big.runId, itemId: big.itemIds[3]!, k: 5 });
+    expect(answer.strategy).toBe('index');
+    expect(answer.results[0]!.itemId).toBe(big.itemIds[3]);
   });
 
   it('takes the threshold from PRETEXT_SEARCH_INDEX_THRESHOLD when the caller gives none', async () => {
