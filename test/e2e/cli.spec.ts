@@ -95,15 +95,15 @@ test('methods --json lists SimCLR and raw pixels with their parameters', () => {
   expect(r.status, r.stderr).toBe(0);
   const methods = JSON.parse(r.stdout) as { id: string; modalities: string[]; trains: boolean; params: { name: string; default: unknown; min?: number; max?: number; help: string }[] }[];
   const simclr = methods.find((m) => m.id === 'simclr')!;
-  expect(simclr).toMatchObject({ modalities: ['image', 'audio'], trains: true });
+  expect(simclr).toMatchObject({ modalities: ['image', 'audio', 'text'], trains: true });
   expect(simclr.params.find((p) => p.name === 'temperature')).toMatchObject({ default: 0.2, min: 0.01, max: 10 });
   expect(simclr.params.map((p) => p.name)).toEqual(expect.arrayContaining(['epochs', 'batchSize', 'learningRate', 'imageSize', 'melBands', 'minutes']));
-  expect(simclr.params.find((p) => p.name === 'melBands')).toMatchObject({ scope: 'data', modality: 'audio' });
+  expect(simclr.params.find((p) => p.name === 'melBands')).toMatchObject({ scope: 'data', modalities: ['audio'] });
   const raw = methods.find((m) => m.id === 'raw-pixels')!;
   expect(raw).toMatchObject({ trains: false });
   expect(raw.params.map((p) => p.name)).toContain('pcaDims');
   const text = pretext('methods');
-  expect(text.stdout).toMatch(/simclr {2}SimCLR \(contrastive; image, audio\)/);
+  expect(text.stdout).toMatch(/simclr {2}SimCLR \(contrastive; image, audio, text\)/);
   expect(text.stdout).toMatch(/temperature +0\.2 /);
 });
 

@@ -40,8 +40,9 @@ async function trainTabOnSmallFolder(page: Page): Promise<TrainingPage> {
   return training;
 }
 
-/** The method's own parameters (not the loop's or the data's, which every method shows). */
-const ownParams = (m: MethodInfo): string[] => m.params.filter((p) => p.scope === 'method').map((p) => p.name);
+/** The method's own parameters on images (not the loop's or the data's, which every method shows; not those of its other modalities). */
+const ownParams = (m: MethodInfo): string[] =>
+  m.params.filter((p) => p.scope === 'method' && (!p.modalities || p.modalities.includes('image'))).map((p) => p.name);
 
 test('the new-run form lists every image method of the registry, with its description and its own parameters', ({ page }) =>
   runFlow(serveShell(page), {
