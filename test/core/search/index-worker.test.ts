@@ -38,9 +38,18 @@ describe('the index worker', () => {
     expect(progress.at(-1)).toEqual([n, n]);
     for (let i = 1; i < progress.length; i++) expect(progress[i]![0]).toBeGreaterThanOrEqual(progress[i - 1]![0]);
     const index = new AnnIndex(loadAnn(input.file, input.key, n, dim, DEFAULT_ANN_PARAMS)!, vectors, n, dim, DEFAULT_ANN_PARAMS);
-    const query = vectors.subarray(123 * dim, 124 * dim);
-    expect(index.search(query, 1).indices[0]).toBe(123);
-    expect(index.search(query, 10).scores).toEqual(exactSearch(vectors, n, dim, query, 10).scores);
+    // The graph is approximate (and built on two threads, so not the same twice): every row finds
+    // itself first, and over 50 queries the top 10 agree with exact search almost everywhere.
+    let found = 0;
+    for (let q = 0; q < 50; q++) {
+      const row = q * 397;
+      const query = vectors.subarray(row * dim, (row + 1) * dim);
+      const approx = index.search(query, 10).indices;
+      expect(approx[0]).toBe(row);
+      const exact = new Set(exactSearch(vectors, n, dim, query, 10).indices);
+      for (const i of approx) if (exact.has(i)) found++;
+    }
+    expect(found / 500, 'recall@10 against exact search').toBeGreaterThanOrEqual(0.95);
   }, 120_000);
 
   it('stops when cancelled between chunks, leaving no index file', async () => {
