@@ -491,6 +491,9 @@ function unitsOf(modality: BenchOptions['modality']): { noun: string; rate: stri
   return modality === 'audio' ? { noun: 'clips', rate: 'clips/s', wider: 2 } : { noun: 'images', rate: 'img/s', wider: 0 };
 }
 
+/** A loss as printed; a child's NaN or infinity reaches the parent through JSON as null. */
+const lossText = (v: number | null): string => (v === null || !Number.isFinite(v) ? 'not finite' : v.toFixed(3));
+
 function printTable(configs: BenchResult[][], torchByShape: Map<string, (TorchResult | { unavailable: string })[]>, options: BenchOptions): void {
   const results = configs.map(medianRun);
   const { noun, rate, wider } = unitsOf(options.modality);
@@ -504,7 +507,7 @@ function printTable(configs: BenchResult[][], torchByShape: Map<string, (TorchRe
       continue;
     }
     console.log(
-      `${r.method.padEnd(12)} ${r.shape.padEnd(10)} ${backendLabel(r).padEnd(17)} ${String(r.threads).padStart(7)}  ${(r.simd ? 'yes' : 'no').padEnd(4)}  ${String(r.batch).padStart(5)}  ${r.trainImagesPerSecond.toFixed(1).padStart(11 + wider)}  ${r.trainStepMs.toFixed(0).padStart(7)}  ${r.viewsMs.toFixed(0).padStart(8)}  ${r.tensorImagesPerSecond.toFixed(1).padStart(19 + wider)}  ${r.cpuBusy.toFixed(2).padStart(8)}  ${r.extractImagesPerSecond.toFixed(0).padStart(13 + wider)}  ${r.peakRssMb.toFixed(0).padStart(11)}  ${r.firstLoss.toFixed(3)}→${r.lastLoss.toFixed(3)}`,
+      `${r.method.padEnd(12)} ${r.shape.padEnd(10)} ${backendLabel(r).padEnd(17)} ${String(r.threads).padStart(7)}  ${(r.simd ? 'yes' : 'no').padEnd(4)}  ${String(r.batch).padStart(5)}  ${r.trainImagesPerSecond.toFixed(1).padStart(11 + wider)}  ${r.trainStepMs.toFixed(0).padStart(7)}  ${r.viewsMs.toFixed(0).padStart(8)}  ${r.tensorImagesPerSecond.toFixed(1).padStart(19 + wider)}  ${r.cpuBusy.toFixed(2).padStart(8)}  ${r.extractImagesPerSecond.toFixed(0).padStart(13 + wider)}  ${r.peakRssMb.toFixed(0).padStart(11)}  ${lossText(r.firstLoss)}→${lossText(r.lastLoss)}`,
     );
   }
   for (const r of results.filter((x) => x.adapter !== undefined && x.unavailable === undefined)) {
