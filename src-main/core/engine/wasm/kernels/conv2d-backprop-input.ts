@@ -158,7 +158,6 @@ export function conv2DBackpropInput(args: {
   const cols = sharedWindow(info.filterWidth, sw, padInfo.left);
 
   return withScratch(backend, (s) => {
-    const w = heapF32(backend, filter);
     const rowPhases: TensorInfo[] = [];
     for (let ph = 0; ph < sh; ph++) {
       const rows = phaseWindow(info.filterHeight, sh, padInfo.top, ph);
@@ -170,6 +169,10 @@ export function conv2DBackpropInput(args: {
       // The row phase's sub-filter [rows, cols, Co, sw·Ci], gathered from W on the JS side (filters are small).
       const map = subFilterGatherMap(filter.shape, ph, rows, cols, [sh, sw], [padInfo.top, padInfo.left]);
       const values = new Float32Array(map.length);
+      // A fresh view of W for each phase: the previous phase's convolution may have grown the wasm
+      // heap, which detaches older views of unshared (single-threaded) memory, and a detached view
+      // reads undefined, so dx was NaN (the VAE's 64×64×3 decoder on one thread).
+      const w = heapF32(backend, filter);
       for (let i = 0; i < map.length; i++) {
         const from = map[i]!;
         if (from >= 0) values[i] = w[from]!;
