@@ -134,8 +134,9 @@ function saveEmbeddings(dir: string, id: string, dim: number, train: { embedding
 
 /**
  * kNN and linear probe fitted on the training folder's embeddings, scored on the held-out folder's;
- * with `probes` (a run's whitened vectors) those are scored, and the label-free diagnostics describe
- * `train` and `test` (the encoder's own embeddings), as the training loop's evaluation does.
+ * with `probes` (a run's whitened vectors) kNN scores those, and the linear probe and the label-free
+ * diagnostics describe `train` and `test` (the encoder's own embeddings), as the training loop's
+ * evaluation does.
  */
 function score(
   train: { embeddings: Float32Array; labels: (string | null)[] },
@@ -153,7 +154,7 @@ function score(
     return all;
   };
   return evaluateEmbeddings(joined(train.embeddings, test.embeddings), dim, {
-    probeEmbeddings: probes ? joined(probes.train, probes.test) : null,
+    knnEmbeddings: probes ? joined(probes.train, probes.test) : null,
     labels: [...train.labels, ...test.labels],
     split: { train: Int32Array.from({ length: nTrain }, (_, i) => i), test: Int32Array.from({ length: nTest }, (_, i) => nTrain + i) },
     seed,
@@ -320,7 +321,7 @@ async function main(): Promise<void> {
         const whitening = fitWhitening(train.embeddings, nTrain, method.embeddingDim);
         const probes = { train: whitenedCopy(whitening, train.embeddings, nTrain), test: whitenedCopy(whitening, test.embeddings, nTest) };
         const whitened = score({ embeddings: train.embeddings, labels: train.data.labels }, { embeddings: test.embeddings, labels: test.data.labels }, method.embeddingDim, options.seed, probes);
-        rows.push({ ...rows.at(-1)!, method: `${definition.name}, whitened`, knn: whitened.knn, linear: whitened.linear });
+        rows.push({ ...rows.at(-1)!, method: `${definition.name}, whitened`, knn: whitened.knn });
         console.log(formatRow(rows.at(-1)!));
       }
     }

@@ -16,10 +16,15 @@ export interface EvaluateOptions {
   /** One label per item; null for unlabelled items. Omit (or null) for no kNN or linear probe. */
   labels?: readonly (string | null | undefined)[] | null;
   /**
-   * What kNN and the linear probe score, when not `embeddings` (same shape): a run's whitened
-   * vectors, while the label-free diagnostics describe the encoder's own embeddings.
+   * What kNN scores, when not `embeddings` (same shape): a run's whitened vectors, the cosine
+   * neighbours its user sees. The linear probe and the label-free diagnostics always describe the
+   * encoder's own `embeddings`: whitening is linear and invertible, so it cannot add linearly
+   * decodable information, and it harms the probe's L2 prior by lifting the directions of least
+   * variance (mostly noise) to the scale of the strongest (Fashion-MNIST, SimCLR, four 10-minute
+   * runs: linear 0.861–0.867 on the encoder's embeddings against 0.858–0.859 whitened; raw pixels
+   * 0.805 against 0.757).
    */
-  probeEmbeddings?: Embeddings | null;
+  knnEmbeddings?: Embeddings | null;
   /** Embeddings of a second augmented view of the same items, same shape, for alignment. */
   secondView?: Embeddings | null;
   /** Item indices for train and test; items without a label are ignored. Default: `stratifiedSplit(labels, testFraction, seed)`. */
@@ -84,12 +89,10 @@ export function evaluateEmbeddings(embeddings: Embeddings, dim: number, options:
     const testY = Int32Array.from(test, (i) => classOf.get(labels[i]!)!);
     const trainClasses = new Set(trainY).size;
     if (trainClasses >= 2 && test.length > 0) {
-      const probed = options.probeEmbeddings ?? embeddings;
-      if (probed !== embeddings) assertMatrix('evaluateEmbeddings probeEmbeddings', probed, n, dim);
-      const trainX = gatherRows(probed, train, dim);
-      const testX = gatherRows(probed, test, dim);
-      knn = knnAccuracy(trainX, trainY, testX, testY, dim, options.knn);
-      linear = linearProbe(trainX, trainY, testX, testY, dim, names.length, options.linear).accuracy;
+      const neighbours = options.knnEmbeddings ?? embeddings;
+      if (neighbours !== embeddings) assertMatrix('evaluateEmbeddings knnEmbeddings', neighbours, n, dim);
+      knn = knnAccuracy(gatherRows(neighbours, train, dim), trainY, gatherRows(neighbours, test, dim), testY, dim, options.knn);
+      linear = linearProbe(gatherRows(embeddings, train, dim), trainY, gatherRows(embeddings, test, dim), testY, dim, names.length, options.linear).accuracy;
       classes = names.length;
       trainItems = train.length;
       testItems = test.length;

@@ -23,11 +23,11 @@ export interface EvaluatorOptions {
   /** Embeds the (un-augmented) items at `indices` into `out` (indices.length × dim). */
   embed(indices: Int32Array, out: Float32Array): Promise<void>;
   /**
-   * For a whitened run: the epoch sample's embeddings as kNN and the linear probe are to score them
-   * (whitened with a whitening fitted on them), a new array. The label-free diagnostics keep
-   * describing the encoder's own embeddings.
+   * For a whitened run: the epoch sample's embeddings as kNN is to score them (whitened with a
+   * whitening fitted on them), a new array. The linear probe and the label-free diagnostics keep
+   * describing the encoder's own embeddings (see `knnEmbeddings` in evaluation/evaluate.ts).
    */
-  probeTransform?(embeddings: Float32Array, n: number): Float32Array;
+  knnTransform?(embeddings: Float32Array, n: number): Float32Array;
   /** Embeds two augmented views of each item at `indices`. */
   embedPairs(indices: Int32Array, out1: Float32Array, out2: Float32Array): Promise<void>;
 }
@@ -62,23 +62,23 @@ export class Evaluator {
 
   /**
    * Evaluates the current encoder: on the epoch sample, or (final) on `vectors`, every item's
-   * embedding in data order (`probeVectors`, the same whitened, for kNN and the linear probe).
+   * embedding in data order (`knnVectors`, the same whitened, for kNN).
    */
-  async run(at: { epoch: number; step: number; final: boolean; vectors?: Float32Array; probeVectors?: Float32Array }): Promise<EvaluationPoint> {
+  async run(at: { epoch: number; step: number; final: boolean; vectors?: Float32Array; knnVectors?: Float32Array }): Promise<EvaluationPoint> {
     const started = performance.now();
     const { dim, labels } = this.options;
     let indices: Int32Array;
     let embeddings: Float32Array;
-    let probed: Float32Array | undefined;
+    let neighbours: Float32Array | undefined;
     if (at.vectors) {
       indices = Int32Array.from({ length: labels.length }, (_, i) => i);
       embeddings = at.vectors;
-      probed = at.probeVectors;
+      neighbours = at.knnVectors;
     } else {
       indices = this.sample;
       embeddings = new Float32Array(indices.length * dim);
       await this.options.embed(indices, embeddings);
-      if (this.split) probed = this.options.probeTransform?.(embeddings, indices.length);
+      if (this.split) neighbours = this.options.knnTransform?.(embeddings, indices.length);
     }
     const z1 = new Float32Array(this.pairs.length * dim);
     const z2 = new Float32Array(this.pairs.length * dim);
@@ -86,7 +86,7 @@ export class Evaluator {
 
     const sampleLabels = Array.from(indices, (i) => labels[i] ?? null);
     const result = evaluateEmbeddings(embeddings, dim, {
-      probeEmbeddings: probed ?? null,
+      knnEmbeddings: neighbours ?? null,
       labels: this.split ? sampleLabels : null,
       split: this.split ? restrict(this.split, indices) : null,
       seed: this.options.seed,

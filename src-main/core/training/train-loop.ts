@@ -174,10 +174,10 @@ export async function trainRun(db: Db, runId: number, options: TrainOptions, hoo
       const warmupSteps = Math.round(loop.warmupEpochs * stepsPerEpoch);
       const rng = new Rng(loop.seed);
       const perExample = inputSize(module, spec);
-      // A whitened run's evaluation after an epoch scores kNN and the linear probe on its sample
-      // whitened by a whitening fitted on that sample, so the curves measure what the final
-      // embedding will be; alignment, uniformity and the effective rank describe the encoder's own
-      // embeddings (whitening would hide a collapse).
+      // A whitened run's evaluation after an epoch scores kNN on its sample whitened by a whitening
+      // fitted on that sample, so the kNN curve measures the neighbours the final embedding will
+      // give; the linear probe, alignment, uniformity and the effective rank describe the encoder's
+      // own embeddings (whitening adds nothing linear, and would hide a collapse).
       const evaluator = new Evaluator({
         labels: data.labels,
         fraction: loop.evalFraction,
@@ -185,7 +185,7 @@ export async function trainRun(db: Db, runId: number, options: TrainOptions, hoo
         seed: loop.seed,
         dim: method.embeddingDim,
         embed: async (indices, out) => out.set(await embedItems(unwhitened, module, data, indices, { check: checkCancel })),
-        ...(whitened ? { probeTransform: (embeddings: Float32Array, count: number) => whitenedCopy(fitWhitening(embeddings, count, method.embeddingDim, checkCancel), embeddings, count) } : {}),
+        ...(whitened ? { knnTransform: (embeddings: Float32Array, count: number) => whitenedCopy(fitWhitening(embeddings, count, method.embeddingDim, checkCancel), embeddings, count) } : {}),
         embedPairs: async (indices, out1, out2) => {
           const first = new Float32Array(indices.length * perExample);
           const second = new Float32Array(indices.length * perExample);
@@ -195,8 +195,8 @@ export async function trainRun(db: Db, runId: number, options: TrainOptions, hoo
           await embedInputs(unwhitened, module.inputShape(spec), second, indices.length, out2, { check: checkCancel });
         },
       });
-      const evaluate = async (epoch: number, final: boolean, vectors?: Float32Array, probeVectors?: Float32Array): Promise<void> => {
-        const result = await evaluator.run({ epoch, step: state.step, final, vectors, probeVectors });
+      const evaluate = async (epoch: number, final: boolean, vectors?: Float32Array, knnVectors?: Float32Array): Promise<void> => {
+        const result = await evaluator.run({ epoch, step: state.step, final, vectors, knnVectors });
         if (!result) return;
         runs.addEvaluation(runId, result);
         pendingEvaluations.push(result);

@@ -72,15 +72,26 @@ describe('evaluateEmbeddings', () => {
     expect(result.knn).not.toBeNull();
   });
 
-  it('scores kNN and the linear probe on probeEmbeddings, and describes the embeddings themselves', () => {
+  it('scores kNN on knnEmbeddings, and the linear probe and the diagnostics on the embeddings themselves', () => {
     const { x, labels, n } = dataset();
-    const shuffled = dataset(9).x; // no relation to the labels
+    // Another geometry, its rows shuffled: no relation to the labels.
+    const other = dataset(9).x;
+    const order = Array.from({ length: n }, (_, i) => i);
+    const rng = new Rng(4);
+    for (let i = n - 1; i > 0; i--) {
+      const j = Math.floor(rng.next() * (i + 1));
+      [order[i], order[j]] = [order[j]!, order[i]!];
+    }
+    const shuffled = new Float32Array(n * DIM);
+    order.forEach((from, to) => shuffled.set(other.subarray(from * DIM, (from + 1) * DIM), to * DIM));
     const own = evaluateEmbeddings(x, DIM, { labels, seed: 5 });
     const noise = evaluateEmbeddings(shuffled, DIM, { labels, seed: 5 });
-    const mixed = evaluateEmbeddings(shuffled, DIM, { labels, seed: 5, probeEmbeddings: x });
-    expect([mixed.knn, mixed.linear]).toEqual([own.knn, own.linear]);
-    expect([mixed.uniformity, mixed.effectiveRank, mixed.meanVariance]).toEqual([noise.uniformity, noise.effectiveRank, noise.meanVariance]);
-    expect(() => evaluateEmbeddings(x, DIM, { labels, probeEmbeddings: new Float32Array((n - 1) * DIM) })).toThrow(/probeEmbeddings/);
+    expect(own.knn).not.toBe(noise.knn);
+    expect(own.linear).not.toBe(noise.linear);
+    const mixed = evaluateEmbeddings(shuffled, DIM, { labels, seed: 5, knnEmbeddings: x });
+    expect(mixed.knn).toBe(own.knn);
+    expect([mixed.linear, mixed.uniformity, mixed.effectiveRank, mixed.meanVariance]).toEqual([noise.linear, noise.uniformity, noise.effectiveRank, noise.meanVariance]);
+    expect(() => evaluateEmbeddings(x, DIM, { labels, knnEmbeddings: new Float32Array((n - 1) * DIM) })).toThrow(/knnEmbeddings/);
   });
 
   it('flags collapsed embeddings', () => {

@@ -44,7 +44,9 @@ describe('run parameters', () => {
 
   it('fills defaults, then the method’s data-shape defaults, keeping given values', () => {
     const small = resolveRunParams(simclr, { epochs: 3 }, { modality: 'image', size: 28, channels: 1, scale: '0-1' });
-    expect(small).toMatchObject({ epochs: 3, batchSize: 256, temperature: 0.2, cropMinScale: 0.35, learningRate: 4e-3, stemStride: 2 });
+    expect(small).toMatchObject({ epochs: 3, batchSize: 256, temperature: 0.1, cropMinScale: 0.35, learningRate: 4e-3, stemStride: 2 });
+    expect(resolveRunParams(simclr, { temperature: 0.2 }, { modality: 'image', size: 28, channels: 1, scale: '0-1' }).temperature).toBe(0.2);
+    expect(paramsOf(simclr).find((p) => p.name === 'temperature')).toMatchObject({ default: 0.2, fromData: '0.1 for images, else 0.2' });
     const large = resolveRunParams(simclr, { learningRate: 1e-4 }, { modality: 'image', size: 64, channels: 3, scale: '0-1' });
     expect(large).toMatchObject({ cropMinScale: 0.08, learningRate: 1e-4, stemStride: 2 });
     const tiny = resolveRunParams(simclr, {}, { modality: 'image', size: 16, channels: 3, scale: '0-1' });

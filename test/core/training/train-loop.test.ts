@@ -83,7 +83,7 @@ describe('trainRun (SimCLR on a tiny image folder)', () => {
       expect(e.effectiveRank).toBeGreaterThan(1);
     }
     // The stored config holds every parameter and the input spec the encoder was built for.
-    expect(runs.get(runId)!.config).toMatchObject({ params: { temperature: 0.2, imageSize: 8 }, inputSpec: { modality: 'image', size: 8, channels: 3 } });
+    expect(runs.get(runId)!.config).toMatchObject({ params: { temperature: 0.1, imageSize: 8 }, inputSpec: { modality: 'image', size: 8, channels: 3 } });
     expect(runs.checkpoints(runId).map((c) => c.epoch)).toEqual([1, 2, 3]);
     const run = runs.get(runId)!;
     expect(run).toMatchObject({ vectors: 16, embeddingDim: 128, backend: 'wasm', epochsDone: 3, stepsDone: 6 });

@@ -18,6 +18,9 @@ import type { LossParts, MethodSetup, SslMethod, StepContext } from './types';
 import { withTextRate } from './text-shared';
 import { viewEncoderFor, type ViewEncoder } from './view-encoder';
 
+/** NT-Xent's temperature on images (the declared default, 0.2, is the one of spectrograms and text). */
+const IMAGE_TEMPERATURE = 0.1;
+
 export interface SimclrParams extends TwoViewParams {
   temperature: number;
   projectionDim: number;
@@ -88,8 +91,12 @@ export const simclr: SslMethod = {
   // buys three times the epochs; smaller images keep their full resolution. Small images: larger
   // crops and a higher peak rate learnt more in 10 minutes on Fashion-MNIST (kNN 0.827 / linear
   // 0.858, against 0.824 / 0.848 with crops from 0.2 and 2e-3). MoCo and BYOL share these rules.
-  defaults: twoViewDefaults,
-  defaultsHelp: { ...TWO_VIEW_DEFAULTS_HELP, learningRate: withTextRate(TWO_VIEW_DEFAULTS_HELP.learningRate!) },
+  // Images contrast at τ = 0.1 (SimCLR's Table 5 finds 0.1 best with ℓ2-normalised outputs):
+  // 10-minute Fashion-MNIST runs gave a linear probe (on the encoder's embeddings) of 0.861, 0.862
+  // and 0.867 at 0.1 (seeds 2, 1, 1) against 0.854 at 0.2. Spectrograms and text keep 0.2, where
+  // 0.1 is not measured.
+  defaults: (spec) => ({ ...twoViewDefaults(spec), ...(spec.modality === 'image' ? { temperature: IMAGE_TEMPERATURE } : {}) }),
+  defaultsHelp: { ...TWO_VIEW_DEFAULTS_HELP, learningRate: withTextRate(TWO_VIEW_DEFAULTS_HELP.learningRate!), temperature: `${IMAGE_TEMPERATURE} for images, else 0.2` },
   legacy: { temperature: 0.5, projectionDim: 64, headBatchNorm: false, learningRate: 1e-3, weightDecay: 1e-6, stemStride: 0 },
   create: (setup) => new SimclrRun(setup),
 };
