@@ -86,13 +86,13 @@ describe('trainRun (SimCLR on a tiny image folder)', () => {
     expect(runs.get(runId)!.config).toMatchObject({ params: { temperature: 0.1, imageSize: 8 }, inputSpec: { modality: 'image', size: 8, channels: 3 } });
     expect(runs.checkpoints(runId).map((c) => c.epoch)).toEqual([1, 2, 3]);
     const run = runs.get(runId)!;
-    expect(run).toMatchObject({ vectors: 16, embeddingDim: 128, backend: 'wasm', epochsDone: 3, stepsDone: 6 });
+    expect(run).toMatchObject({ vectors: 16, embeddingDim: 32 + 64 + 64 + 128, backend: 'wasm', epochsDone: 3, stepsDone: 6 });
     const csv = join(dir, 'e.csv');
-    expect(await exportEmbeddingsToFile(new VectorsRepository(db), runId, 128, csv)).toBe(16);
+    expect(await exportEmbeddingsToFile(new VectorsRepository(db), runId, run.embeddingDim!, csv)).toBe(16);
     const lines = readFileSync(csv, 'utf8').trim().split('\n');
-    expect(lines[0]).toBe(['path', 'label', ...Array.from({ length: 128 }, (_, i) => `e${i}`)].join(','));
+    expect(lines[0]).toBe(['path', 'label', ...Array.from({ length: 288 }, (_, i) => `e${i}`)].join(','));
     expect(lines).toHaveLength(17);
-    expect(lines[1]!.split(',')).toHaveLength(130);
+    expect(lines[1]!.split(',')).toHaveLength(290);
     expect(lines[1]).toMatch(/^dark\/dark-0\.png,dark,/);
   });
 

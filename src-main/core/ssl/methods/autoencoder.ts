@@ -24,7 +24,7 @@ import { bagOfWordsLoss } from '../losses/bag-of-words';
 import { reconstructedImage, reconstructionLoss, RECONSTRUCTION_KINDS, type ReconstructionKind } from '../losses/reconstruction';
 import { sampleTextView, type TextViewContext } from '../views/text';
 import { CentreBatch, checkedReconstruction, GENERATIVE_DEFAULTS_HELP, generativeDefaults, inputsArePixels, mirroredDecoder, reconstructionPreviews } from './generative-shared';
-import { imageEncoderParams, sharedEncoder, STEM_STRIDE_PARAM } from './image-encoder-params';
+import { imageEncoderParams, sharedEncoder, READOUT_PARAM, STEM_STRIDE_PARAM } from './image-encoder-params';
 import { EncoderMethodRun } from './method-run';
 import { idsTensor, longestRow, TEXT_ENCODER_PARAMS, textEncoderFor, textEncoderParams, TextMethodRun, textOnly, withTextRate } from './text-shared';
 import type { LossParts, MethodSetup, PreviewRow, SslMethod, StepContext } from './types';
@@ -134,6 +134,7 @@ export const autoencoder: SslMethod = {
       modalities: ['image', 'audio'],
     },
     { ...STEM_STRIDE_PARAM, modalities: ['image', 'audio'] },
+    { ...READOUT_PARAM, modalities: ['image', 'audio'] },
     ...textOnly(TEXT_ENCODER_PARAMS),
     {
       name: 'wordDeletion',

@@ -6,19 +6,34 @@
 import type { InputSpec, ParamSpec, ParamValues } from '../../../contract';
 import { asImageSpec } from '../../data/image';
 import { imageEncoderConfig } from '../encoders/image';
-import { SmallCnn } from '../encoders/small-cnn';
+import { SmallCnn, type CnnReadout } from '../encoders/small-cnn';
 
 export interface ImageEncoderParams {
   stemStride: 0 | 1 | 2;
   weightDecay: number;
+  readout: CnnReadout;
 }
 
 export function imageEncoderParams(params: ParamValues): ImageEncoderParams {
   return {
     stemStride: ((params.stemStride as number | undefined) ?? 0) as 0 | 1 | 2,
     weightDecay: (params.weightDecay as number | undefined) ?? 0,
+    // Runs stored before this setting existed embedded with the last block: they keep doing so.
+    readout: params.readout === 'blocks' ? 'blocks' : 'last',
   };
 }
+
+/** The embedding a CNN run stores (encoders/small-cnn.ts): every block's pooled output, or the last block's. */
+export const READOUT_PARAM: ParamSpec = {
+  name: 'readout',
+  label: 'Embedding readout',
+  type: 'choice',
+  choices: ['blocks', 'last'],
+  default: 'blocks',
+  help: 'blocks: the embedding joins the pooled output of every convolution block (288 values for the default network), keeping the finer features of the early blocks; last: the last block only (128 values).',
+  scope: 'method',
+  advanced: true,
+};
 
 export const STEM_STRIDE_PARAM: ParamSpec = {
   name: 'stemStride',
@@ -68,5 +83,5 @@ export function gridShape(spec: InputSpec): [number, number, number] {
 
 /** The encoder a run of this input gets: the same blocks, and the same initialisation for the same seed, whatever the method. */
 export function sharedEncoder(spec: InputSpec, params: ImageEncoderParams, seed: number): SmallCnn {
-  return new SmallCnn(imageEncoderConfig(gridShape(spec), seed, params.stemStride));
+  return new SmallCnn({ ...imageEncoderConfig(gridShape(spec), seed, params.stemStride), readout: params.readout });
 }

@@ -101,21 +101,25 @@ export abstract class MethodRun<E extends RunPart> implements TrainableMethod {
   }
 }
 
-/** An encoder whose pooled output embeds inputs as the data module's `centre` makes them. */
-export type EmbeddingEncoder = RunPart & { readonly embeddingSize: number; embed(x: tf.Tensor): tf.Tensor2D };
+/**
+ * An encoder whose readout embeds inputs as the data module's `centre` makes them: `embed` is its
+ * pooled output (what heads and decoders read, `embeddingSize` values), `readout` the embedding a
+ * run stores (`readoutSize` values; the CNN's can join every block's, encoders/small-cnn.ts).
+ */
+export type EmbeddingEncoder = RunPart & { readonly embeddingSize: number; readonly readoutSize: number; embed(x: tf.Tensor): tf.Tensor2D; readout(x: tf.Tensor): tf.Tensor2D };
 
 /**
- * A run whose embedding is its encoder's pooled output, before any head, unless a method says
- * otherwise (the VAE's μ): the image-family encoder (encoders/small-cnn.ts, on images or
- * spectrograms), or a modality's encoder behind one interface (view-encoder.ts: SimCLR, BYOL).
+ * A run whose embedding is its encoder's readout, before any head, unless a method says otherwise
+ * (the VAE's μ): the image-family encoder (encoders/small-cnn.ts, on images or spectrograms), or a
+ * modality's encoder behind one interface (view-encoder.ts: SimCLR, BYOL).
  */
 export abstract class EncoderMethodRun<E extends EmbeddingEncoder = SmallCnn> extends MethodRun<E> {
-  /** @param embeddingDim when the embedding is not the encoder's output (the VAE's latent size) */
+  /** @param embeddingDim when the embedding is not the encoder's readout (the VAE's latent size) */
   constructor(encoder: E, trained: Record<string, RunState | null>, options: { weightDecay: number; kept?: Record<string, RunState>; embeddingDim?: number }) {
-    super(encoder, options.embeddingDim ?? encoder.embeddingSize, trained, options);
+    super(encoder, options.embeddingDim ?? encoder.readoutSize, trained, options);
   }
 
   embed(x: tf.Tensor): tf.Tensor2D {
-    return this.encoder.embed(x);
+    return this.encoder.readout(x);
   }
 }

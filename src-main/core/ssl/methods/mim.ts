@@ -18,7 +18,7 @@ import { maskedL1Loss } from '../losses/masked-l1';
 import type { Rng } from '../random';
 import { patchMasks, type PatchMaskConfig } from '../views/patch-mask';
 import { CentreBatch, generativeDefaults, GENERATIVE_DEFAULTS_HELP, inputsArePixels, mirroredDecoder, pixelsOf } from './generative-shared';
-import { gridShape, imageEncoderParams, sharedEncoder, STEM_STRIDE_PARAM } from './image-encoder-params';
+import { gridShape, imageEncoderParams, sharedEncoder, READOUT_PARAM, STEM_STRIDE_PARAM } from './image-encoder-params';
 import { EncoderMethodRun } from './method-run';
 import type { LossParts, MethodSetup, PreviewRow, SslMethod, StepContext } from './types';
 
@@ -118,6 +118,7 @@ export const mim: SslMethod = {
       scope: 'method',
     },
     STEM_STRIDE_PARAM,
+    READOUT_PARAM,
   ],
   defaults: (spec: InputSpec): ParamValues => ({ ...generativeDefaults(spec), patchSize: patchSizeFor(Math.min(...gridShape(spec).slice(0, 2))) }),
   defaultsHelp: { ...GENERATIVE_DEFAULTS_HELP, patchSize: 'an eighth of the image’s (or spectrogram’s) shorter side, at least 2' },

@@ -21,7 +21,7 @@ import { ProjectionHead } from '../heads/projection';
 import { softmaxCrossEntropy } from '../losses/cross-entropy';
 import { defaultImageViews, ImageViewSampler } from '../views/image';
 import { rotateSquare } from '../views/rotation';
-import { IMAGE_ENCODER_DEFAULTS_HELP, imageEncoderDefaults, imageEncoderParams, sharedEncoder, STEM_STRIDE_PARAM, type ImageEncoderParams } from './image-encoder-params';
+import { IMAGE_ENCODER_DEFAULTS_HELP, imageEncoderDefaults, imageEncoderParams, sharedEncoder, READOUT_PARAM, STEM_STRIDE_PARAM, type ImageEncoderParams } from './image-encoder-params';
 import { EncoderMethodRun } from './method-run';
 import type { LossParts, MethodSetup, SslMethod, StepContext } from './types';
 
@@ -167,6 +167,7 @@ export const rotation: SslMethod = {
     { name: 'cropMinScale', label: 'Smallest crop', type: 'number', default: 0.5, min: 0.01, max: 1, help: 'Random resized crops cover this share of the image or more; 1 keeps the whole image.', scope: 'method', advanced: true },
     { name: 'flip', label: 'Horizontal flips', type: 'boolean', default: true, help: 'Mirror half of the images before rotating them.', scope: 'method', advanced: true },
     STEM_STRIDE_PARAM,
+    READOUT_PARAM,
   ],
   // The same encoder as SimCLR's defaults, so the two compare on one network.
   defaults: (spec: InputSpec): ParamValues => imageEncoderDefaults(asImageSpec(spec).size),

@@ -18,7 +18,7 @@ import type { Rng } from '../random';
 import { AudioViewSampler, defaultAudioViews } from '../views/audio';
 import { defaultImageViews, ImageViewSampler } from '../views/image';
 import { AudioPairBatch, ViewPairBatch } from '../views/pair-batch';
-import { gridShape, IMAGE_ENCODER_DEFAULTS_HELP, imageEncoderDefaults, imageEncoderParams, STEM_STRIDE_PARAM, type ImageEncoderParams } from './image-encoder-params';
+import { gridShape, IMAGE_ENCODER_DEFAULTS_HELP, imageEncoderDefaults, imageEncoderParams, READOUT_PARAM, STEM_STRIDE_PARAM, type ImageEncoderParams } from './image-encoder-params';
 import { SYNONYMS_PARAM, TEXT_ENCODER_PARAMS, TextViewPairs, textOnly } from './text-shared';
 
 export interface TwoViewParams extends ImageEncoderParams {
@@ -43,6 +43,7 @@ export function twoViewParams(params: ParamValues): TwoViewParams {
 export const TWO_VIEW_PARAMS: readonly ParamSpec[] = [
   { name: 'cropMinScale', label: 'Smallest crop', type: 'number', default: 0.35, min: 0.01, max: 1, help: 'Random resized crops cover this share of the image or more.', scope: 'method', advanced: true, modalities: ['image'] },
   { ...STEM_STRIDE_PARAM, modalities: ['image', 'audio'] },
+  { ...READOUT_PARAM, modalities: ['image', 'audio'] },
   { name: 'jitter', label: 'Colour jitter', type: 'number', default: 0.5, min: 0, max: 1, help: 'Strength of brightness/contrast (and, on colour images, saturation/hue) jitter; 0 turns it off.', scope: 'method', advanced: true, modalities: ['image'] },
 ];
 

@@ -14,7 +14,10 @@ import { imageEncoderParams, sharedEncoder } from './image-encoder-params';
 import { embedTexts, textEncoderFor, textEncoderParams, type TextEncoder } from './text-shared';
 
 export interface ViewEncoder {
+  /** Size of the pooled output that heads read (`forwardTrain`, `embed`). */
   readonly embeddingSize: number;
+  /** Size of `readout`, the embedding a run stores. */
+  readonly readoutSize: number;
   /** What the optimiser updates, in a stable order. */
   readonly trainableVariables: tf.Variable[];
   /** The whole state (batch-norm statistics too), checkpointed in this order. */
@@ -33,8 +36,10 @@ export interface ViewEncoder {
    * @returns [N, embeddingSize]
    */
   forwardTrain(views: tf.Tensor, seed: number): tf.Tensor2D;
-  /** Inference embedding of inputs as the data module's `centre` makes them → [N, embeddingSize]. */
+  /** Inference pooled output of inputs as the data module's `centre` makes them → [N, embeddingSize]. */
   embed(x: tf.Tensor): tf.Tensor2D;
+  /** The run's embedding of such inputs → [N, readoutSize] (the CNN can join every block's; text: `embed`). */
+  readout(x: tf.Tensor): tf.Tensor2D;
   dispose(): void;
 }
 
@@ -44,6 +49,9 @@ export class CnnViewEncoder implements ViewEncoder {
 
   get embeddingSize(): number {
     return this.network.embeddingSize;
+  }
+  get readoutSize(): number {
+    return this.network.readoutSize;
   }
   get trainableVariables(): tf.Variable[] {
     return this.network.trainableVariables;
@@ -67,6 +75,10 @@ export class CnnViewEncoder implements ViewEncoder {
     return this.network.embed(x as tf.Tensor4D);
   }
 
+  readout(x: tf.Tensor): tf.Tensor2D {
+    return this.network.readout(x as tf.Tensor4D);
+  }
+
   dispose(): void {
     this.network.dispose();
   }
@@ -77,6 +89,9 @@ export class TextViewEncoder implements ViewEncoder {
   constructor(readonly network: TextEncoder) {}
 
   get embeddingSize(): number {
+    return this.network.embeddingSize;
+  }
+  get readoutSize(): number {
     return this.network.embeddingSize;
   }
   get trainableVariables(): tf.Variable[] {
@@ -103,6 +118,10 @@ export class TextViewEncoder implements ViewEncoder {
   /** @param x [N, maxLength] float token ids, as the text module's `centre` makes them (text-shared.ts's embedTexts) */
   embed(x: tf.Tensor): tf.Tensor2D {
     return embedTexts(this.network, x);
+  }
+
+  readout(x: tf.Tensor): tf.Tensor2D {
+    return this.embed(x);
   }
 
   dispose(): void {

@@ -46,10 +46,10 @@ describe('generative methods', () => {
     expect(resolveRunParams(getMethod('autoencoder'), {}, spec)).toMatchObject({ reconstruction: 'mse' });
   });
 
-  it('autoencoder: the embedding is the encoder’s output, and the reconstruction error falls', () => {
+  it('autoencoder: the embedding is the encoder’s readout, and the reconstruction error falls', () => {
     const data = stripes();
     const method = build('autoencoder');
-    expect(method.embeddingDim).toBe(128);
+    expect(method.embeddingDim).toBe(32 + 64 + 64 + 128); // the encoder’s readout: every block’s pooled output
     const rng = new Rng(1);
     const first = method.trainStep(data, batch, context(rng)).total;
     let last = first;

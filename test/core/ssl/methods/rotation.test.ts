@@ -50,7 +50,7 @@ describe('rotation prediction', () => {
     await initBackend('wasm', { threads: 1 });
     const data = cornerImages();
     const method = build(data, { flip: false });
-    expect(method.embeddingDim).toBe(128);
+    expect(method.embeddingDim).toBe(32 + 64 + 64 + 128); // every block’s pooled output
     const rng = new Rng(2);
     const order = Int32Array.from({ length: 16 }, (_, i) => i);
     let first: number | null = null;

@@ -34,9 +34,10 @@ function tokenRows(count: number, length: number, vocabSize: number, seed: numbe
 describe('CnnViewEncoder', () => {
   it('is the CNN: its variables in order, the same forward and embedding, and nothing drawn from the generator', () => {
     const images = tinyImages();
-    const cnn = sharedEncoder(images.spec, { stemStride: 1, weightDecay: 0 }, 3);
+    const cnn = sharedEncoder(images.spec, { stemStride: 1, weightDecay: 0, readout: 'blocks' }, 3);
     const encoder: ViewEncoder = new CnnViewEncoder(cnn); // as the methods see it
     expect(encoder.embeddingSize).toBe(cnn.embeddingSize);
+    expect([encoder.readoutSize, cnn.readoutSize]).toEqual([32 + 64 + 64 + 128, 32 + 64 + 64 + 128]);
     expect(encoder.variables).toEqual(cnn.variables);
     expect(encoder.trainableVariables).toEqual(cnn.trainableVariables);
     expect(encoder.decayMask).toEqual(cnn.decayMask);
@@ -49,6 +50,11 @@ describe('CnnViewEncoder', () => {
     // Embeddings first: a training pass moves the batch-norm statistics they use.
     const embedded = encoder.embed(x);
     const embeddedByCnn = cnn.embed(x);
+    const readout = encoder.readout(x);
+    const readoutByCnn = cnn.readout(x);
+    expect(readout.shape).toEqual([4, cnn.readoutSize]);
+    expect(Array.from(readout.dataSync())).toEqual(Array.from(readoutByCnn.dataSync()));
+    tf.dispose([readout, readoutByCnn]);
     const trained = tf.tidy(() => encoder.forwardTrain(x, 0)); // a training pass runs under a tidy (the step's)
     const trainedByCnn = tf.tidy(() => cnn.forwardTrain(x));
     expect(trained.shape).toEqual([4, cnn.embeddingSize]);
