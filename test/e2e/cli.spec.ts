@@ -150,7 +150,7 @@ test('embed writes one row per good image of a new folder and lists the bad ones
   const r = pretext('embed', String(runId), folder, '--out', out, '--json');
   expect(r.status, r.stderr).toBe(0);
   const report = JSON.parse(r.stdout) as { set: { vectors: number; dim: number }; skipped: { path: string; reason: string }[]; out: { rows: number } };
-  expect(report.set).toMatchObject({ vectors: 2, dim: 128 });
+  expect(report.set).toMatchObject({ vectors: 2, dim: 288 });
   expect(report.out.rows).toBe(2);
   expect(report.skipped).toEqual([{ path: 'broken.png', reason: expect.stringMatching(/truncated/) }]);
   const csv = readFileSync(out, 'utf8').trim().split('\n');
@@ -203,9 +203,9 @@ test('piped training prints a line per epoch; exports in Lightly and NumPy layou
   const exported = pretext('export', String(runId), '--format', 'lightly', '--out', lightly);
   expect(exported.status, exported.stderr).toBe(0);
   const rows = readFileSync(lightly, 'utf8').trim().split('\n');
-  expect(rows[0]).toBe(['filenames', ...Array.from({ length: 128 }, (_, i) => `embedding_${i}`), 'labels'].join(','));
+  expect(rows[0]).toBe(['filenames', ...Array.from({ length: 288 }, (_, i) => `embedding_${i}`), 'labels'].join(','));
   expect(rows).toHaveLength(451);
-  expect(rows[1]).toMatch(/^checks\/checks-001\.png,(-?[\d.e-]+,){128}0$/);
+  expect(rows[1]).toMatch(/^checks\/checks-001\.png,(-?[\d.e-]+,){288}0$/);
   expect(rows.find((r) => r.startsWith('stripes/'))).toMatch(/,2$/);
 
   const npy = join(dir, 'e.npy');
@@ -214,8 +214,8 @@ test('piped training prints a line per epoch; exports in Lightly and NumPy layou
   expect(numpy.stdout).toMatch(/Wrote float32 \[450, 128\]/);
   const bytes = readFileSync(npy);
   expect(bytes.subarray(0, 6).toString('latin1')).toBe('\x93NUMPY');
-  expect(bytes.subarray(10, 10 + bytes.readUInt16LE(8)).toString('latin1')).toContain("'shape': (450, 128)");
-  expect(bytes.length).toBe(10 + bytes.readUInt16LE(8) + 450 * 128 * 4);
+  expect(bytes.subarray(10, 10 + bytes.readUInt16LE(8)).toString('latin1')).toContain("'shape': (450, 288)");
+  expect(bytes.length).toBe(10 + bytes.readUInt16LE(8) + 450 * 288 * 4);
   expect(pretext('export', String(runId), '--format', 'npy', '--out', npy).stderr).toMatch(/already exists.*--force/);
   expect(pretext('export', String(runId), '--format', 'hdf5', '--out', npy).stderr).toContain('--format must be one of csv, lightly, npy, parquet, got hdf5');
   const parquet = join(dir, 'e.parquet');
