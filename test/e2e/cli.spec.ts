@@ -211,7 +211,7 @@ test('piped training prints a line per epoch; exports in Lightly and NumPy layou
   const npy = join(dir, 'e.npy');
   const numpy = pretext('export', String(runId), '--format', 'npy', '--out', npy);
   expect(numpy.status, numpy.stderr).toBe(0);
-  expect(numpy.stdout).toMatch(/Wrote float32 \[450, 128\]/);
+  expect(numpy.stdout).toMatch(/Wrote float32 \[450, 288\]/);
   const bytes = readFileSync(npy);
   expect(bytes.subarray(0, 6).toString('latin1')).toBe('\x93NUMPY');
   expect(bytes.subarray(10, 10 + bytes.readUInt16LE(8)).toString('latin1')).toContain("'shape': (450, 288)");
