@@ -134,7 +134,7 @@ function saveEmbeddings(dir: string, id: string, dim: number, train: { embedding
 
 /**
  * kNN and linear probe fitted on the training folder's embeddings, scored on the held-out folder's;
- * with `probes` (a run's whitened vectors) kNN scores those, and the linear probe and the label-free
+ * with `neighbours` (a run's whitened vectors) kNN scores those, and the linear probe and the label-free
  * diagnostics describe `train` and `test` (the encoder's own embeddings), as the training loop's
  * evaluation does.
  */
@@ -143,7 +143,7 @@ function score(
   test: { embeddings: Float32Array; labels: (string | null)[] },
   dim: number,
   seed: number,
-  probes?: { train: Float32Array; test: Float32Array },
+  neighbours?: { train: Float32Array; test: Float32Array },
 ) {
   const nTrain = train.labels.length;
   const nTest = test.labels.length;
@@ -154,7 +154,7 @@ function score(
     return all;
   };
   return evaluateEmbeddings(joined(train.embeddings, test.embeddings), dim, {
-    knnEmbeddings: probes ? joined(probes.train, probes.test) : null,
+    knnEmbeddings: neighbours ? joined(neighbours.train, neighbours.test) : null,
     labels: [...train.labels, ...test.labels],
     split: { train: Int32Array.from({ length: nTrain }, (_, i) => i), test: Int32Array.from({ length: nTest }, (_, i) => nTrain + i) },
     seed,
@@ -227,8 +227,8 @@ async function main(): Promise<void> {
         const test = await embedDataset(core.db, testSet.datasetId, spec, unwhitened, layout.cacheDir);
         // Whitened as a trained run of the method is: fitted on the training folder's embeddings.
         const whitening = random instanceof WhitenedMethod ? fitWhitening(train.embeddings, train.data.itemIds.length, random.embeddingDim) : null;
-        const probes = whitening ? { train: whitenedCopy(whitening, train.embeddings, train.data.itemIds.length), test: whitenedCopy(whitening, test.embeddings, test.data.itemIds.length) } : undefined;
-        const result = score({ embeddings: train.embeddings, labels: train.data.labels }, { embeddings: test.embeddings, labels: test.data.labels }, random.embeddingDim, options.seed, probes);
+        const neighbours = whitening ? { train: whitenedCopy(whitening, train.embeddings, train.data.itemIds.length), test: whitenedCopy(whitening, test.embeddings, test.data.itemIds.length) } : undefined;
+        const result = score({ embeddings: train.embeddings, labels: train.data.labels }, { embeddings: test.embeddings, labels: test.data.labels }, random.embeddingDim, options.seed, neighbours);
         const pairCount = Math.min(512, train.data.itemIds.length); // at most 512: the espeak-ng words have 640 training clips, fewer with --speakers
         const pairs = Int32Array.from({ length: pairCount }, (_, i) => i);
         const v1 = new Float32Array(pairCount * inputSize(module, spec));
@@ -282,18 +282,18 @@ async function main(): Promise<void> {
       const checkpoint = core.runs.latestCheckpoint(run.id)!;
       const method = createMethod(definition, { spec, params: done.params, seed: options.seed });
       loadCheckpoint(layout.resolveStored(checkpoint.path), method.stateVariables());
-      // The encoder's own embeddings, for the diagnostics; a whitened run's vectors, for the probes.
+      // The encoder's own embeddings, for the diagnostics; a whitened run's vectors, for kNN.
       const unwhitened = method instanceof WhitenedMethod ? method.inner : method;
       const train = await embedDataset(core.db, trainSet.datasetId, spec, unwhitened, layout.cacheDir);
       const test = await embedDataset(core.db, testSet.datasetId, spec, unwhitened, layout.cacheDir);
       const whitenedRun = method instanceof WhitenedMethod;
-      const probes = whitenedRun
+      const neighbours = whitenedRun
         ? { train: (await embedDataset(core.db, trainSet.datasetId, spec, method, layout.cacheDir)).embeddings, test: (await embedDataset(core.db, testSet.datasetId, spec, method, layout.cacheDir)).embeddings }
         : undefined;
-      const result = score({ embeddings: train.embeddings, labels: train.data.labels }, { embeddings: test.embeddings, labels: test.data.labels }, method.embeddingDim, options.seed, probes);
+      const result = score({ embeddings: train.embeddings, labels: train.data.labels }, { embeddings: test.embeddings, labels: test.data.labels }, method.embeddingDim, options.seed, neighbours);
       if (options.saveEmbeddings) {
         saveEmbeddings(options.saveEmbeddings, id, method.embeddingDim, train, test);
-        if (probes) saveEmbeddings(options.saveEmbeddings, `${id}-whitened`, method.embeddingDim, { ...train, embeddings: probes.train }, { ...test, embeddings: probes.test });
+        if (neighbours) saveEmbeddings(options.saveEmbeddings, `${id}-whitened`, method.embeddingDim, { ...train, embeddings: neighbours.train }, { ...test, embeddings: neighbours.test });
       }
       const metrics = await core.handlers['runs.metrics']({ runId: run.id });
       const speeds = metrics.map((m) => m.examplesPerSec).sort((a, b) => a - b);
@@ -319,8 +319,8 @@ async function main(): Promise<void> {
         const nTrain = train.data.labels.length;
         const nTest = test.data.labels.length;
         const whitening = fitWhitening(train.embeddings, nTrain, method.embeddingDim);
-        const probes = { train: whitenedCopy(whitening, train.embeddings, nTrain), test: whitenedCopy(whitening, test.embeddings, nTest) };
-        const whitened = score({ embeddings: train.embeddings, labels: train.data.labels }, { embeddings: test.embeddings, labels: test.data.labels }, method.embeddingDim, options.seed, probes);
+        const neighbours = { train: whitenedCopy(whitening, train.embeddings, nTrain), test: whitenedCopy(whitening, test.embeddings, nTest) };
+        const whitened = score({ embeddings: train.embeddings, labels: train.data.labels }, { embeddings: test.embeddings, labels: test.data.labels }, method.embeddingDim, options.seed, neighbours);
         rows.push({ ...rows.at(-1)!, method: `${definition.name}, whitened`, knn: whitened.knn });
         console.log(formatRow(rows.at(-1)!));
       }
